@@ -1,0 +1,2 @@
+// Public API of @haven/client: curated exports only.
+export {};

@@ -1,0 +1,2 @@
+// Public API of @haven/crypto: curated exports only.
+export {};

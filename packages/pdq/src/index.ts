@@ -1,0 +1,2 @@
+// Public API of @haven/pdq: curated exports only.
+export {};

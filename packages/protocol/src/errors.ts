@@ -1,0 +1,123 @@
+import { z } from 'zod';
+
+/**
+ * Every error Haven returns, by code. Codes are `area.reason`, never reused for a new meaning.
+ * Each has its HTTP status and a sentence a person understands; a test checks that every code the
+ * code base uses is registered here.
+ */
+export const ERRORS = {
+  'request.invalid': { status: 400, message: 'The request is not valid.' },
+  'request.malformed_json': { status: 400, message: 'The request body is not valid JSON.' },
+  'request.too_large': { status: 413, message: 'The request is larger than this server accepts.' },
+  'request.unsupported_media_type': { status: 415, message: 'This content type is not accepted here.' },
+  'request.not_found': { status: 404, message: 'There is nothing at this address.' },
+  'request.rate_limited': { status: 429, message: 'Too many requests: wait a little and try again.' },
+
+  'auth.required': { status: 401, message: 'Sign in first: this needs a session token.' },
+  'auth.invalid_token': { status: 401, message: 'The session token is not valid; sign in again.' },
+  'auth.expired_token': { status: 401, message: 'The session has expired; sign in again.' },
+  'auth.bad_credentials': { status: 401, message: 'The handle or the password is wrong.' },
+  'auth.forbidden': { status: 403, message: 'Your account is not allowed to do this.' },
+
+  'account.too_young': { status: 422, message: 'Haven is for people aged 13 and over.' },
+  'account.birth_date_in_future': { status: 422, message: 'The birth date is in the future.' },
+  'account.handle_taken': { status: 409, message: 'That handle is already taken.' },
+  'account.not_found': { status: 404, message: 'No such account.' },
+  'account.suspended': { status: 403, message: 'This account is suspended.' },
+  'account.weak_password': { status: 422, message: 'Choose a password of at least 10 characters.' },
+
+  'device.not_found': { status: 404, message: 'No such device on this account.' },
+
+  'contact.self': { status: 400, message: 'You cannot add yourself as a contact.' },
+  'contact.not_found': { status: 404, message: 'There is no contact request from that account.' },
+  'contact.already': { status: 409, message: 'You are already contacts, or a request is pending.' },
+  'contact.blocked': { status: 403, message: 'You cannot contact this account.' },
+
+  'conversation.not_found': { status: 404, message: 'No such conversation.' },
+  'conversation.already_member': { status: 409, message: 'That account is already a member.' },
+  'conversation.not_group': { status: 400, message: 'Members can only be added to or removed from a group.' },
+  'conversation.too_many_members': { status: 422, message: 'The group has reached its member limit.' },
+
+  'message.too_large': { status: 413, message: 'The message is larger than this server accepts.' },
+  'message.not_found': { status: 404, message: 'No such message.' },
+
+  'policy.adult_to_child': {
+    status: 403,
+    message: 'Adults cannot contact an account of someone under 18 unless that person added them first.',
+  },
+  'policy.not_contact': { status: 403, message: 'You can only start a conversation with your contacts.' },
+  'policy.mode_change': {
+    status: 409,
+    message: 'This change would change how the conversation is protected; start a new conversation instead.',
+  },
+  'policy.blocked': { status: 403, message: 'You cannot contact this account.' },
+  'policy.media_restricted': {
+    status: 403,
+    message: 'Sending media is paused on your account while a safety review is under way.',
+  },
+
+  'mls.stale_epoch': { status: 409, message: 'Another change to this group came first; process it and try again.' },
+  'mls.bad_key_package': { status: 400, message: 'The key package is not valid.' },
+  'mls.suite_not_allowed': { status: 400, message: 'This server does not allow that cipher suite.' },
+  'mls.credential_mismatch': { status: 403, message: 'The credential does not belong to this account and device.' },
+  'mls.no_key_package': { status: 404, message: 'That device has no key package left; ask it to come online.' },
+  'mls.bad_message': { status: 400, message: 'The MLS message is not valid.' },
+  'mls.not_member': { status: 403, message: 'That device is not a member of this group.' },
+
+  'media.too_large': { status: 413, message: 'The file is larger than this server accepts.' },
+  'media.not_image': { status: 415, message: 'The file is not an image this server can check.' },
+  'media.not_found': { status: 404, message: 'No such file.' },
+  'media.blocked': { status: 451, message: 'This image was blocked by a safety check.' },
+
+  'report.unverified': { status: 422, message: 'The report could not be verified against the message.' },
+  'report.not_found': { status: 404, message: 'No such report.' },
+
+  'hashlist.not_found': { status: 404, message: 'No such hash list.' },
+
+  'server.internal': { status: 500, message: 'Something went wrong on the server; it has been logged.' },
+  'server.unavailable': { status: 503, message: 'The server is not ready yet; try again shortly.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+/** The one error shape on the wire: `{ "error": { "code": "area.reason", "message": "a sentence" } }`. */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+    help: z.unknown().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/** Builds the wire error body; `message` overrides the registry sentence with a more specific one. */
+export function errorBody(code: ErrorCode, message?: string, extra?: { details?: unknown; help?: unknown }): ErrorBody {
+  return { error: { code, message: message ?? ERRORS[code].message, ...extra } };
+}
+
+/** An error with a registered code, for use inside server and client; never carries secrets. */
+export class HavenError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details?: unknown,
+    readonly help?: unknown,
+  ) {
+    super(message ?? ERRORS[code].message);
+    this.name = 'HavenError';
+    this.status = ERRORS[code].status;
+  }
+  toBody(): ErrorBody {
+    return errorBody(this.code, this.message, {
+      ...(this.details === undefined ? {} : { details: this.details }),
+      ...(this.help === undefined ? {} : { help: this.help }),
+    });
+  }
+}
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERRORS, code);
+}

@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { AccountId, Base64, ClientMessageId, ConversationId, DeviceId, Handle, IsoDate, MessageId } from './ids';
+
+// HTTP request and response bodies. Requests are `.strict()`: an unknown field is a client bug, and
+// a forged field (a mode, a birth date) must never be silently accepted.
+
+export const AgeBand = z.enum(['child', 'adult']);
+export type AgeBand = z.infer<typeof AgeBand>;
+export const AgeAssurance = z.enum(['self-declared', 'estimated', 'verified']);
+export type AgeAssurance = z.infer<typeof AgeAssurance>;
+export const Role = z.enum(['user', 'moderator', 'admin']);
+export type Role = z.infer<typeof Role>;
+export const ConversationMode = z.enum(['e2ee', 'visible']);
+export type ConversationMode = z.infer<typeof ConversationMode>;
+
+export const Password = z.string().min(1).max(1024);
+
+export const RegisterRequest = z
+  .object({
+    handle: Handle,
+    password: Password,
+    birthDate: IsoDate,
+    region: z.string().min(2).max(64).optional(),
+    displayName: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export type RegisterRequest = z.infer<typeof RegisterRequest>;
+
+/** What the account holder sees of their own account. */
+export const AccountSelf = z.object({
+  id: AccountId,
+  handle: z.string(),
+  displayName: z.string().nullable(),
+  ageBand: AgeBand,
+  ageAssurance: AgeAssurance,
+  role: Role,
+  region: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type AccountSelf = z.infer<typeof AccountSelf>;
+
+/** What other users see of an account: never age, birth date or region. */
+export const AccountPublic = z.object({ id: AccountId, handle: z.string(), displayName: z.string().nullable() });
+export type AccountPublic = z.infer<typeof AccountPublic>;
+
+export const LoginRequest = z
+  .object({
+    handle: Handle,
+    password: Password,
+    /** Re-use a device registered before; without it a new device is registered. */
+    deviceId: DeviceId.optional(),
+    deviceName: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+export const SessionResponse = z.object({
+  token: z.string(),
+  expiresAt: z.string(),
+  account: AccountSelf,
+  deviceId: DeviceId,
+});
+export type SessionResponse = z.infer<typeof SessionResponse>;
+
+export const Device = z.object({ id: DeviceId, name: z.string().nullable(), createdAt: z.string(), lastSeenAt: z.string().nullable() });
+export type Device = z.infer<typeof Device>;
+
+export const ContactState = z.enum(['pending_outgoing', 'pending_incoming', 'accepted', 'blocked']);
+export type ContactState = z.infer<typeof ContactState>;
+export const Contact = z.object({ account: AccountPublic, state: ContactState, since: z.string() });
+export type Contact = z.infer<typeof Contact>;
+export const ContactRequest = z.object({ handle: Handle }).strict();
+
+export const ConversationKind = z.enum(['direct', 'group']);
+export const CreateConversationRequest = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('direct'), with: Handle }).strict(),
+  z
+    .object({ kind: z.literal('group'), title: z.string().min(1).max(100), members: z.array(Handle).max(256) })
+    .strict(),
+]);
+export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
+
+export const Conversation = z.object({
+  id: ConversationId,
+  kind: ConversationKind,
+  title: z.string().nullable(),
+  mode: ConversationMode,
+  /** Stable code for why the mode was chosen, e.g. `mode.member_under_18`. */
+  modeReasonCode: z.string(),
+  /** The reason in words, shown to every member. */
+  modeReason: z.string(),
+  members: z.array(AccountPublic),
+  createdAt: z.string(),
+  lastSeq: z.number().int().nonnegative(),
+});
+export type Conversation = z.infer<typeof Conversation>;
+
+export const AddMemberRequest = z.object({ handle: Handle }).strict();
+
+export const SendMessageRequest = z
+  .object({
+    clientMessageId: ClientMessageId,
+    /** Opaque bytes: a JSON MessagePayload in `visible` mode, MLS ciphertext in `e2ee` mode. */
+    body: Base64,
+    contentType: z.string().min(1).max(100).optional(),
+  })
+  .strict();
+export type SendMessageRequest = z.infer<typeof SendMessageRequest>;
+
+export const Message = z.object({
+  id: MessageId,
+  conversationId: ConversationId,
+  seq: z.number().int().positive(),
+  sender: AccountPublic,
+  senderDeviceId: DeviceId,
+  clientMessageId: z.string(),
+  contentType: z.string(),
+  body: Base64,
+  sentAt: z.string(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const MessagesQuery = z
+  .object({ after: z.coerce.number().int().nonnegative().default(0), limit: z.coerce.number().int().min(1).max(500).default(100) })
+  .strict();
+
+export const CreateUserRequest = RegisterRequest.extend({ role: Role.default('user') }).strict();

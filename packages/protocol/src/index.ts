@@ -1,0 +1,6 @@
+export * from './result';
+export * from './ids';
+export * from './errors';
+export * from './http';
+export * from './payload';
+export * from './ws';

@@ -1,0 +1,2 @@
+// Public API of @haven/safety: curated exports only.
+export {};

@@ -1,0 +1,2 @@
+// Public API of @haven/server: curated exports only.
+export {};

@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// Shared by every test: where optional services and reference data are, and what to do when they are missing.
+// Outside CI a missing dependency skips with a message naming it; with HAVEN_TEST_REQUIRE_ALL=1 it fails.
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const REQUIRE_ALL = process.env.HAVEN_TEST_REQUIRE_ALL === '1';
+
+/** `../shared` beside the checkout, or HAVEN_SHARED_DIR. */
+export const SHARED_DIR = process.env.HAVEN_SHARED_DIR ?? resolve(REPO_ROOT, '..', 'shared');
+
+export interface Dependency {
+  available: boolean;
+  /** Why it is missing, for the skip message. */
+  reason: string;
+  value: string;
+}
+
+function dependency(value: string | undefined, reason: string): Dependency {
+  if (value) return { available: true, reason: '', value };
+  if (REQUIRE_ALL) throw new Error(`HAVEN_TEST_REQUIRE_ALL=1 but ${reason}`);
+  return { available: false, reason, value: '' };
+}
+
+/** PostgreSQL for tests: HAVEN_TEST_DATABASE_URL. */
+export const postgres = (): Dependency =>
+  dependency(process.env.HAVEN_TEST_DATABASE_URL, 'HAVEN_TEST_DATABASE_URL is not set (PostgreSQL tests skipped)');
+
+/** NATS for tests: HAVEN_TEST_NATS_URL. */
+export const nats = (): Dependency =>
+  dependency(process.env.HAVEN_TEST_NATS_URL, 'HAVEN_TEST_NATS_URL is not set (NATS tests skipped)');
+
+/** A path under ../shared (reference data); never copied into the repository. */
+export function sharedPath(...parts: string[]): Dependency {
+  const p = resolve(SHARED_DIR, ...parts);
+  return dependency(existsSync(p) ? p : undefined, `reference data ${p} is missing (set HAVEN_SHARED_DIR)`);
+}
+
+/** Chromium for browser tests. */
+export const chromium = (): Dependency => {
+  const p = process.env.HAVEN_TEST_CHROMIUM ?? '/usr/bin/chromium';
+  return dependency(existsSync(p) ? p : undefined, `${p} is missing (apt-get install chromium)`);
+};
