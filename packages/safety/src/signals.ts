@@ -121,7 +121,7 @@ function repeatedBlocksReports(events: readonly SafetyEvent[], now: number, t: S
     .map(([id, v]) => ({
       code: 'signal.repeated_blocks_reports',
       accountId: id,
-      explanation: `${v.by.size} different accounts blocked or reported this account within ${t.blocksReportsWindowHours} hours (${v.blocks} blocks, ${v.reports} reports; threshold ${t.blocksReports}).`,
+      explanation: `${v.by.size} different accounts blocked or reported this account within ${t.blocksReportsWindowHours} hours (${v.blocks} blocked, ${v.reports} reported; threshold ${t.blocksReports}).`,
       related: [...v.by],
       at: v.at,
     }));
