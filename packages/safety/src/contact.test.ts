@@ -77,12 +77,17 @@ describe('contact requests and direct conversations, every band pair × every re
     expect(r).toEqual({ ok: false, error: { code: 'request.invalid', message: 'You cannot start a conversation with yourself.' } });
   });
 
-  it('C2: a refusal for a block says the same thing whichever side blocked, so the blocked person cannot tell', () => {
+  it('C2: the blocked side is told only that they cannot contact the account; the blocker how to undo it', () => {
     const [from, to] = pair('A→A');
-    const mine = canSendContactRequest(policyFor(), from, to, RELATIONSHIPS['blocked by me']);
-    const theirs = canSendContactRequest(policyFor(), from, to, RELATIONSHIPS['blocked by them']);
-    expect(mine).toEqual(theirs);
-    expect(!mine.ok && mine.error.message).toBe(ERRORS['policy.blocked'].message);
+    for (const name of ['blocked by them', 'blocked by them, no contact'] as const) {
+      const r = canSendContactRequest(policyFor(), from, to, RELATIONSHIPS[name]);
+      expect(r).toEqual({ ok: false, error: { code: 'policy.blocked', message: ERRORS['policy.blocked'].message } });
+      expect(canStartDirect(policyFor(), from, to, RELATIONSHIPS[name])).toEqual(r);
+    }
+    const mine = canStartDirect(policyFor(), from, to, RELATIONSHIPS['blocked by me']);
+    expect(mine).toEqual({ ok: false, error: { code: 'policy.blocked', message: 'You have blocked this account; unblock it first.' } });
+    // Blocked both ways: the blocker's sentence reveals nothing about the other side's block.
+    expect(canSendContactRequest(policyFor(), from, to, rel('none', true, true))).toEqual(mine);
   });
 
   it('C3: the refusal of an adult’s request to a child explains what the child can do', () => {

@@ -5,6 +5,11 @@ import { isBlocked, isContact, type Relationship } from './relationship';
 
 // Contact rules between two accounts (C1–C8). `rel` is always seen from `from`'s side.
 
+/** C2: the blocked side gets the registry's neutral sentence; the blocker is told how to undo it. */
+function blocked(rel: Relationship) {
+  return rel.blockedByMe ? refuse('policy.blocked', 'You have blocked this account; unblock it first.') : refuse('policy.blocked');
+}
+
 const ADULT_TO_CHILD_REQUEST =
   'Adults cannot send a contact request to someone under 18. They can ask you, and you can accept.';
 
@@ -22,7 +27,7 @@ export function canSendContactRequest(
   rel: Relationship,
 ): Decision<'contact.request_allowed' | 'contact.request_accepts_pending'> {
   if (from.id === to.id) return refuse('contact.self');
-  if (isBlocked(rel)) return refuse('policy.blocked');
+  if (isBlocked(rel)) return blocked(rel);
   switch (rel.contact) {
     case 'accepted':
     case 'requested_by_me':
@@ -43,7 +48,7 @@ export function canSendContactRequest(
  */
 export function canAcceptContactRequest(accepter: Participant, requester: Participant, rel: Relationship): Decision<'contact.accept_allowed'> {
   if (accepter.id === requester.id) return refuse('contact.self');
-  if (isBlocked(rel)) return refuse('policy.blocked');
+  if (isBlocked(rel)) return blocked(rel);
   if (rel.contact === 'accepted') return refuse('contact.already');
   if (rel.contact !== 'requested_by_them') return refuse('contact.not_found');
   return allow('contact.accept_allowed');
@@ -59,7 +64,7 @@ export function canAcceptContactRequest(accepter: Participant, requester: Partic
  */
 export function canStartDirect(policy: Policy, from: Participant, to: Participant, rel: Relationship): Decision<'direct.allowed'> {
   if (from.id === to.id) return refuse('request.invalid', 'You cannot start a conversation with yourself.');
-  if (isBlocked(rel)) return refuse('policy.blocked');
+  if (isBlocked(rel)) return blocked(rel);
   if (isContact(rel)) return allow('direct.allowed');
   if (from.band === 'adult' && to.band === 'child') return refuse('policy.adult_to_child');
   if (from.band === 'child' && to.band === 'adult') {

@@ -9,7 +9,7 @@ export { REASONS, allow, refuse } from './decision';
 export type { Allowed, Decision, ReasonCode, Refusal } from './decision';
 export { CONTACT_LINKS, NO_RELATIONSHIP, isBlocked, isContact, relationshipFromStates, reverse } from './relationship';
 export type { ContactLink, Relationship } from './relationship';
-export { conversationMode, membershipChangeAllowed, safeguardsOf } from './mode';
+export { conversationMode, membershipChangeAllowed, modeFits, safeguardsOf } from './mode';
 export type { ModeCode, ModeDecision, Participant, Safeguards } from './mode';
 export { canAcceptContactRequest, canSendContactRequest, canStartDirect } from './contact';
 export { canAddToGroup, canCreateGroup, canJoinViaInvite } from './group';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { policyFor } from './config';
-import { conversationMode, membershipChangeAllowed, safeguardsOf } from './mode';
+import { conversationMode, membershipChangeAllowed, modeFits, safeguardsOf } from './mode';
 import { PRESET_NAMES, PRESETS } from './presets';
 import { adult, child, members, permutations } from '../test/fixtures';
 
@@ -167,5 +167,27 @@ describe('P4 P7 P8: membership changes keep the stored mode', () => {
         }
       }
     }
+  });
+});
+
+describe('P9: does the stored mode still fit?', () => {
+  it('P9: every preset × every mix × every stored mode', () => {
+    for (const preset of PRESET_NAMES) {
+      const policy = policyFor(preset);
+      for (const mix of ['AA', 'AC', 'CC', 'AAA', 'AAC', 'ACC', 'CCC', 'AAAA', 'AAAC', 'AACC', 'ACCC', 'CCCC']) {
+        for (const stored of ['e2ee', 'visible'] as const) {
+          const r = modeFits(policy, members(mix), stored);
+          // Only an e2ee conversation holding a child under nspcc is less protected than required.
+          expect(r.fits, `${preset} ${mix} ${stored}`).toBe(!(preset === 'nspcc' && stored === 'e2ee' && mix.includes('C')));
+          expect(r.required).toEqual(conversationMode(policy, members(mix)));
+        }
+      }
+    }
+  });
+
+  it('P7 P9: a child who turned 18 leaves a visible conversation fitting; an adult corrected to 16 makes an e2ee one not fit', () => {
+    expect(modeFits(NSPCC, [adult('a'), adult('grown')], 'visible').fits).toBe(true);
+    const r = modeFits(NSPCC, [adult('a'), child('corrected')], 'e2ee');
+    expect(r).toMatchObject({ fits: false, required: { mode: 'visible', reason: 'visible to safety checks: a member is under 18' } });
   });
 });

@@ -100,3 +100,18 @@ function modeChangeMessage(from: ConversationMode, to: ModeDecision): string {
   const now = from === 'e2ee' ? 'end-to-end encrypted' : 'visible to safety checks';
   return `This conversation is ${now}; with this change it would be ${to.reason}. Start a new conversation instead.`;
 }
+
+/**
+ * Whether a conversation's stored mode still protects its members as the policy requires today (P9).
+ * A birthday only ever makes a stored mode more protective than needed (P7), which fits; an age
+ * correction (an admin, age assurance) can put a child in an `e2ee` conversation under `nspcc`, which
+ * does not: the server must then not change the mode silently, but stop new messages there with
+ * `policy.mode_change` and tell the members why (`required.reason`).
+ *
+ * @example
+ * modeFits(policyFor('nspcc'), [adult, correctedToChild], 'e2ee') // { fits: false, required: { mode: 'visible', … } }
+ */
+export function modeFits(policy: Policy, members: readonly Participant[], storedMode: ConversationMode): { fits: boolean; required: ModeDecision } {
+  const required = conversationMode(policy, members);
+  return { fits: !(storedMode === 'e2ee' && required.mode === 'visible'), required };
+}
