@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RULES, parseSafetyConfig, policyFor } from './config';
+import { z } from 'zod';
+import { DEFAULT_RULES, SafetyConfig, parseSafetyConfig, policyFor, resolvePolicy } from './config';
 import { DEFAULT_SIGNAL_THRESHOLDS } from './signals';
 
 describe('P5: the safety config section', () => {
@@ -65,4 +66,18 @@ describe('P5: the safety config section', () => {
     const r = parseSafetyConfig({ policy: 'x' }, 'config.safety');
     expect(!r.ok && r.error.key).toBe('config.safety.policy');
   });
+
+  it('P5: a server config schema can embed SafetyConfig; resolvePolicy then gives the same policy', () => {
+    const ServerConfig = z.object({ port: z.number(), safety: SafetyConfig.optional() }).strict();
+    const good = ServerConfig.parse({ port: 8080, safety: { policy: 'e2ee-only', rules: { contactsOnly: false } } });
+    expect(resolvePolicy(good.safety)).toEqual(configuredOrThrow({ policy: 'e2ee-only', rules: { contactsOnly: false } }));
+    const bad = ServerConfig.safeParse({ port: 8080, safety: { help: { defaultRegion: 'FR' } } });
+    expect(!bad.success && bad.error.issues[0]!.path).toEqual(['safety', 'help', 'defaultRegion']);
+  });
 });
+
+function configuredOrThrow(input: unknown) {
+  const r = parseSafetyConfig(input);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}

@@ -86,22 +86,29 @@ export const SafetyConfig = z
       .optional(),
     signals: SignalThresholds.partial().strict().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // H4: the fallback region must have resources, or help could come back empty.
+    const region = c.help?.defaultRegion;
+    if (region === undefined) return;
+    const regions = { ...DEFAULT_HELP.regions, ...c.help?.regions };
+    if (Object.hasOwn(regions, region)) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['help', 'defaultRegion'],
+      message: `"${region}" has no help resources; use one of ${Object.keys(regions).join(', ')} or add it under help.regions`,
+    });
+  });
 export type SafetyConfig = z.input<typeof SafetyConfig>;
 
-/** Turns a parsed config section into the policy decisions use. */
-export function resolvePolicy(config: z.output<typeof SafetyConfig> = {}): Result<Policy, { key: string; message: string }> {
+/**
+ * Turns a parsed config section into the policy decisions use. For a server whose own config schema
+ * embeds `SafetyConfig` (so that zod has already checked it); otherwise use `parseSafetyConfig`.
+ */
+export function resolvePolicy(config: z.output<typeof SafetyConfig> = {}): Policy {
   const preset = config.policy ?? DEFAULT_PRESET;
   const p = PRESETS[preset];
-  const help: HelpSettings = {
-    defaultRegion: config.help?.defaultRegion ?? DEFAULT_HELP.defaultRegion,
-    regions: { ...DEFAULT_HELP.regions, ...config.help?.regions },
-  };
-  if (!Object.hasOwn(help.regions, help.defaultRegion)) {
-    const known = Object.keys(help.regions).join(', ');
-    return err({ key: 'safety.help.defaultRegion', message: `safety.help.defaultRegion: "${help.defaultRegion}" has no help resources; use one of ${known} or add it under safety.help.regions.` });
-  }
-  return ok({
+  return {
     preset,
     safeguards: {
       frankedReports: p.frankedReports,
@@ -110,9 +117,12 @@ export function resolvePolicy(config: z.output<typeof SafetyConfig> = {}): Resul
     },
     rules: { ...DEFAULT_RULES, ...stripUndefined(config.rules ?? {}) },
     timeZone: config.timeZone ?? DEFAULT_TIME_ZONE,
-    help,
+    help: {
+      defaultRegion: config.help?.defaultRegion ?? DEFAULT_HELP.defaultRegion,
+      regions: { ...DEFAULT_HELP.regions, ...config.help?.regions },
+    },
     signals: { ...DEFAULT_SIGNAL_THRESHOLDS, ...stripUndefined(config.signals ?? {}) },
-  });
+  };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -129,7 +139,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
  */
 export function parseSafetyConfig(input: unknown, prefix = 'safety'): Result<Policy, { key: string; message: string }> {
   const parsed = SafetyConfig.safeParse(input ?? {});
-  if (parsed.success) return resolvePolicy(parsed.data);
+  if (parsed.success) return ok(resolvePolicy(parsed.data));
   const issue = parsed.error.issues[0]!;
   const path = [prefix, ...issue.path.map(String)];
   if (issue.code === 'unrecognized_keys') path.push(issue.keys[0]!);
@@ -145,7 +155,5 @@ export function parseSafetyConfig(input: unknown, prefix = 'safety'): Result<Pol
 
 /** The policy of a preset with every default, for tests and for servers without a `safety` section. */
 export function policyFor(preset: PresetName = DEFAULT_PRESET): Policy {
-  const r = resolvePolicy({ policy: preset });
-  if (!r.ok) throw new Error(r.error.message); // the built-in defaults are valid
-  return r.value;
+  return resolvePolicy({ policy: preset });
 }

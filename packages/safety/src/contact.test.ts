@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ERRORS } from '@haven/protocol';
-import { policyFor, resolvePolicy } from './config';
+import { policyFor } from './config';
 import { canAcceptContactRequest, canSendContactRequest, canStartDirect } from './contact';
 import { PRESET_NAMES } from './presets';
-import { RELATIONSHIPS, adult, child, rel, type RelationshipName } from '../test/fixtures';
+import { RELATIONSHIPS, adult, child, configured, rel, type RelationshipName } from '../test/fixtures';
 
 const people = { A: adult('from-a'), C: child('from-c') };
 const others = { A: adult('to-a'), C: child('to-c') };
@@ -99,11 +99,10 @@ describe('contact requests and direct conversations, every band pair × every re
   });
 
   it('C3: an operator may allow adults to request children (rules.adultsMayRequestChildren)', () => {
-    const open = resolvePolicy({ rules: { adultsMayRequestChildren: true } });
-    if (!open.ok) throw new Error(open.error.message);
-    expect(code(canSendContactRequest(open.value, adult('a'), child('c'), RELATIONSHIPS.none))).toBe('contact.request_allowed');
+    const open = configured({ rules: { adultsMayRequestChildren: true } });
+    expect(code(canSendContactRequest(open, adult('a'), child('c'), RELATIONSHIPS.none))).toBe('contact.request_allowed');
     // Direct conversations still need the child's acceptance.
-    expect(code(canStartDirect(open.value, adult('a'), child('c'), RELATIONSHIPS['pending (I asked)']))).toBe('policy.adult_to_child');
+    expect(code(canStartDirect(open, adult('a'), child('c'), RELATIONSHIPS['pending (I asked)']))).toBe('policy.adult_to_child');
   });
 
   it('C5: the child’s refusal tells them the adult has to accept first', () => {
@@ -112,13 +111,12 @@ describe('contact requests and direct conversations, every band pair × every re
   });
 
   it('C6: with rules.contactsOnly off, adults message adults and children message children without being contacts, but never across bands', () => {
-    const open = resolvePolicy({ rules: { contactsOnly: false } });
-    if (!open.ok) throw new Error(open.error.message);
-    expect(code(canStartDirect(open.value, adult('a'), adult('b'), RELATIONSHIPS.none))).toBe('direct.allowed');
-    expect(code(canStartDirect(open.value, child('c'), child('d'), RELATIONSHIPS.none))).toBe('direct.allowed');
-    expect(code(canStartDirect(open.value, adult('a'), child('c'), RELATIONSHIPS.none))).toBe('policy.adult_to_child');
-    expect(code(canStartDirect(open.value, child('c'), adult('a'), RELATIONSHIPS.none))).toBe('policy.not_contact');
-    expect(code(canStartDirect(open.value, adult('a'), adult('b'), RELATIONSHIPS['blocked by them']))).toBe('policy.blocked');
+    const open = configured({ rules: { contactsOnly: false } });
+    expect(code(canStartDirect(open, adult('a'), adult('b'), RELATIONSHIPS.none))).toBe('direct.allowed');
+    expect(code(canStartDirect(open, child('c'), child('d'), RELATIONSHIPS.none))).toBe('direct.allowed');
+    expect(code(canStartDirect(open, adult('a'), child('c'), RELATIONSHIPS.none))).toBe('policy.adult_to_child');
+    expect(code(canStartDirect(open, child('c'), adult('a'), RELATIONSHIPS.none))).toBe('policy.not_contact');
+    expect(code(canStartDirect(open, adult('a'), adult('b'), RELATIONSHIPS['blocked by them']))).toBe('policy.blocked');
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgeBand } from '@haven/protocol';
-import { resolvePolicy } from './config';
+import { parseSafetyConfig } from './config';
 import { DEFAULT_HELP, HELP_MOMENTS, HelpResource, helpFor } from './help';
 
 describe('help resources', () => {
@@ -45,11 +45,11 @@ describe('help resources', () => {
       child: [{ name: 'Childline Ireland', kind: 'phone', contact: '1800 66 66 66', description: 'Free, any time, for children in Ireland.' }],
       adult: [{ name: 'ISPCC', kind: 'web', contact: 'https://www.ispcc.ie/', description: 'Advice for adults in Ireland.' }],
     } as const;
-    const r = resolvePolicy({ help: { regions: { IE: { child: [...ie.child], adult: [...ie.adult] } } } });
+    const r = parseSafetyConfig({ help: { regions: { IE: { child: [...ie.child], adult: [...ie.adult] } } } });
     if (!r.ok) throw new Error(r.error.message);
     expect(helpFor(r.value.help, 'child', 'IE', 'report').resources[0]!.contact).toBe('1800 66 66 66');
     expect(helpFor(r.value.help, 'child', 'GB', 'report').resources[0]!.contact).toBe('0800 1111');
-    const d = resolvePolicy({ help: { defaultRegion: 'IE', regions: { IE: { child: [...ie.child], adult: [...ie.adult] } } } });
+    const d = parseSafetyConfig({ help: { defaultRegion: 'IE', regions: { IE: { child: [...ie.child], adult: [...ie.adult] } } } });
     expect(d.ok && helpFor(d.value.help, 'adult', 'somewhere', 'block').region).toBe('IE');
   });
 

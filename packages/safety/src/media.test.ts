@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ERRORS } from '@haven/protocol';
-import { policyFor, resolvePolicy } from './config';
+import { policyFor } from './config';
 import { holdsHashLists, matchOutcome, mediaChecks, type MatchSource } from './media';
 import { conversationMode } from './mode';
 import { PRESET_NAMES } from './presets';
-import { adult, child, members } from '../test/fixtures';
+import { adult, child, configured, members } from '../test/fixtures';
 
 describe('where media is checked, every preset × every mix × every sender', () => {
   // For each preset: what a conversation with / without a child gets.
@@ -47,9 +47,7 @@ describe('where media is checked, every preset × every mix × every sender', ()
   });
 
   it('D2 D3: safeguards.clientHashChecks = child-devices checks only on children’s devices', () => {
-    const r = resolvePolicy({ policy: 'e2ee-only', safeguards: { clientHashChecks: 'child-devices' } });
-    if (!r.ok) throw new Error(r.error.message);
-    const p = r.value;
+    const p = configured({ policy: 'e2ee-only', safeguards: { clientHashChecks: 'child-devices' } });
     expect(mediaChecks(p, 'e2ee', adult('a'), [child('c'), adult('b')])).toMatchObject({ kind: 'client-check', outgoing: false, incoming: ['c'] });
     expect(mediaChecks(p, 'e2ee', child('c'), [adult('a')])).toMatchObject({ kind: 'client-check', outgoing: true, incoming: [] });
     expect(mediaChecks(p, 'e2ee', adult('a'), [adult('b')]).kind).toBe('none');

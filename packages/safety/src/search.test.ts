@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { policyFor, resolvePolicy } from './config';
+import { policyFor } from './config';
 import { PRESET_NAMES } from './presets';
 import { appearsInSearch } from './search';
-import { RELATIONSHIPS, adult, child, type RelationshipName } from '../test/fixtures';
+import { RELATIONSHIPS, adult, child, configured, type RelationshipName } from '../test/fixtures';
 
 // searcher → candidate, relationship (from the searcher) → shown?, code, under the default rules of every preset.
 const TABLE: [string, RelationshipName, boolean, string][] = [];
@@ -35,17 +35,15 @@ describe('search visibility, every band pair × every relationship × every pres
   });
 
   it('S2: an operator may hide children from other children (rules.childrenFindChildrenInSearch)', () => {
-    const r = resolvePolicy({ rules: { childrenFindChildrenInSearch: false } });
-    if (!r.ok) throw new Error(r.error.message);
-    expect(appearsInSearch(r.value, child('a'), child('b'), RELATIONSHIPS.none)).toMatchObject({ shown: false, code: 'search.hidden_child_from_child' });
-    expect(appearsInSearch(r.value, child('a'), adult('b'), RELATIONSHIPS.none).shown).toBe(true);
+    const policy = configured({ rules: { childrenFindChildrenInSearch: false } });
+    expect(appearsInSearch(policy, child('a'), child('b'), RELATIONSHIPS.none)).toMatchObject({ shown: false, code: 'search.hidden_child_from_child' });
+    expect(appearsInSearch(policy, child('a'), adult('b'), RELATIONSHIPS.none).shown).toBe(true);
   });
 
   it('S1: an operator may show children to adults (rules.adultsFindChildrenInSearch); blocks still hide', () => {
-    const r = resolvePolicy({ rules: { adultsFindChildrenInSearch: true } });
-    if (!r.ok) throw new Error(r.error.message);
-    expect(appearsInSearch(r.value, adult('a'), child('c'), RELATIONSHIPS.none).shown).toBe(true);
-    expect(appearsInSearch(r.value, adult('a'), child('c'), RELATIONSHIPS['blocked by them']).shown).toBe(false);
+    const policy = configured({ rules: { adultsFindChildrenInSearch: true } });
+    expect(appearsInSearch(policy, adult('a'), child('c'), RELATIONSHIPS.none).shown).toBe(true);
+    expect(appearsInSearch(policy, adult('a'), child('c'), RELATIONSHIPS['blocked by them']).shown).toBe(false);
   });
 
   it('S4: nobody appears in their own search', () => {

@@ -1,3 +1,4 @@
+import { parseSafetyConfig, type Policy } from '../src/config';
 import type { AgeBand } from '@haven/protocol';
 import type { Participant } from '../src/mode';
 import type { ContactLink, Relationship } from '../src/relationship';
@@ -37,3 +38,10 @@ export const RELATIONSHIPS = {
 export type RelationshipName = keyof typeof RELATIONSHIPS;
 
 export const BANDS: readonly AgeBand[] = ['adult', 'child'];
+
+/** A policy from a `safety` config section, through the same validation the server runs. */
+export function configured(input: unknown): Policy {
+  const r = parseSafetyConfig(input);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
