@@ -2,7 +2,7 @@
 export { ADULT_AGE, DEFAULT_TIME_ZONE, MIN_AGE, ageBand, ageInYears, ageOn, calendarDateIn, isLeapYear, parseCalendarDate } from './age';
 export type { AgeError, CalendarDate } from './age';
 export { CLIENT_HASH_CHECKS, DEFAULT_PRESET, PRESET_NAMES, PRESETS } from './presets';
-export type { ClientHashChecks, Preset, PresetName } from './presets';
+export type { ClientHashChecks, ModeCode, Preset, PresetName } from './presets';
 export { DEFAULT_RULES, SafetyConfig, parseSafetyConfig, policyFor, resolvePolicy } from './config';
 export type { Policy, Rules } from './config';
 export { REASONS, allow, refuse } from './decision';
@@ -10,7 +10,7 @@ export type { Allowed, Decision, ReasonCode, Refusal } from './decision';
 export { CONTACT_LINKS, NO_RELATIONSHIP, isBlocked, isContact, relationshipFromStates, reverse } from './relationship';
 export type { ContactLink, Relationship } from './relationship';
 export { conversationMode, membershipChangeAllowed, modeFits, safeguardsOf } from './mode';
-export type { ModeCode, ModeDecision, Participant, Safeguards } from './mode';
+export type { ModeDecision, Participant, Safeguards } from './mode';
 export { canAcceptContactRequest, canSendContactRequest, canStartDirect } from './contact';
 export { canAddToGroup, canCreateGroup, canJoinViaInvite } from './group';
 export type { GroupState, RelationsOf } from './group';

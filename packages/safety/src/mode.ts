@@ -1,7 +1,7 @@
 import { assertNever, type AgeBand, type ConversationMode } from '@haven/protocol';
 import type { Policy } from './config';
 import { REASONS, allow, refuse, type Decision } from './decision';
-import { PRESETS, type ClientHashChecks } from './presets';
+import { PRESETS, type ClientHashChecks, type ModeCode } from './presets';
 
 /** A member of a conversation: an account id and its band, computed by the caller from birth date and clock. */
 export interface Participant {
@@ -9,7 +9,6 @@ export interface Participant {
   readonly band: AgeBand;
 }
 
-export type ModeCode = 'mode.member_under_18' | 'mode.adults_only' | 'mode.preset_e2ee_safeguarded' | 'mode.preset_e2ee_only';
 
 /** Which safeguards protect a conversation in its mode (P3). */
 export interface Safeguards {
@@ -60,15 +59,7 @@ export function conversationMode(policy: Policy, participants: readonly Particip
   if (participants.length === 0) throw new Error('conversationMode: a conversation has at least one participant');
   const preset = PRESETS[policy.preset];
   const withChild = participants.some((p) => p.band === 'child');
-  const mode = withChild ? preset.withChild : preset.adultsOnly;
-  const code: ModeCode =
-    policy.preset === 'nspcc'
-      ? withChild
-        ? 'mode.member_under_18'
-        : 'mode.adults_only'
-      : policy.preset === 'e2ee-safeguarded'
-        ? 'mode.preset_e2ee_safeguarded'
-        : 'mode.preset_e2ee_only';
+  const [mode, code] = withChild ? [preset.withChild, preset.withChildCode] : [preset.adultsOnly, preset.adultsOnlyCode];
   return { mode, code, reason: REASONS[code], safeguards: safeguardsOf(policy, mode) };
 }
 

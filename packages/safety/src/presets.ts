@@ -8,11 +8,16 @@ export const PRESET_NAMES = ['nspcc', 'e2ee-safeguarded', 'e2ee-only'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 export const DEFAULT_PRESET: PresetName = 'nspcc';
 
+/** Why a conversation has its mode; the sentences are in `REASONS`. */
+export type ModeCode = 'mode.member_under_18' | 'mode.adults_only' | 'mode.preset_e2ee_safeguarded' | 'mode.preset_e2ee_only';
+
 export interface Preset {
-  /** Mode of a conversation with at least one member under 18. */
+  /** Mode of a conversation with at least one member under 18, and why. */
   readonly withChild: ConversationMode;
-  /** Mode of a conversation where every member is an adult. */
+  readonly withChildCode: ModeCode;
+  /** Mode of a conversation where every member is an adult, and why. */
   readonly adultsOnly: ConversationMode;
+  readonly adultsOnlyCode: ModeCode;
   /** E2EE safeguards (P3): reports carry a franking proof; risk signals from metadata; device-side media checks. */
   readonly frankedReports: boolean;
   readonly metadataSignals: boolean;
@@ -28,7 +33,9 @@ export interface Preset {
 export const PRESETS = {
   nspcc: {
     withChild: 'visible',
+    withChildCode: 'mode.member_under_18',
     adultsOnly: 'e2ee',
+    adultsOnlyCode: 'mode.adults_only',
     frankedReports: true,
     metadataSignals: true,
     clientHashChecks: 'all-devices',
@@ -37,7 +44,9 @@ export const PRESETS = {
   },
   'e2ee-safeguarded': {
     withChild: 'e2ee',
+    withChildCode: 'mode.preset_e2ee_safeguarded',
     adultsOnly: 'e2ee',
+    adultsOnlyCode: 'mode.preset_e2ee_safeguarded',
     frankedReports: true,
     metadataSignals: true,
     clientHashChecks: 'all-devices',
@@ -46,7 +55,9 @@ export const PRESETS = {
   },
   'e2ee-only': {
     withChild: 'e2ee',
+    withChildCode: 'mode.preset_e2ee_only',
     adultsOnly: 'e2ee',
+    adultsOnlyCode: 'mode.preset_e2ee_only',
     frankedReports: true,
     metadataSignals: true,
     clientHashChecks: 'none',
