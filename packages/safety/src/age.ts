@@ -1,4 +1,4 @@
-import { err, ok, type AgeBand, type Result } from '@haven/protocol';
+import { ERRORS, err, ok, type AgeBand, type ErrorCode, type Result } from '@haven/protocol';
 
 /** A calendar date as numbers; months 1–12. */
 export interface CalendarDate {
@@ -14,10 +14,11 @@ export const ADULT_AGE = 18;
 /** The legal calendar is the UK's by default: a birthday is a local date, not a UTC instant (A4). */
 export const DEFAULT_TIME_ZONE = 'Europe/London';
 
-export type AgeError =
-  | { code: 'account.too_young'; message: string }
-  | { code: 'account.birth_date_in_future'; message: string }
-  | { code: 'request.invalid'; message: string };
+/** Registered error codes only: removing one from the registry breaks this type. */
+export interface AgeError {
+  code: Extract<ErrorCode, 'account.too_young' | 'account.birth_date_in_future' | 'request.invalid'>;
+  message: string;
+}
 
 /** Parses `YYYY-MM-DD` into a real calendar date, or `undefined` (e.g. `2023-02-29`). */
 export function parseCalendarDate(s: string): CalendarDate | undefined {
@@ -74,7 +75,7 @@ export function ageOn(birthDate: string, today: Date | string, timeZone: string 
   if (!birth) return err({ code: 'request.invalid', message: 'The birth date is not a real calendar date (YYYY-MM-DD).' });
   const now = typeof today === 'string' ? parseCalendarDate(today) : calendarDateIn(today, timeZone);
   if (!now) throw new RangeError(`ageOn: today is not a calendar date: ${String(today)}`);
-  if (compare(birth, now) > 0) return err({ code: 'account.birth_date_in_future', message: 'The birth date is in the future.' });
+  if (compare(birth, now) > 0) return err({ code: 'account.birth_date_in_future', message: ERRORS['account.birth_date_in_future'].message });
   return ok(ageInYears(birth, now));
 }
 
@@ -89,6 +90,6 @@ export function ageOn(birthDate: string, today: Date | string, timeZone: string 
 export function ageBand(birthDate: string, today: Date | string, timeZone: string = DEFAULT_TIME_ZONE): Result<AgeBand, AgeError> {
   const age = ageOn(birthDate, today, timeZone);
   if (!age.ok) return age;
-  if (age.value < MIN_AGE) return err({ code: 'account.too_young', message: 'Haven is for people aged 13 and over.' });
+  if (age.value < MIN_AGE) return err({ code: 'account.too_young', message: ERRORS['account.too_young'].message });
   return ok(age.value >= ADULT_AGE ? 'adult' : 'child');
 }

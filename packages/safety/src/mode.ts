@@ -9,7 +9,6 @@ export interface Participant {
   readonly band: AgeBand;
 }
 
-
 /** Which safeguards protect a conversation in its mode (P3). */
 export interface Safeguards {
   /** The server scans media before delivery (`visible` only). */
