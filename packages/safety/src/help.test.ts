@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AgeBand } from '@haven/protocol';
-import { parseSafetyConfig } from './config';
+import { parseSafetyConfig, policyFor } from './config';
+import { helpPage } from './help-page';
+import { PRESETS } from './presets';
 import { DEFAULT_HELP, HELP_MOMENTS, HelpResource, helpFor } from './help';
 
 describe('help resources', () => {
@@ -61,5 +63,14 @@ describe('help resources', () => {
 
   it('H4: a default region without resources is a programming error (config validation prevents it)', () => {
     expect(() => helpFor({ defaultRegion: 'XX', regions: {} }, 'child', null, 'block')).toThrow();
+  });
+});
+
+describe('the help page', () => {
+  it.each(['nspcc', 'e2ee-safeguarded', 'e2ee-only'] as const)('P6 H2: under %s it says which preset is in force, with help for the band', (preset) => {
+    const page = helpPage(policyFor(preset), 'child', 'thames-valley');
+    expect(page).toMatchObject({ preset, policySummary: PRESETS[preset].summary, moment: 'help_button', region: 'GB' });
+    expect(page.resources.map((r) => r.contact)).toEqual(['0800 1111', 'https://www.childline.org.uk/get-support/1-2-1-counsellor-chat/']);
+    expect(helpPage(policyFor(preset), 'adult', null).resources[0]!.contact).toBe('0808 800 5000');
   });
 });

@@ -20,5 +20,7 @@ export { holdsHashLists, matchOutcome, mediaChecks } from './media';
 export type { MatchOutcome, MatchSource, MediaCheck, MediaParty } from './media';
 export { DEFAULT_HELP, HELP_MOMENTS, HelpResource, RegionHelp, helpFor } from './help';
 export type { Help, HelpMoment, HelpSettings } from './help';
+export { helpPage } from './help-page';
+export type { HelpPage } from './help-page';
 export { DEFAULT_SIGNAL_THRESHOLDS, SIGNAL_CODES, SignalThresholds, riskSignals } from './signals';
 export type { Party, RiskSignal, SafetyEvent, SignalCode } from './signals';
