@@ -1,2 +1,26 @@
-// Public API of @haven/safety: curated exports only.
-export {};
+// Public API of @haven/safety: curated exports only. Rules are in SPEC.md; usage in README.md.
+export { ADULT_AGE, DEFAULT_TIME_ZONE, MIN_AGE, ageBand, ageInYears, ageOn, calendarDateIn, isLeapYear, parseCalendarDate } from './age';
+export type { AgeError, CalendarDate } from './age';
+export { CLIENT_HASH_CHECKS, DEFAULT_PRESET, PRESET_NAMES, PRESETS } from './presets';
+export type { ClientHashChecks, ModeCode, Preset, PresetName } from './presets';
+export { DEFAULT_RULES, SafetyConfig, parseSafetyConfig, policyFor, resolvePolicy } from './config';
+export type { Policy, Rules } from './config';
+export { REASONS, allow, refuse } from './decision';
+export type { Allowed, Decision, ReasonCode, Refusal } from './decision';
+export { CONTACT_LINKS, NO_RELATIONSHIP, isBlocked, isContact, relationshipFromStates, reverse } from './relationship';
+export type { ContactLink, Relationship } from './relationship';
+export { conversationMode, membershipChangeAllowed, modeFits, safeguardsOf } from './mode';
+export type { ModeDecision, Participant, Safeguards } from './mode';
+export { canAcceptContactRequest, canSendContactRequest, canStartDirect } from './contact';
+export { canAddToGroup, canCreateGroup, canJoinViaInvite } from './group';
+export type { GroupState, RelationsOf } from './group';
+export { appearsInSearch } from './search';
+export type { SearchVisibility } from './search';
+export { holdsHashLists, matchOutcome, mediaChecks } from './media';
+export type { MatchOutcome, MatchSource, MediaCheck, MediaParty } from './media';
+export { DEFAULT_HELP, HELP_MOMENTS, HelpResource, RegionHelp, helpFor } from './help';
+export type { Help, HelpMoment, HelpSettings } from './help';
+export { helpPage } from './help-page';
+export type { HelpPage } from './help-page';
+export { DEFAULT_SIGNAL_THRESHOLDS, SIGNAL_CODES, SignalThresholds, riskSignals } from './signals';
+export type { Party, RiskSignal, SafetyEvent, SignalCode } from './signals';
