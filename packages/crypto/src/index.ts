@@ -1,2 +1,31 @@
-// Public API of @haven/crypto: curated exports only.
-export {};
+// Public API of @haven/crypto: curated exports only. Nothing outside this package imports ts-mls.
+export { DEFAULT_SUITE, SUITES, SUITE_NAMES, isSuiteName, type SuiteName, type SuiteId } from './suites';
+export { defaultRng, type Rng } from './rng';
+export type { CryptoError, CryptoResult } from './errors';
+export { encodeIdentity, parseIdentity, sameIdentity, type DeviceIdentity } from './identity';
+export { generateDeviceKeys, encodeDeviceKeys, decodeDeviceKeys, type DeviceKeys } from './device-keys';
+export {
+  generateKeyPackages,
+  DEFAULT_KEY_PACKAGE_LIFETIME_S,
+  LAST_RESORT_EXTENSION,
+  type GeneratedKeyPackage,
+} from './key-packages';
+export {
+  GroupSession,
+  type GroupEvent,
+  type CommitEvent,
+  type Member,
+  type PendingCommit,
+  type SessionOptions,
+} from './group-session';
+export {
+  parseKeyPackage,
+  inspectMessage,
+  MAX_MLS_MESSAGE_BYTES,
+  type KeyPackageInfo,
+  type ParseKeyPackageOptions,
+  type MessageInfo,
+  type CommitInfo,
+  type ContentType,
+} from './inspect';
+export { rosterOfCreator, rosterAfterCommit, leafOf, leavesOfDevice, type Roster, type RosterLeaf } from './roster';
