@@ -418,6 +418,12 @@ export class GroupSession {
     if (framing.contentType === 'application' && framing.epoch < current && !this.#state.historicalReceiverData.has(framing.epoch))
       return fail('mls.stale_epoch', 'The message is from an epoch whose keys are gone.');
 
+    // Sender data is encrypted under the epoch's sender-data secret: only a member of that epoch can
+    // produce it, so failing here means the sender is not a member (or the header was altered).
+    const privateSender = msg.wireformat === 'mls_private_message' ? await this.#privateSender(msg.privateMessage) : undefined;
+    if (msg.wireformat === 'mls_private_message' && !privateSender)
+      return fail('mls.not_member', 'The message cannot be authenticated as coming from a member of this epoch.');
+
     const before = membersOf(this.#state);
     const cs = await suiteImpl(this.suite, this.#rng);
     let r: Awaited<ReturnType<typeof processMessage>>;
@@ -430,8 +436,7 @@ export class GroupSession {
     if (r.kind === 'applicationMessage') {
       if (msg.wireformat !== 'mls_private_message')
         return fail('mls.bad_message', 'Application data must be encrypted.');
-      // ts-mls authenticated the sender; read its leaf back from the tree of that epoch.
-      const sender = await this.#applicationSender(msg.privateMessage);
+      const sender = privateSender;
       if (!sender) return fail('mls.not_member', 'The sender is not a member of this group.');
       this.#state = r.newState;
       return succeed({
@@ -459,9 +464,9 @@ export class GroupSession {
     });
   }
 
-  // ts-mls does not return the sender of an application message: read it from the sender data, which
-  // ts-mls has just decrypted and authenticated with the same secret.
-  async #applicationSender(pm: PrivateMessage): Promise<Member | undefined> {
+  // ts-mls does not return the sender of a private message: read it from the sender data (ts-mls then
+  // decrypts it again, and authenticates the content with that leaf's signature key).
+  async #privateSender(pm: PrivateMessage): Promise<Member | undefined> {
     const epoch = pm.epoch;
     const isCurrent = epoch === this.#state.groupContext.epoch;
     const hist = this.#state.historicalReceiverData.get(epoch);
