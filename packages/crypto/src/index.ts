@@ -29,3 +29,33 @@ export {
   type ContentType,
 } from './inspect';
 export { rosterOfCreator, rosterAfterCommit, leafOf, leavesOfDevice, type Roster, type RosterLeaf } from './roster';
+export {
+  canonicalFrankedContent,
+  frankingCommitment,
+  verifyCommitment,
+  encodeFrankingAad,
+  parseFrankingAad,
+  createServerTag,
+  verifyServerTag,
+  verifyReport,
+  generateFrankingSecret,
+  keyringProblems,
+  FRANKING_KEY_BYTES,
+  COMMITMENT_BYTES,
+  type FrankingContext,
+  type FrankingTag,
+  type FrankingKeyring,
+  type FrankingReport,
+} from './franking';
+export { sealPayload, encryptPayload, openPayload, type SealedPayload, type OpenedPayload } from './sealed-payload';
+export {
+  AttachmentEncryptor,
+  AttachmentDecryptor,
+  encryptAttachment,
+  decryptAttachment,
+  attachmentCiphertextSize,
+  ATTACHMENT_CHUNK_SIZE,
+  type AttachmentSecrets,
+} from './attachments';
+export { MemoryStateStore, isStateKey, type StateStore } from './state-store';
+export { toHex, fromHex } from './bytes';
