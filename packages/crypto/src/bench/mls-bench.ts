@@ -13,7 +13,6 @@ import {
 } from 'ts-mls';
 import { generateDeviceKeys, type DeviceKeys } from '../device-keys';
 import { GroupSession } from '../group-session';
-import { decodeMessage } from '../inspect';
 import { decodeKeyPackageSecret, generateKeyPackages, type GeneratedKeyPackage } from '../key-packages';
 import { suiteImpl, type SuiteName } from '../suites';
 
@@ -66,7 +65,13 @@ async function devicesWithPackages(suite: SuiteName, n: number): Promise<{ keys:
 }
 
 /** One group size: Haven's GroupSession operations, median of `reps`. */
-async function measureSize(suite: SuiteName, n: number, reps: number, log: (s: string) => void): Promise<OpTimes> {
+async function measureSize(
+  suite: SuiteName,
+  n: number,
+  reps: number,
+  log: (s: string) => void,
+  raw?: (i: number) => Promise<void>,
+): Promise<OpTimes> {
   const members = await devicesWithPackages(suite, n + reps);
   const extra = members.splice(n);
   const [createMs, creator] = await time(() => GroupSession.create(members[0]!.keys, new TextEncoder().encode(uuid())));
@@ -82,6 +87,8 @@ async function measureSize(suite: SuiteName, n: number, reps: number, log: (s: s
   const remove: number[] = [];
   const processRemove: number[] = [];
   for (let i = 0; i < reps; i++) {
+    // Interleaved with the raw ts-mls reference, so both see the same machine load.
+    await raw?.(i);
     const [ta, p] = await time(() => creator.addMembers([extra[i]!.kp.keyPackage], { now: Date.now() }));
     add.push(ta);
     const commit = must(p).commit;
@@ -123,8 +130,11 @@ async function measureSize(suite: SuiteName, n: number, reps: number, log: (s: s
   };
 }
 
-/** Raw ts-mls with the same shape as ts-mls's own benchmark: add one member to `n`, process that commit. */
-async function measureRaw(suite: SuiteName, n: number, reps: number): Promise<{ members: number; add: number; processCommit: number }> {
+/**
+ * Raw ts-mls with the same shape as ts-mls's own benchmark: add one member to a group of `n` and process
+ * that commit. Returns a stepper (one measurement per call) and the medians so far.
+ */
+async function rawReference(suite: SuiteName, n: number, reps: number) {
   const cs = await suiteImpl(suite);
   const members = await devicesWithPackages(suite, n + reps);
   const extra = members.splice(n);
@@ -139,18 +149,19 @@ async function measureRaw(suite: SuiteName, n: number, reps: number): Promise<{ 
   const b: ClientState = await joinGroup(bulk.welcome!, kp(members[1]!), secret(members[1]!).privatePackage, emptyPskIndex, cs);
   const add: number[] = [];
   const proc: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const [ta, c] = await time(() =>
-      createCommit({ state: a, cipherSuite: cs }, { extraProposals: [{ proposalType: 'add', add: { keyPackage: kp(extra[i]!) } }] }),
-    );
-    add.push(ta);
-    const msg = c.commit as MLSMessage;
-    if (msg.wireformat !== 'mls_private_message' && msg.wireformat !== 'mls_public_message') throw new Error('unexpected');
-    const [tp] = await time(() => processMessage(msg, b, emptyPskIndex, acceptAll, cs));
-    proc.push(tp);
-  }
-  void decodeMessage;
-  return { members: n + 1, add: median(add), processCommit: median(proc) };
+  return {
+    async step(i: number): Promise<void> {
+      const [ta, c] = await time(() =>
+        createCommit({ state: a, cipherSuite: cs }, { extraProposals: [{ proposalType: 'add', add: { keyPackage: kp(extra[i]!) } }] }),
+      );
+      add.push(ta);
+      const msg = c.commit as MLSMessage;
+      if (msg.wireformat !== 'mls_private_message' && msg.wireformat !== 'mls_public_message') throw new Error('unexpected');
+      const [tp] = await time(() => processMessage(msg, b, emptyPskIndex, acceptAll, cs));
+      proc.push(tp);
+    },
+    result: () => ({ members: n + 1, add: median(add), processCommit: median(proc) }),
+  };
 }
 
 export interface MlsBenchOptions {
@@ -169,14 +180,17 @@ export async function runMlsBench(opts: MlsBenchOptions): Promise<SuiteResult[]>
       kpTimes.push(t);
     }
     const res: SuiteResult = { suite, keyPackageMs: median(kpTimes), sizes: {} };
-    for (const n of opts.sizes) {
-      const reps = n >= 200 ? 3 : n >= 50 ? 5 : 7;
-      res.sizes[String(n)] = await measureSize(suite, n, reps, opts.log);
-      opts.log(`  ${suite} n=${n}: ${JSON.stringify(res.sizes[String(n)])}`);
-    }
     const top = Math.max(...opts.sizes);
-    res.rawTsMls = await measureRaw(suite, top, 3);
-    opts.log(`  ${suite} raw ts-mls, ${top}+1: ${JSON.stringify(res.rawTsMls)}`);
+    for (const n of opts.sizes) {
+      const reps = n >= 200 ? 7 : n >= 50 ? 7 : 9;
+      const raw = n === top ? await rawReference(suite, n, reps) : undefined;
+      res.sizes[String(n)] = await measureSize(suite, n, reps, opts.log, raw?.step);
+      opts.log(`  ${suite} n=${n}: ${JSON.stringify(res.sizes[String(n)])}`);
+      if (raw) {
+        res.rawTsMls = raw.result();
+        opts.log(`  ${suite} raw ts-mls, ${n}+1: ${JSON.stringify(res.rawTsMls)}`);
+      }
+    }
     out.push(res);
   }
   return out;
