@@ -57,9 +57,12 @@ describe.each([
   });
 });
 
-describe('three-party group (suite 1)', () => {
+describe.each([
+  ['suite 1', SUITE1],
+  ['X-Wing (default)', XWING],
+] as const)('three-party group, %s', (_, suite) => {
   it('everyone reads everyone; a removed member cannot read later messages', async () => {
-    const { devices, sessions } = await group(SUITE1, 3);
+    const { devices, sessions } = await group(suite, 3);
     const [a, b, c] = sessions as [GroupSession, GroupSession, GroupSession];
     for (const [from, to] of [[a, b], [b, c], [c, a]] as const) {
       const msg = value(await from.encrypt(text(`from ${from.ownLeafIndex}`)));
@@ -121,5 +124,31 @@ describe('multi-device', () => {
     expect((await b2.process(before)).ok).toBe(false);
     const after = value(await a.encrypt(text('after')));
     expect(untext((await appOf(b2, after)).data)).toBe('after');
+  });
+});
+
+describe('member verification hook', () => {
+  it('a joiner whose verifyMember refuses a member does not join; a committer does not add a refused device', async () => {
+    const alice = await testDevice(SUITE1);
+    const bob = await testDevice(SUITE1);
+    const carol = await testDevice(SUITE1);
+    const a = await GroupSession.create(alice.keys, gid(), {
+      verifyMember: (id) => id.accountId !== carol.keys.identity.accountId,
+    });
+    const p = value(await a.addMembers([bob.packages[0]!.keyPackage], { now: Date.now() }));
+    value(await a.mergePendingCommit());
+    const refused = await GroupSession.join(p.welcome!, bob.lookup, {
+      verifyMember: (id) => id.accountId !== alice.keys.identity.accountId,
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'mls.bad_message' } });
+    const before = a.export();
+    const r = await a.addMembers([carol.packages[0]!.keyPackage], { now: Date.now() });
+    expect(r).toMatchObject({ ok: false, error: { code: 'mls.credential_mismatch' } });
+    expect(a.export()).toEqual(before);
+    const ok = await GroupSession.join(p.welcome!, bob.lookup, {
+      verifyMember: async (id, key) =>
+        id.accountId !== alice.keys.identity.accountId || key.every((x, i) => x === alice.keys.signaturePublicKey[i]),
+    });
+    expect(ok.ok).toBe(true);
   });
 });

@@ -300,6 +300,8 @@ export class GroupSession {
         if (!info.ok) return info;
         if (current.some((m) => sameIdentity(m.identity, info.value.identity)))
           return fail('conversation.already_member', 'That device is already a member of the group.');
+        if (this.#opts.verifyMember && !(await this.#opts.verifyMember(info.value.identity, info.value.signaturePublicKey)))
+          return fail('mls.credential_mismatch', 'That device’s credential or signing key is not the one on record.');
         const d = decodeMessage(bytes);
         if (!d.ok || d.value.wireformat !== 'mls_key_package') return fail('mls.bad_key_package', 'Not a key package.');
         proposals.push({ proposalType: 'add', add: { keyPackage: d.value.keyPackage } });
@@ -450,9 +452,11 @@ export class GroupSession {
     if (r.actionTaken !== 'accept') return fail('mls.bad_message', 'The commit was rejected.');
     const after = membersOf(r.newState);
     const senderLeaf =
-      msg.wireformat === 'mls_public_message' && msg.publicMessage.content.sender.senderType === 'member'
-        ? msg.publicMessage.content.sender.leafIndex
-        : undefined;
+      msg.wireformat === 'mls_public_message'
+        ? msg.publicMessage.content.sender.senderType === 'member'
+          ? msg.publicMessage.content.sender.leafIndex
+          : undefined
+        : privateSender?.leafIndex;
     this.#state = r.newState;
     this.#pending = undefined;
     return succeed({
