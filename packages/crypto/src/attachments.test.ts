@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   ATTACHMENT_CHUNK_SIZE,
+  AttachmentCorruptError,
+  decryptAttachmentStream,
+  encryptAttachmentStream,
   AttachmentDecryptor,
   AttachmentEncryptor,
   attachmentCiphertextSize,
@@ -103,5 +106,37 @@ describe('attachment encryption', () => {
 
   it('refuses out-of-range chunk sizes', () => {
     expect(() => new AttachmentEncryptor({ chunkSize: 10 })).toThrow(RangeError);
+  });
+});
+
+describe('attachment web streams', () => {
+  const collect = async (s: ReadableStream<Uint8Array>) => {
+    const parts: Uint8Array[] = [];
+    const reader = s.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
+    return concatBytes(...parts);
+  };
+  const source = (b: Uint8Array, piece: number) =>
+    new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < b.length; i += piece) c.enqueue(b.slice(i, i + piece));
+        c.close();
+      },
+    });
+
+  it('encrypts and decrypts through TransformStreams', async () => {
+    const plain = bytes(4 * CHUNK + 99, 3);
+    const { stream, secrets } = encryptAttachmentStream({ chunkSize: CHUNK });
+    const ct = await collect(source(plain, 700).pipeThrough(stream));
+    const s = await secrets;
+    expect(decryptAttachment(ct, s)).toEqual({ ok: true, value: plain });
+    expect(await collect(source(ct, 900).pipeThrough(decryptAttachmentStream(s)))).toEqual(plain);
+  });
+
+  it('a decrypting stream errors on a truncated blob', async () => {
+    const { ciphertext, secrets } = encryptAttachment(bytes(3 * CHUNK), { chunkSize: CHUNK });
+    await expect(collect(source(ciphertext.subarray(0, ciphertext.length - 1), 500).pipeThrough(decryptAttachmentStream(secrets)))).rejects.toThrow(
+      AttachmentCorruptError,
+    );
   });
 });

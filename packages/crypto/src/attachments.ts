@@ -206,3 +206,50 @@ export function decryptAttachment(ciphertext: Uint8Array, secrets: AttachmentSec
   if (!b.ok) return b;
   return succeed(concatBytes(...a.value, ...b.value));
 }
+
+/**
+ * Web-streams form of the encryptor (browsers and Node 20): pipe plaintext through `stream`; `secrets`
+ * resolves once the input has ended.
+ * @example const { stream, secrets } = encryptAttachmentStream(); await upload(file.stream().pipeThrough(stream)); ref.key = (await secrets).key;
+ */
+export function encryptAttachmentStream(opts: { rng?: Rng; chunkSize?: number } = {}): {
+  stream: TransformStream<Uint8Array, Uint8Array>;
+  secrets: Promise<AttachmentSecrets>;
+} {
+  const enc = new AttachmentEncryptor(opts);
+  let resolve!: (s: AttachmentSecrets) => void;
+  const secrets = new Promise<AttachmentSecrets>((r) => (resolve = r));
+  const stream = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, c) {
+      for (const out of enc.push(chunk)) c.enqueue(out);
+    },
+    flush(c) {
+      const fin = enc.finish();
+      for (const out of fin.chunks) c.enqueue(out);
+      resolve(fin.secrets);
+    },
+  });
+  return { stream, secrets };
+}
+
+/** Web-streams form of the decryptor: the stream errors (with the `media.corrupt` sentence) on any failure. */
+export function decryptAttachmentStream(secrets: AttachmentSecrets): TransformStream<Uint8Array, Uint8Array> {
+  const dec = new AttachmentDecryptor(secrets.key, { sha256: secrets.sha256, size: secrets.size });
+  const pass = (r: CryptoResult<Uint8Array[]>, c: TransformStreamDefaultController<Uint8Array>) => {
+    if (!r.ok) throw new AttachmentCorruptError();
+    for (const out of r.value) c.enqueue(out);
+  };
+  return new TransformStream<Uint8Array, Uint8Array>({
+    transform: (chunk, c) => pass(dec.push(chunk), c),
+    flush: (c) => pass(dec.finish(), c),
+  });
+}
+
+/** What a decrypting stream errors with; `code` is the registered error code. */
+export class AttachmentCorruptError extends Error {
+  readonly code = 'media.corrupt' as const;
+  constructor() {
+    super('The file is damaged or was altered; it cannot be opened.');
+    this.name = 'AttachmentCorruptError';
+  }
+}

@@ -44,3 +44,8 @@ export function credentialFor(id: DeviceIdentity): Credential {
 export function sameIdentity(a: DeviceIdentity, b: DeviceIdentity): boolean {
   return a.accountId === b.accountId && a.deviceId === b.deviceId;
 }
+
+/** The MLS group id of a conversation: the UTF-8 bytes of its id (the server checks it matches). */
+export function groupIdForConversation(conversationId: string): Uint8Array {
+  return utf8(conversationId);
+}

@@ -2,7 +2,7 @@
 export { DEFAULT_SUITE, SUITES, SUITE_NAMES, isSuiteName, type SuiteName, type SuiteId } from './suites';
 export { defaultRng, type Rng } from './rng';
 export type { CryptoError, CryptoResult } from './errors';
-export { encodeIdentity, parseIdentity, sameIdentity, type DeviceIdentity } from './identity';
+export { encodeIdentity, parseIdentity, sameIdentity, groupIdForConversation, type DeviceIdentity } from './identity';
 export { generateDeviceKeys, encodeDeviceKeys, decodeDeviceKeys, type DeviceKeys } from './device-keys';
 export {
   generateKeyPackages,
@@ -54,6 +54,9 @@ export {
   encryptAttachment,
   decryptAttachment,
   attachmentCiphertextSize,
+  encryptAttachmentStream,
+  decryptAttachmentStream,
+  AttachmentCorruptError,
   ATTACHMENT_CHUNK_SIZE,
   type AttachmentSecrets,
 } from './attachments';
