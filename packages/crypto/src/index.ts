@@ -61,4 +61,5 @@ export {
   type AttachmentSecrets,
 } from './attachments';
 export { MemoryStateStore, isStateKey, type StateStore } from './state-store';
+export { E2eeDevice } from './e2ee-device';
 export { toHex, fromHex } from './bytes';
