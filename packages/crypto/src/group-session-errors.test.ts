@@ -167,6 +167,8 @@ describe('refusals leave the session unchanged', () => {
     const r1 = await unchanged(a, () => a.addMembers([bob.packages[1]!.keyPackage], { now: Date.now() }));
     expect(r1).toMatchObject({ ok: false, error: { code: 'conversation.already_member' } });
     const carol = await testDevice(SUITE1);
+    const twice = await a.addMembers([carol.packages[0]!.keyPackage, carol.packages[1]!.keyPackage], { now: Date.now() });
+    expect(twice).toMatchObject({ ok: false, error: { code: 'conversation.already_member' } });
     const r2 = await a.addMembers([carol.packages[0]!.keyPackage], { now: Date.now() + 400 * 24 * 3600 * 1000 });
     expect(r2).toMatchObject({ ok: false, error: { code: 'mls.bad_key_package' } });
     const bad = carol.packages[0]!.keyPackage.slice();

@@ -8,14 +8,11 @@ import {
   generateKeyPackageWithKey,
   joinGroup,
   processMessage,
-  type ClientConfig,
   type ClientState,
-  type Credential,
   type MLSMessage,
   type PrivateMessage,
   type Proposal,
 } from 'ts-mls';
-import { defaultClientConfig } from 'ts-mls/clientConfig.js';
 import { decryptSenderData } from 'ts-mls/privateMessage.js';
 import { constantTimeEqual, toHex } from './bytes';
 import type { DeviceKeys } from './device-keys';
@@ -25,102 +22,22 @@ import { decodeMessage, parseKeyPackage } from './inspect';
 import { decodeKeyPackageSecret, havenCapabilities } from './key-packages';
 import { defaultRng, type Rng } from './rng';
 import { decodeSessionState, encodeSessionState } from './session-codec';
-import { suiteImpl, type SuiteName } from './suites';
+import {
+  classify,
+  clientConfigFor,
+  diffMembers,
+  membersOf,
+  type CommitEvent,
+  type GroupEvent,
+  type Member,
+  type PendingCommit,
+  type SessionOptions,
+} from './group-types';
+
+import { isSuiteName, suiteImpl, type SuiteName } from './suites';
 import type { AccountId } from '@haven/protocol';
 
-/** A leaf of the group: one device. */
-export interface Member {
-  leafIndex: number;
-  identity: DeviceIdentity;
-}
-
-/** What processing an incoming message produced. */
-export type GroupEvent =
-  | {
-      kind: 'application';
-      /** The decrypted application data (a Haven sealed payload, see `openPayload`). */
-      data: Uint8Array;
-      /** The sender-chosen MLS authenticated_data (Haven: the franking commitment, see `franking.ts`). */
-      authenticatedData: Uint8Array;
-      sender: Member;
-      epoch: number;
-    }
-  | CommitEvent;
-
-export interface CommitEvent {
-  kind: 'commit';
-  /** The epoch the group is in now. */
-  epoch: number;
-  sender: Member | undefined;
-  added: Member[];
-  removed: Member[];
-  /** This device was removed: the session can no longer send or read new messages. */
-  removedSelf: boolean;
-}
-
-/** A commit this device made and has not yet seen accepted: send `commit` (and `welcome`) to the server. */
-export interface PendingCommit {
-  /** MLSMessage (PublicMessage, so the Delivery Service can order and check it). */
-  commit: Uint8Array;
-  /** MLSMessage welcome for the added devices, when the commit adds any. */
-  welcome: Uint8Array | undefined;
-  /** The epoch the commit was made in (the server accepts it only while the group is there). */
-  epoch: number;
-  added: Member[];
-  removed: Member[];
-}
-
-export interface SessionOptions {
-  rng?: Rng;
-  /**
-   * Extra check of a member's credential and signature key (for example against the server's device
-   * directory). The default accepts any well-formed Haven device credential.
-   */
-  verifyMember?: (identity: DeviceIdentity, signaturePublicKey: Uint8Array) => boolean | Promise<boolean>;
-}
-
-function clientConfigFor(opts: SessionOptions): ClientConfig {
-  return {
-    ...defaultClientConfig,
-    authService: {
-      async validateCredential(c: Credential, key: Uint8Array): Promise<boolean> {
-        const id = identityOfCredential(c);
-        if (!id) return false;
-        return opts.verifyMember ? await opts.verifyMember(id, key) : true;
-      },
-    },
-  };
-}
-
-function membersOf(state: ClientState): Member[] {
-  const out: Member[] = [];
-  state.ratchetTree.forEach((node, nodeIndex) => {
-    if (node?.nodeType !== 'leaf') return;
-    const identity = identityOfCredential(node.leaf.credential);
-    if (identity) out.push({ leafIndex: nodeIndex / 2, identity });
-  });
-  return out;
-}
-
-function diffMembers(before: Member[], after: Member[]): { added: Member[]; removed: Member[] } {
-  const key = (m: Member) => `${m.leafIndex}/${m.identity.accountId}/${m.identity.deviceId}`;
-  const b = new Set(before.map(key));
-  const a = new Set(after.map(key));
-  return { added: after.filter((m) => !b.has(key(m))), removed: before.filter((m) => !a.has(key(m))) };
-}
-
-// ts-mls reports failures by throwing; these become typed results here, never with secret content.
-function classify(e: unknown): { code: 'mls.bad_message' | 'mls.not_member'; message: string } {
-  const msg = e instanceof Error ? e.message : String(e);
-  if (/gen in the past/i.test(msg)) return { code: 'mls.bad_message', message: 'This message was already processed (replay).' };
-  if (/senderdata/i.test(msg))
-    return { code: 'mls.not_member', message: 'The message cannot be authenticated as coming from a member of this epoch.' };
-  if (/signature|confirmation tag|membership/i.test(msg))
-    return { code: 'mls.bad_message', message: 'The message does not authenticate (altered or forged).' };
-  if (/epoch too old|former epoch/i.test(msg))
-    return { code: 'mls.bad_message', message: 'The message is from an epoch whose keys are gone.' };
-  return { code: 'mls.bad_message', message: 'The MLS message could not be decrypted or applied.' };
-}
+export type { CommitEvent, GroupEvent, Member, PendingCommit, SessionOptions } from './group-types';
 
 const toEpoch = (e: bigint): number => Number(e);
 
@@ -191,7 +108,8 @@ export class GroupSession {
       if (!bytes) continue;
       const secret = decodeKeyPackageSecret(bytes);
       if (!secret) return fail('mls.no_key_package', 'The stored key package for this welcome is unreadable.');
-      const suite = secret.publicPackage.cipherSuite as SuiteName;
+      const suite = secret.publicPackage.cipherSuite;
+      if (!isSuiteName(suite)) return fail('mls.suite_not_allowed', 'The key package uses an unsupported suite.');
       if (w.cipherSuite !== suite) return fail('mls.bad_message', 'The welcome uses another suite than the key package.');
       try {
         const cs = await suiteImpl(suite, opts.rng);
@@ -295,16 +213,18 @@ export class GroupSession {
       if (keyPackages.length === 0) return fail('request.invalid', 'Name at least one key package to add.');
       const proposals: Proposal[] = [];
       const current = this.members();
+      const adding: Member[] = [];
       for (const bytes of keyPackages) {
         const info = await parseKeyPackage(bytes, { now: opts.now, allowedSuites: [this.suite] });
         if (!info.ok) return info;
-        if (current.some((m) => sameIdentity(m.identity, info.value.identity)))
+        if ([...current, ...adding].some((m) => sameIdentity(m.identity, info.value.identity)))
           return fail('conversation.already_member', 'That device is already a member of the group.');
         if (this.#opts.verifyMember && !(await this.#opts.verifyMember(info.value.identity, info.value.signaturePublicKey)))
           return fail('mls.credential_mismatch', 'That device’s credential or signing key is not the one on record.');
         const d = decodeMessage(bytes);
         if (!d.ok || d.value.wireformat !== 'mls_key_package') return fail('mls.bad_key_package', 'Not a key package.');
         proposals.push({ proposalType: 'add', add: { keyPackage: d.value.keyPackage } });
+        adding.push({ leafIndex: -1, identity: info.value.identity });
       }
       return this.#commit(proposals);
     });
