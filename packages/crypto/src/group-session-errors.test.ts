@@ -248,3 +248,34 @@ describe('persistence', () => {
     value(await b.process(p.commit));
   });
 });
+
+describe('past epochs', () => {
+  it('with pastEpochs: 0 a message from before a commit is refused as stale', async () => {
+    const alice = await testDevice(SUITE1);
+    const bob = await testDevice(SUITE1);
+    const a = await GroupSession.create(alice.keys, gid(), { pastEpochs: 0 });
+    const p = value(await a.addMembers([bob.packages[0]!.keyPackage], { now: Date.now() }));
+    value(await a.mergePendingCommit());
+    const b = value(await GroupSession.join(p.welcome!, bob.lookup)).session;
+    const late = value(await b.encrypt(text('late')));
+    const up = value(await a.updateKeys());
+    value(await a.mergePendingCommit());
+    expect(await a.process(late)).toMatchObject({ ok: false, error: { code: 'mls.stale_epoch' } });
+    // the option survives export/import (it comes from the options, not the bytes)
+    const strict = value(await GroupSession.import(a.export(), { pastEpochs: 0 }));
+    expect((await strict.process(late)).ok).toBe(false);
+    value(await b.process(up.commit));
+    expect(b.epoch).toBe(a.epoch);
+  });
+
+  it('by default keys of the last 4 epochs are kept; older messages are stale', async () => {
+    const { a, b } = await pair();
+    const old = value(await b.encrypt(text('very late')));
+    for (let i = 0; i < 5; i++) {
+      const up = value(await a.updateKeys());
+      value(await a.mergePendingCommit());
+      value(await b.process(up.commit));
+    }
+    expect(await a.process(old)).toMatchObject({ ok: false, error: { code: 'mls.stale_epoch' } });
+  });
+});

@@ -337,7 +337,11 @@ export class GroupSession {
       if (this.#pending && constantTimeEqual(bytes, this.#pending.commit)) return this.#merge();
       if (!this.active) return fail('mls.not_member', 'This device is no longer a member of the group.');
     }
-    if (framing.contentType === 'application' && framing.epoch < current && !this.#state.historicalReceiverData.has(framing.epoch))
+    if (
+      framing.contentType === 'application' &&
+      framing.epoch < current &&
+      (this.#opts.pastEpochs === 0 || !this.#state.historicalReceiverData.has(framing.epoch))
+    )
       return fail('mls.stale_epoch', 'The message is from an epoch whose keys are gone.');
 
     // Sender data is encrypted under the epoch's sender-data secret: only a member of that epoch can

@@ -53,11 +53,22 @@ export interface SessionOptions {
    * directory). The default accepts any well-formed Haven device credential.
    */
   verifyMember?: (identity: DeviceIdentity, signaturePublicKey: Uint8Array) => boolean | Promise<boolean>;
+  /**
+   * How many past epochs' receiving keys to keep, so application messages sent just before a commit
+   * still decrypt after it (default 4, ts-mls's default). 0 = only the current epoch: stricter (a removed
+   * member's old keys are useless at once), but a message that crosses a commit in flight is lost.
+   */
+  pastEpochs?: number;
 }
 
 export function clientConfigFor(opts: SessionOptions): ClientConfig {
   return {
     ...defaultClientConfig,
+    keyRetentionConfig: {
+      ...defaultClientConfig.keyRetentionConfig,
+      // ts-mls keeps every epoch when asked for 0 (`slice(-0)`); 0 is enforced in GroupSession.process.
+      retainKeysForEpochs: Math.max(1, opts.pastEpochs ?? defaultClientConfig.keyRetentionConfig.retainKeysForEpochs),
+    },
     authService: {
       async validateCredential(c: Credential, key: Uint8Array): Promise<boolean> {
         const id = identityOfCredential(c);
