@@ -54,6 +54,11 @@ describe.each([
     const e2 = await appOf(a, value(await b.encrypt(text('hi alice'))));
     expect(untext(e2.data)).toBe('hi alice');
     expect(e2.sender.leafIndex).toBe(1);
+    // persisted and restored in this suite too
+    const b2 = value(await GroupSession.import(b.export()));
+    expect(b2.suite).toBe(suite);
+    const e3 = await appOf(b2, value(await a.encrypt(text('after restore'))));
+    expect(untext(e3.data)).toBe('after restore');
   });
 });
 
