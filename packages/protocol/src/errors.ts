@@ -68,6 +68,7 @@ export const ERRORS = {
   'media.not_image': { status: 415, message: 'The file is not an image this server can check.' },
   'media.not_found': { status: 404, message: 'No such file.' },
   'media.blocked': { status: 451, message: 'This image was blocked by a safety check.' },
+  'media.corrupt': { status: 422, message: 'The file is damaged or was altered; it cannot be opened.' },
 
   'report.unverified': { status: 422, message: 'The report could not be verified against the message.' },
   'report.not_found': { status: 404, message: 'No such report.' },

@@ -1,0 +1,52 @@
+// `npm run bench -- mls [--quick]`: MLS costs through @haven/crypto for groups of 2, 10, 50 and 200, in
+// the default (X-Wing) suite and suite 1, beside raw ts-mls in the same run and ts-mls's published
+// numbers (201 members: add ~41 ms, process commit ~61 ms). Writes bench/results/mls.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runMlsBench } from '@haven/crypto/bench';
+
+/** ts-mls README / benchmark figures for a group of 201 members. */
+const PUBLISHED = { members: 201, add: 41, processCommit: 61 };
+
+export async function main(args: string[]): Promise<void> {
+  const quick = args.includes('--quick');
+  const sizes = quick ? [2, 10] : [2, 10, 50, 200];
+  const started = Date.now();
+  const log = (s: string) => process.stderr.write(`${s}\n`);
+  const results = await runMlsBench({
+    sizes,
+    suites: ['MLS_256_XWING_AES256GCM_SHA512_Ed25519', 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'],
+    log,
+  });
+  const top = String(Math.max(...sizes));
+  const comparison = results.map((r) => {
+    const t = r.sizes[top]!;
+    const ratio = (x: number, y: number) => Number((x / y).toFixed(2));
+    return {
+      suite: r.suite,
+      members: Number(top) + 1,
+      haven: { add: t.add, processCommit: t.processAdd },
+      rawTsMls: r.rawTsMls,
+      ratioToPublished: { add: ratio(t.add, PUBLISHED.add), processCommit: ratio(t.processAdd, PUBLISHED.processCommit) },
+      ratioToRawSameRun: r.rawTsMls
+        ? { add: ratio(t.add, r.rawTsMls.add), processCommit: ratio(t.processAdd, r.rawTsMls.processCommit) }
+        : undefined,
+    };
+  });
+  const out = {
+    bench: 'mls',
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    durationS: Math.round((Date.now() - started) / 1000),
+    unit: 'milliseconds, median per operation',
+    published: PUBLISHED,
+    results,
+    comparison,
+  };
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'mls.json'), `${JSON.stringify(out, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
+}

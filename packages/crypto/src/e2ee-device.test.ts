@@ -1,0 +1,85 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AccountId, DeviceId } from '@haven/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { E2eeDevice } from './e2ee-device';
+import type { CryptoResult } from './errors';
+import { FileStateStore } from './file-store.node';
+import { MemoryStateStore } from './state-store';
+import { text, untext, uuid } from './test-helpers';
+
+const SUITE1 = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' as const;
+const who = () => ({ accountId: uuid() as AccountId, deviceId: uuid() as DeviceId });
+
+function value<T>(r: CryptoResult<T>): T {
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+describe('E2eeDevice', () => {
+  it('keeps keys, key packages and sessions across restarts (file store)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'haven-dev-'));
+    const aliceId = who();
+    const bobId = who();
+    const conv = uuid();
+    let alice = await E2eeDevice.open(await FileStateStore.open(join(dir, 'a')), aliceId, { suite: SUITE1 });
+    let bob = await E2eeDevice.open(await FileStateStore.open(join(dir, 'b')), bobId, { suite: SUITE1 });
+    const kps = await bob.generateKeyPackages({ count: 3, now: Date.now() });
+    expect(await bob.oneTimeKeyPackageCount()).toBe(3);
+
+    const a = await alice.createGroup(conv);
+    const p = value(await a.addMembers([kps[0]!.keyPackage], { now: Date.now() }));
+    value(await a.mergePendingCommit());
+    await alice.save(conv, a);
+    const j = value(await bob.join(p.welcome!));
+    expect(j.conversationId).toBe(conv);
+    expect(await bob.oneTimeKeyPackageCount()).toBe(2);
+
+    // restart both devices
+    const keysBefore = bob.keys;
+    alice = await E2eeDevice.open(await FileStateStore.open(join(dir, 'a')), aliceId);
+    bob = await E2eeDevice.open(await FileStateStore.open(join(dir, 'b')), bobId);
+    expect(bob.keys).toEqual(keysBefore);
+    const a2 = value(await alice.session(conv))!;
+    const b2 = value(await bob.session(conv))!;
+    const m = value(await a2.encrypt(text('after restart')));
+    await alice.save(conv, a2);
+    const ev = value(await b2.process(m));
+    expect(ev.kind === 'application' && untext(ev.data)).toBe('after restart');
+    await bob.save(conv, b2);
+    expect(value(await bob.session(uuid()))).toBeUndefined();
+    await bob.forget(conv);
+    expect(value(await bob.session(conv))).toBeUndefined();
+  });
+
+  it('keeps one last-resort package, reuses it for several joins, and prunes expired ones', async () => {
+    const store = new MemoryStateStore();
+    const bob = await E2eeDevice.open(store, who(), { suite: SUITE1 });
+    await bob.generateKeyPackages({ count: 0, now: Date.now() });
+    const [lr] = await bob.generateKeyPackages({ count: 0, now: Date.now() });
+    expect((await store.list('kp.')).length).toBe(1);
+    for (let i = 0; i < 2; i++) {
+      const alice = await E2eeDevice.open(new MemoryStateStore(), who(), { suite: SUITE1 });
+      const a = await alice.createGroup(uuid());
+      const p = value(await a.addMembers([lr!.keyPackage], { now: Date.now() }));
+      value(await bob.join(p.welcome!));
+    }
+    expect((await store.list('kp.')).length).toBe(1);
+    const old = await bob.generateKeyPackages({ count: 2, lastResort: false, now: Date.now() - 200 * 24 * 3600 * 1000 });
+    expect((await bob.pruneExpiredKeyPackages(Date.now())).sort()).toEqual(old.map((k) => k.ref).sort());
+    expect(await store.list('kp.')).toEqual([`kp.${lr!.ref}`]);
+  });
+
+  it('refuses a store of another device', async () => {
+    const store = new MemoryStateStore();
+    await E2eeDevice.open(store, who(), { suite: SUITE1 });
+    await expect(E2eeDevice.open(store, who())).rejects.toThrow(/another device/);
+  });
+});
