@@ -14,6 +14,8 @@ export function buildApp(s: Services): FastifyInstance {
     bodyLimit: s.config.limits.bodyBytes,
     trustProxy: s.config.server.trustProxy,
   });
+  // JSON only: other types get 415 instead of reaching a handler as a string.
+  app.removeAllContentTypeParsers();
   // Our own JSON parser: an empty body is "no body", and broken JSON gets Haven's error code.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
     if (text === '') return done(null, undefined);
