@@ -1,4 +1,4 @@
-// `npm run bench -- delivery [--clients N] [--rate MSGS_PER_S] [--seconds S] [--database-url URL]`
+// `npm run bench -- delivery [--clients N] [--rate MSGS_PER_S[,MSGS_PER_S…]] [--seconds S] [--database-url URL]`
 //
 // N clients over loopback WebSockets exchange direct messages in pairs at a fixed total send rate (each
 // send is scheduled, never waiting for a reply, so latency includes any queueing: no coordinated
@@ -18,7 +18,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 interface Params {
   clients: number;
-  rate: number;
+  rates: number[];
   seconds: number;
   databaseUrl: string | undefined;
 }
@@ -36,7 +36,10 @@ function parseArgs(args: string[]): Params {
     return n;
   };
   const clients = Math.max(2, Math.floor(num('clients', 20) / 2) * 2);
-  return { clients, rate: num('rate', 400), seconds: num('seconds', 10), databaseUrl: get('database-url') ?? process.env.HAVEN_TEST_DATABASE_URL };
+  // Two offered loads by default: one both databases carry, one past the embedded database's capacity.
+  const rates = (get('rate') ?? '100,400').split(',').map(Number);
+  if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`--rate must be positive numbers, got ${get('rate')}`);
+  return { clients, rates, seconds: num('seconds', 8), databaseUrl: get('database-url') ?? process.env.HAVEN_TEST_DATABASE_URL };
 }
 
 async function startServer(dataDir: string, databaseUrl?: string): Promise<{ url: string; proc: ChildProcess }> {
@@ -46,7 +49,7 @@ async function startServer(dataDir: string, databaseUrl?: string): Promise<{ url
   // Loopback clients all share one address: lift the sign-up limit for the benchmark only.
   writeFileSync(config, JSON.stringify({ rateLimits: { register: { burst: 100000, perMinute: 100000 }, login: { burst: 100000, perMinute: 100000 } } }));
   args.push('--config', config);
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => {
@@ -77,7 +80,7 @@ interface Client {
 const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 const round = (n: number): number => Math.round(n * 100) / 100;
 
-async function runOnce(label: string, params: Params, databaseUrl?: string) {
+async function runOnce(label: string, params: Params & { rate: number }, databaseUrl?: string) {
   const dataDir = mkdtempSync(join(tmpdir(), 'haven-bench-'));
   const server = await startServer(dataDir, databaseUrl);
   try {
@@ -89,6 +92,9 @@ async function runOnce(label: string, params: Params, databaseUrl?: string) {
     );
     const scheduled = new Map<string, number>();
     const latencies: number[] = [];
+    // The first second warms up the JIT and the database's caches: delivered, but not in the statistics.
+    const warmup = new Set<string>();
+    let delivered = 0;
     let errors = 0;
     let lastDelivery = 0;
     const clients: Client[] = [];
@@ -106,7 +112,8 @@ async function runOnce(label: string, params: Params, databaseUrl?: string) {
             const at = scheduled.get(f.message.clientMessageId);
             if (at !== undefined) {
               const now = performance.now();
-              latencies.push(now - at);
+              delivered++;
+              if (!warmup.has(f.message.clientMessageId)) latencies.push(now - at);
               lastDelivery = now;
             }
             ws.send(JSON.stringify({ type: 'ack', conversationId: f.message.conversationId, seq: f.message.seq }));
@@ -128,6 +135,7 @@ async function runOnce(label: string, params: Params, databaseUrl?: string) {
           const c = clients[k % clients.length]!;
           const id = `b${k.toString(36)}x${tag}`;
           scheduled.set(id, start + (k / params.rate) * 1000);
+          if (k < params.rate) warmup.add(id);
           c.ws.send(JSON.stringify({ type: 'send', conversationId: c.conversationId, clientMessageId: id, body }));
         }
         if (k >= total) resolve();
@@ -137,7 +145,7 @@ async function runOnce(label: string, params: Params, databaseUrl?: string) {
     });
     const sendEnd = performance.now();
     const deadline = sendEnd + 30_000;
-    while (latencies.length < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (delivered < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const c of clients) c.ws.close();
 
     const sorted = latencies.slice().sort((a, b) => a - b);
@@ -145,10 +153,11 @@ async function runOnce(label: string, params: Params, databaseUrl?: string) {
     return {
       database: label,
       sent: total,
-      delivered: latencies.length,
+      delivered,
       errors,
       offeredRate: params.rate,
-      deliveredPerSecond: round(latencies.length / elapsed),
+      deliveredPerSecond: round(delivered / elapsed),
+      latencySamples: latencies.length,
       latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), p999: round(percentile(sorted, 0.999)), max: round(sorted.at(-1) ?? NaN) },
     };
   } finally {
@@ -175,28 +184,32 @@ async function withPgDatabase<T>(baseUrl: string, fn: (url: string) => Promise<T
 
 export async function main(args: string[]): Promise<void> {
   const params = parseArgs(args);
-  process.stdout.write(`delivery: ${params.clients} clients, ${params.rate} msgs/s for ${params.seconds} s\n`);
-  const results = [await runOnce('pglite', params)];
-  if (params.databaseUrl) results.push(await withPgDatabase(params.databaseUrl, (url) => runOnce('postgres', params, url)));
-  else process.stdout.write('PostgreSQL skipped: set HAVEN_TEST_DATABASE_URL or pass --database-url\n');
-  for (const r of results) {
-    process.stdout.write(
-      `${r.database.padEnd(9)} delivered ${r.delivered}/${r.sent} (${r.deliveredPerSecond} msgs/s), latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, p999 ${r.latencyMs.p999} ms, errors ${r.errors}\n`,
-    );
+  process.stdout.write(`delivery: ${params.clients} clients, ${params.rates.join(' and ')} msgs/s offered, ${params.seconds} s each\n`);
+  if (!params.databaseUrl) process.stdout.write('PostgreSQL skipped: set HAVEN_TEST_DATABASE_URL or pass --database-url\n');
+  const results = [];
+  const ratios = [];
+  for (const rate of params.rates) {
+    const lite = await runOnce('pglite', { ...params, rate });
+    const postgres = params.databaseUrl ? await withPgDatabase(params.databaseUrl, (url) => runOnce('postgres', { ...params, rate }, url)) : undefined;
+    for (const r of postgres ? [lite, postgres] : [lite]) {
+      results.push(r);
+      process.stdout.write(
+        `${String(rate).padStart(5)}/s ${r.database.padEnd(9)} delivered ${r.delivered}/${r.sent} (${r.deliveredPerSecond} msgs/s), latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, p999 ${r.latencyMs.p999} ms, errors ${r.errors}\n`,
+      );
+    }
+    if (postgres) {
+      ratios.push({
+        offeredRate: rate,
+        postgresOverPgliteThroughput: round(postgres.deliveredPerSecond / lite.deliveredPerSecond),
+        pgliteOverPostgresP99: round(lite.latencyMs.p99 / postgres.latencyMs.p99),
+      });
+    }
   }
-  const [lite, postgres] = results;
-  const ratios =
-    lite && postgres
-      ? {
-          postgresOverPgliteThroughput: round(postgres.deliveredPerSecond / lite.deliveredPerSecond),
-          postgresOverPgliteP99: round(postgres.latencyMs.p99 / lite.latencyMs.p99),
-        }
-      : undefined;
   const out = {
     benchmark: 'delivery',
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    params: { clients: params.clients, rate: params.rate, seconds: params.seconds },
+    params: { clients: params.clients, rates: params.rates, seconds: params.seconds },
     results,
     ratios,
   };
