@@ -1,0 +1,107 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, MessageRow, NewMessage } from '../database';
+
+export function findByClientId(db: Kysely<Database>, conversationId: string, senderDeviceId: string, clientMessageId: string): Promise<MessageRow | undefined> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('sender_device_id', '=', senderDeviceId)
+    .where('client_message_id', '=', clientMessageId)
+    .executeTakeFirst();
+}
+
+/**
+ * Stores a message with the next sequence number of its conversation, in one statement: the
+ * `UPDATE … SET last_seq = last_seq + 1 RETURNING` takes the conversation's row lock, so concurrent
+ * senders are serialised until commit and seqs become visible in order. A resend (same conversation,
+ * device and client message id) returns the stored message with `created: false` and allocates nothing;
+ * only two copies racing in the same instant can leave a gap in the seqs, never a duplicate.
+ */
+export async function insertMessage(db: Kysely<Database>, msg: Omit<NewMessage, 'seq'>): Promise<{ row: MessageRow; created: boolean }> {
+  const inserted = await db
+    .with('seq', (q) =>
+      q
+        .updateTable('conversations')
+        .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+        .where('id', '=', msg.conversation_id)
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('messages')
+                .select('id')
+                .where('conversation_id', '=', msg.conversation_id)
+                .where('sender_device_id', '=', msg.sender_device_id)
+                .where('client_message_id', '=', msg.client_message_id),
+            ),
+          ),
+        )
+        .returning('last_seq'),
+    )
+    .insertInto('messages')
+    .columns(['id', 'conversation_id', 'seq', 'sender_account_id', 'sender_device_id', 'client_message_id', 'content_type', 'body', 'sent_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('seq')
+        .select((s) => [
+          s.val(msg.id).as('id'),
+          s.val(msg.conversation_id).as('conversation_id'),
+          'seq.last_seq',
+          s.val(msg.sender_account_id).as('sender_account_id'),
+          s.val(msg.sender_device_id).as('sender_device_id'),
+          s.val(msg.client_message_id).as('client_message_id'),
+          s.val(msg.content_type).as('content_type'),
+          s.val(msg.body).as('body'),
+          s.val(msg.sent_at).as('sent_at'),
+        ]),
+    )
+    .onConflict((oc) => oc.columns(['conversation_id', 'sender_device_id', 'client_message_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) return { row: inserted, created: true };
+  const existing = await findByClientId(db, msg.conversation_id, msg.sender_device_id, msg.client_message_id);
+  if (!existing) throw new Error(`conversation ${msg.conversation_id} does not exist`);
+  return { row: existing, created: false };
+}
+
+export function listMessagesAfter(db: Kysely<Database>, conversationId: string, after: number, limit: number): Promise<MessageRow[]> {
+  return db
+    .selectFrom('messages')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .where('seq', '>', after)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * What a device has not acknowledged, in (conversation, seq) order, after the position `from`: messages
+ * of conversations its account is a member of, after both the device's cursor and the member's join,
+ * excluding the device's own messages (it got `sent` for those).
+ */
+export function backlogForDevice(
+  db: Kysely<Database>,
+  accountId: string,
+  deviceId: string,
+  from: { conversationId: string; seq: number } | undefined,
+  limit: number,
+): Promise<MessageRow[]> {
+  let q = db
+    .selectFrom('messages')
+    .innerJoin('conversation_members as mb', (j) => j.onRef('mb.conversation_id', '=', 'messages.conversation_id').on('mb.account_id', '=', accountId))
+    .leftJoin('cursors as c', (j) => j.onRef('c.conversation_id', '=', 'messages.conversation_id').on('c.device_id', '=', deviceId))
+    .selectAll('messages')
+    .where('messages.sender_device_id', '<>', deviceId)
+    .where('messages.seq', '>', sql<number>`greatest(coalesce(c.acked_seq, 0), mb.joined_seq)`);
+  if (from) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('messages.conversation_id', '>', from.conversationId),
+        eb.and([eb('messages.conversation_id', '=', from.conversationId), eb('messages.seq', '>', from.seq)]),
+      ]),
+    );
+  }
+  return q.orderBy('messages.conversation_id').orderBy('messages.seq').limit(limit).execute();
+}
