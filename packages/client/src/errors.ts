@@ -27,7 +27,8 @@ function causeCode(e: unknown): string | undefined {
   for (let cur: unknown = e, depth = 0; cur && depth < 5; depth++) {
     const c = (cur as { code?: unknown }).code;
     if (typeof c === 'string') return c;
-    cur = (cur as { cause?: unknown }).cause;
+    const agg = (cur as { errors?: unknown }).errors;
+    cur = (cur as { cause?: unknown }).cause ?? (Array.isArray(agg) ? agg[0] : undefined);
   }
   return undefined;
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Profile, type ProfileStore } from './profile';
-import { ensurePrivateDir, writeFileAtomic } from './files.node';
+import { ensurePrivateDir, writeFileAtomic } from './files.node.ts';
 
 export const PROFILE_FILE = 'profile.json';
 
