@@ -4,3 +4,4 @@ export * from './errors';
 export * from './http';
 export * from './payload';
 export * from './ws';
+export * from './routes';
