@@ -1,16 +1,18 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
-  AccountId,
-  AccountSelf,
-  Contact,
-  Conversation,
-  ConversationId,
-  Message,
-  SessionResponse,
+  ROUTES,
+  routePath,
+  type AccountSelf,
+  type Contact,
+  type Conversation,
   type CreateConversationRequest,
+  type Device,
   type DeviceId,
+  type Message,
   type RegisterRequest,
+  type RouteName,
   type SendMessageRequest,
+  type SessionResponse,
   HavenError,
 } from '@haven/protocol';
 import { errorFromResponse, unreachable } from './errors';
@@ -34,28 +36,15 @@ export interface LoginOptions {
   deviceName?: string | undefined;
 }
 
-/** What `register` returns: the new account, and a session when the server signs in at sign-up. */
-export interface Registration {
-  account: AccountSelf;
-  session?: SessionResponse;
-}
+type Answer<N extends RouteName> = (typeof ROUTES)[N]['response'] extends z.ZodType
+  ? z.output<(typeof ROUTES)[N]['response'] & z.ZodType>
+  : undefined;
 
-const RegisterAnswer = z.union([
-  SessionResponse.transform((s) => ({ account: s.account, session: s })),
-  z.object({ account: AccountSelf }).transform((r) => ({ account: r.account })),
-  AccountSelf.transform((account) => ({ account })),
-]);
-
-/** Lists come back as a bare array or wrapped in `{ <name>: [...] }`; both are accepted. */
-function listOf<T extends z.ZodType>(item: T, key: string) {
-  return z.union([z.array(item), z.object({ [key]: z.array(item) }).transform((o) => o[key] as z.infer<T>[])]);
+interface CallOptions {
+  params?: Record<string, string>;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
 }
-const Messages = listOf(Message, 'messages');
-const Conversations = listOf(Conversation, 'conversations');
-const Contacts = listOf(Contact, 'contacts');
-const MeAnswer = z.union([z.object({ account: AccountSelf }).transform((r) => r.account), AccountSelf]);
-const ConversationAnswer = z.union([z.object({ conversation: Conversation }).transform((r) => r.conversation), Conversation]);
-const MessageAnswer = z.union([z.object({ message: Message }).transform((r) => r.message), Message]);
 
 /**
  * Typed HTTP client for every Haven route under `/v1`. Answers are parsed with the protocol schemas;
@@ -89,11 +78,11 @@ export class HavenClient {
 
   // Accounts and sessions
 
-  /** Creates an account. Some servers sign in at once: then `session` is set and becomes this client's token. */
-  async register(req: RegisterRequest): Promise<Registration> {
-    const r: Registration = RegisterAnswer.parse(await this.#call('POST', '/accounts', req, false));
-    if (r.session) this.#token = r.session.token;
-    return r;
+  /** Creates an account and signs in on a new device; the token is kept by this client. */
+  async register(req: RegisterRequest): Promise<SessionResponse> {
+    const s = await this.#route('register', { body: req });
+    this.#token = s.token;
+    return s;
   }
 
   /** Signs in; the token is kept by this client for later calls. */
@@ -104,40 +93,46 @@ export class HavenClient {
       ...(opts.deviceId ? { deviceId: opts.deviceId } : {}),
       ...(opts.deviceName ? { deviceName: opts.deviceName } : {}),
     };
-    const s = SessionResponse.parse(await this.#call('POST', '/sessions', body, false));
+    const s = await this.#route('login', { body });
     this.#token = s.token;
     return s;
   }
 
   /** Ends this session on the server and forgets the token. */
   async logout(): Promise<void> {
-    await this.#call('DELETE', '/sessions/current');
+    await this.#route('logout');
     this.#token = undefined;
   }
 
   async me(): Promise<AccountSelf> {
-    return MeAnswer.parse(await this.#call('GET', '/me'));
+    return this.#route('me');
+  }
+
+  async devices(): Promise<Device[]> {
+    return (await this.#route('devices')).devices;
   }
 
   // Contacts
 
+  /** Contacts, pending requests both ways, and blocks. */
   async contacts(): Promise<Contact[]> {
-    return Contacts.parse(await this.#call('GET', '/contacts'));
+    return (await this.#route('listContacts')).contacts;
   }
-  async requestContact(handle: string): Promise<void> {
-    await this.#call('POST', '/contacts/requests', { handle });
+  async requestContact(handle: string): Promise<Contact> {
+    return this.#route('requestContact', { body: { handle } });
   }
-  async acceptContact(handle: string): Promise<void> {
-    await this.#call('POST', `/contacts/${enc(handle)}/accept`, {});
+  async acceptContact(handle: string): Promise<Contact> {
+    return this.#route('acceptContact', { params: { handle } });
   }
   async declineContact(handle: string): Promise<void> {
-    await this.#call('POST', `/contacts/${enc(handle)}/decline`, {});
+    await this.#route('declineContact', { params: { handle } });
   }
-  async block(handle: string): Promise<void> {
-    await this.#call('POST', '/blocks', { handle });
+  /** Blocks at once: the blocked account can no longer reach you. */
+  async block(handle: string): Promise<Contact> {
+    return this.#route('blockContact', { params: { handle } });
   }
   async unblock(handle: string): Promise<void> {
-    await this.#call('DELETE', `/blocks/${enc(handle)}`);
+    await this.#route('unblockContact', { params: { handle } });
   }
 
   // Conversations
@@ -150,36 +145,50 @@ export class HavenClient {
     return this.createConversation({ kind: 'group', title, members: members as never[] });
   }
   async createConversation(req: CreateConversationRequest): Promise<Conversation> {
-    return ConversationAnswer.parse(await this.#call('POST', '/conversations', req));
+    return this.#route('createConversation', { body: req });
   }
   async conversations(): Promise<Conversation[]> {
-    return Conversations.parse(await this.#call('GET', '/conversations'));
+    return (await this.#route('listConversations')).conversations;
   }
   async conversation(id: string): Promise<Conversation> {
-    return ConversationAnswer.parse(await this.#call('GET', `/conversations/${enc(ConversationId.parse(id))}`));
+    return this.#route('getConversation', { params: { id } });
   }
   /** Adds a member to a group; answers the group as it is now. */
-  async addMember(conversationId: string, handle: string): Promise<Conversation | undefined> {
-    const body = await this.#call('POST', `/conversations/${enc(conversationId)}/members`, { handle });
-    const r = ConversationAnswer.safeParse(body);
-    return r.success ? r.data : undefined;
+  async addMember(conversationId: string, handle: string): Promise<Conversation> {
+    return this.#route('addMember', { params: { id: conversationId }, body: { handle } });
   }
-  async removeMember(conversationId: string, accountId: string): Promise<void> {
-    await this.#call('DELETE', `/conversations/${enc(conversationId)}/members/${enc(AccountId.parse(accountId))}`);
+  /** Removes a member from a group (your own handle: leave it). */
+  async removeMember(conversationId: string, handle: string): Promise<Conversation> {
+    return this.#route('removeMember', { params: { id: conversationId, handle } });
   }
 
   // Messages
 
   /** Sends over HTTP; a repeat with the same clientMessageId returns the stored message, not a duplicate. */
   async sendMessage(conversationId: string, req: SendMessageRequest): Promise<Message> {
-    return MessageAnswer.parse(await this.#call('POST', `/conversations/${enc(conversationId)}/messages`, req));
+    return this.#route('sendMessage', { params: { id: conversationId }, body: req });
   }
   async messages(conversationId: string, opts: { after?: number; limit?: number } = {}): Promise<Message[]> {
-    const q = new URLSearchParams();
-    if (opts.after !== undefined) q.set('after', String(opts.after));
-    if (opts.limit !== undefined) q.set('limit', String(opts.limit));
-    const qs = q.size ? `?${q}` : '';
-    return Messages.parse(await this.#call('GET', `/conversations/${enc(conversationId)}/messages${qs}`));
+    return (await this.#route('listMessages', { params: { id: conversationId }, query: opts })).messages;
+  }
+  /** Acknowledges every message of the conversation up to `seq` for this session's device. */
+  async ack(conversationId: string, seq: number): Promise<{ conversationId: string; ackedSeq: number }> {
+    return this.#route('ack', { params: { id: conversationId }, body: { seq } });
+  }
+
+  /** Calls a route of the shared table and parses the answer with its schema. */
+  async #route<N extends RouteName>(name: N, opts: CallOptions = {}): Promise<Answer<N>> {
+    const spec = ROUTES[name];
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
+    const path = `${routePath(spec.path, opts.params)}${qs.size ? `?${qs}` : ''}`;
+    const json = await this.#call(spec.method, path, opts.body, spec.auth !== 'none');
+    if (spec.response === null) return undefined as Answer<N>;
+    const r = (spec.response as z.ZodType).safeParse(json);
+    if (!r.success) {
+      throw new HavenError('server.internal', `The server's answer to ${spec.method} ${spec.path} is not what this client understands.`);
+    }
+    return r.data as Answer<N>;
   }
 
   async #call(method: string, path: string, body?: unknown, auth = true): Promise<unknown> {
@@ -191,7 +200,7 @@ export class HavenClient {
     }
     let res: Response;
     try {
-      res = await this.#fetch(`${this.serverUrl}/v1${path}`, {
+      res = await this.#fetch(`${this.serverUrl}${path}`, {
         method,
         headers,
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -227,5 +236,3 @@ export function normaliseServerUrl(raw: string): string {
   }
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
-
-const enc = encodeURIComponent;

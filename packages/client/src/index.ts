@@ -1,5 +1,5 @@
 // Public API of @haven/client (runs in browsers and Node). Node-only parts: `@haven/client/node`.
-export { HavenClient, normaliseServerUrl, type HavenClientOptions, type LoginOptions, type Registration } from './http-client';
+export { HavenClient, normaliseServerUrl, type HavenClientOptions, type LoginOptions } from './http-client';
 export {
   Connection,
   type ConnectionEvents,

@@ -23,8 +23,7 @@ export function register(program: Command): void {
         .requiredOption('--server <url>', 'server address, e.g. http://127.0.0.1:8080 (remembered in the profile)')
         .requiredOption('--handle <handle>', 'your handle: 3–32 letters, digits, "_" or "."')
         .requiredOption('--birth-date <YYYY-MM-DD>', 'your date of birth (Haven is for people aged 13 and over)')
-        .option('--password-stdin', 'read the password from standard input instead of prompting')
-        .option('--device-name <name>', 'a name for this device'),
+        .option('--password-stdin', 'read the password from standard input instead of prompting'),
     ),
   ).action(async (opts: AuthOptions & { birthDate: string }) => {
     const server = serverArg(opts.server!);
@@ -33,8 +32,8 @@ export function register(program: Command): void {
     if (!birth.success) throw new UsageError(`--birth-date ${opts.birthDate}: ${birth.error.issues[0]?.message ?? 'invalid'}`);
     const password = await readPassword({ stdin: !!opts.passwordStdin, prompt: 'Choose a password: ', confirm: true });
     const client = new HavenClient({ serverUrl: server });
-    const reg = await client.register({ handle: handle as never, password, birthDate: birth.data });
-    const session = reg.session ?? (await client.login({ handle, password, deviceName: opts.deviceName }));
+    // The server signs in on a new device at sign-up.
+    const session = await client.register({ handle: handle as never, password, birthDate: birth.data });
     await saveSession(opts, server, session);
     if (opts.json) printJson(sessionSummary(server, session));
     else printLine(`Registered ${session.account.handle} (${session.account.ageBand}) on ${server}; signed in on device ${session.deviceId}.`);

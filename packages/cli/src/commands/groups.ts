@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConversationId, HavenError } from '@haven/protocol';
+import { ConversationId } from '@haven/protocol';
 import { handleArg, signedIn, withJson, withProfile, type ProfileOptions } from '../context';
 import { UsageError, printJson, printLine } from '../output';
 import { conversationJson, modeLine, printConversations } from './conversations';
@@ -34,7 +34,7 @@ export function register(program: Command): void {
       const gid = groupId(id);
       const handle = handleArg(raw);
       const { client } = await signedIn(opts);
-      const g = (await client.addMember(gid, handle)) ?? (await client.conversation(gid));
+      const g = await client.addMember(gid, handle);
       if (opts.json) printJson(conversationJson(g));
       else printLine(`Added ${handle} to "${g.title ?? gid}".`);
     },
@@ -45,11 +45,8 @@ export function register(program: Command): void {
       const gid = groupId(id);
       const handle = handleArg(raw);
       const { client } = await signedIn(opts);
-      const g = await client.conversation(gid);
-      const member = g.members.find((m) => m.handle === handle);
-      if (!member) throw new HavenError('account.not_found', `${handle} is not a member of this group.`);
-      await client.removeMember(gid, member.id);
-      if (opts.json) printJson({ ok: true, conversation: gid, removed: member });
+      const g = await client.removeMember(gid, handle);
+      if (opts.json) printJson(conversationJson(g));
       else printLine(`Removed ${handle} from "${g.title ?? gid}".`);
     },
   );

@@ -31,6 +31,7 @@ export function register(program: Command): void {
     const conn = new Connection({ serverUrl: profile.server, token: profile.token, webSocket: nodeWebSocket, reconnect: !!opts.follow });
     let work: Promise<void> = Promise.resolve();
     let failure: unknown;
+    const highest = new Map<string, number>();
     conn.on('conversation', (c) => messenger.remember(c));
     conn.on('message', (m) => {
       work = work.then(async () => {
@@ -39,6 +40,7 @@ export function register(program: Command): void {
           const r = await messenger.read(m);
           if (r.decoded.kind !== 'control') show(r, !!opts.json);
           conn.ack(m.conversationId, m.seq);
+          highest.set(m.conversationId, Math.max(m.seq, highest.get(m.conversationId) ?? 0));
         } catch (e) {
           failure = e;
         }
@@ -65,10 +67,11 @@ export function register(program: Command): void {
       await work;
       if (failure) throw failure;
     } finally {
-      // The server handles a connection's frames in order: the pong means every ack is recorded.
-      if (conn.state === 'ready') await conn.ping(5000).catch(() => undefined);
       conn.close();
     }
+    // Acks also went over the socket as messages were shown; confirming them over HTTP means nothing
+    // shown here is delivered again, however the socket closed.
+    await Promise.all([...highest].map(([id, seq]) => client.ack(id, seq)));
   });
 }
 
