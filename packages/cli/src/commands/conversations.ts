@@ -9,7 +9,8 @@ export function modeLine(c: Conversation): string {
     case 'e2ee':
       return '🔒 end-to-end encrypted';
     case 'visible':
-      return `visible to safety checks: ${c.modeReason}`;
+      // Some reasons are written as whole sentences starting with these words; do not say them twice.
+      return `visible to safety checks: ${c.modeReason.replace(/^visible to safety checks:\s*/i, '')}`;
   }
 }
 
