@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { ConfigError, ENV_KEYS, loadConfig, startServer, type ConfigInput } from '@haven/server';
+import { EXIT } from '../output';
+
+interface ServeFlags {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  natsUrl?: string;
+  logLevel?: string;
+  config?: string;
+}
+
+/** A flag's integer, or the raw text so that validation names the key and what is allowed. */
+const int = (v: string | undefined): number | string | undefined => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : v);
+
+/** CLI flags as config overrides (they win over the file and the environment). */
+export function flagsToConfig(f: ServeFlags): ConfigInput {
+  return {
+    server: { host: f.host, port: int(f.port) as number | undefined },
+    dataDir: f.dataDir,
+    database: { url: f.databaseUrl },
+    nats: { url: f.natsUrl },
+    log: { level: f.logLevel as never },
+  };
+}
+
+const envHelp = Object.entries(ENV_KEYS)
+  .map(([name, { key }]) => `  ${name.padEnd(26)} ${key}`)
+  .join('\n');
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('Start the Haven server (HTTP + WebSocket). Embedded database in <data-dir>/db unless --database-url is given.')
+    .option('--port <n>', 'port to listen on (default 8080; 0 picks a free one)')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--data-dir <dir>', 'data directory: embedded database and message key (default ./data)')
+    .option('--database-url <url>', 'PostgreSQL URL (postgres://…) instead of the embedded database')
+    .option('--nats-url <url>', 'NATS URL (nats://…) to share delivery between several nodes')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
+    .option('--config <file>', 'JSON config file (default ./haven.config.json when present)')
+    .addHelpText(
+      'after',
+      `\nPrecedence: defaults < config file < environment < flags.\nEnvironment variables:\n  HAVEN_CONFIG               config file\n${envHelp}\n`,
+    )
+    .action(async (flags: ServeFlags) => {
+      let config;
+      try {
+        config = loadConfig({ file: flags.config, overrides: flagsToConfig(flags) });
+      } catch (e) {
+        if (e instanceof ConfigError) {
+          process.stderr.write(`haven: ${e.message}\n`);
+          process.exit(EXIT.usage);
+        }
+        throw e;
+      }
+      const server = await startServer(config);
+      process.stdout.write(`Haven is listening on ${server.url} (database: ${server.storage.kind === 'pglite' ? `embedded, ${config.dataDir}/db` : 'PostgreSQL'})\n`);
+      const stop = (): void => {
+        server.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+// Every setting of a Haven server, with its default. Unknown keys are refused: a typo in a config file
+// must stop the server, not be silently ignored.
+
+const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const Bucket = z
+  .object({
+    /** Requests allowed at once. */
+    burst: z.number().int().min(1).max(1_000_000),
+    /** Requests added back per minute. */
+    perMinute: z.number().min(0).max(1_000_000),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        /** Trust X-Forwarded-For (behind a reverse proxy) for rate limits. */
+        trustProxy: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+    /** Where the embedded database and the message key live. */
+    dataDir: z.string().min(1).default('./data'),
+    database: z
+      .object({
+        /** postgres://… to use PostgreSQL; unset for the embedded PGlite database in <dataDir>/db. */
+        url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional(),
+        poolSize: z.number().int().min(1).max(200).default(10),
+      })
+      .strict()
+      .prefault({}),
+    nats: z
+      .object({ url: z.string().regex(/^(nats|tls):\/\//, 'a nats:// or tls:// URL').optional() })
+      .strict()
+      .prefault({}),
+    log: z.object({ level: LogLevel.default('info') }).strict().prefault({}),
+    limits: z
+      .object({
+        bodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        frameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        messageBytes: z.number().int().min(1).max(16 * 1024 * 1024).default(256 * 1024),
+        groupMembers: z.number().int().min(2).max(10_000).default(256),
+      })
+      .strict()
+      .prefault({}),
+    sessions: z
+      .object({ ttlSeconds: z.number().int().min(60).max(365 * 24 * 3600).default(30 * 24 * 3600) })
+      .strict()
+      .prefault({}),
+    rateLimits: z
+      .object({
+        register: Bucket.default({ burst: 10, perMinute: 10 }),
+        login: Bucket.default({ burst: 20, perMinute: 20 }),
+      })
+      .strict()
+      .prefault({}),
+    storage: z
+      .object({
+        /** base64 of 32 bytes; unset: generated once into <dataDir>/message.key (mode 0600). */
+        messageKey: z
+          .string()
+          .refine((s) => Buffer.from(s, 'base64').length === 32, 'base64 of exactly 32 bytes')
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+/** A validated configuration. */
+export type Config = z.infer<typeof ConfigSchema>;
+/** What a config file, the environment or a caller may give: every key optional. */
+export type ConfigInput = z.input<typeof ConfigSchema>;

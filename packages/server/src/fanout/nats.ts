@@ -1,0 +1,50 @@
+import { connect, type NatsConnection, type Subscription } from 'nats';
+import type { Logger } from 'pino';
+import { LocalSubscribers, type Fanout, type FanoutEvent, type FanoutHandler } from './fanout';
+
+// Several nodes: each account has a subject; a node subscribes to it while it holds a connection of that
+// account, and delivers what arrives to its local handlers.
+
+const subject = (accountId: string): string => `haven.account.${accountId}`;
+
+export async function natsFanout(url: string, log: Logger): Promise<Fanout> {
+  const nc: NatsConnection = await connect({ servers: url, name: 'haven-server', maxReconnectAttempts: -1 });
+  const subs = new LocalSubscribers();
+  const natsSubs = new Map<string, Subscription>();
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+
+  return {
+    kind: 'nats',
+    async publish(accountIds: readonly string[], event: FanoutEvent) {
+      const data = encoder.encode(JSON.stringify(event));
+      for (const id of new Set(accountIds)) nc.publish(subject(id), data);
+    },
+    async subscribe(accountId: string, handler: FanoutHandler) {
+      if (subs.add(accountId, handler)) {
+        const sub = nc.subscribe(subject(accountId), {
+          callback: (err, msg) => {
+            if (err) return log.warn({ err: err.message }, 'nats subscription error');
+            try {
+              subs.deliver(accountId, JSON.parse(decoder.decode(msg.data)) as FanoutEvent);
+            } catch (e) {
+              log.warn({ err: (e as Error).message }, 'dropped an unreadable fan-out event');
+            }
+          },
+        });
+        natsSubs.set(accountId, sub);
+        // The server has registered the interest once a round trip completes.
+        await nc.flush();
+      }
+      return () => {
+        if (subs.remove(accountId, handler)) {
+          natsSubs.get(accountId)?.unsubscribe();
+          natsSubs.delete(accountId);
+        }
+      };
+    },
+    async close() {
+      await nc.drain();
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { HavenError } from '@haven/protocol';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Services } from '../services/context';
+import { installErrorHandlers } from './errors';
+import { accountRoutes } from './routes/accounts';
+import { contactRoutes } from './routes/contacts';
+import { conversationRoutes } from './routes/conversations';
+import { healthRoutes } from './routes/health';
+
+/** The HTTP app with every route; no listening socket (tests use `app.inject()`). */
+export function buildApp(s: Services): FastifyInstance {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: s.log as FastifyBaseLogger,
+    bodyLimit: s.config.limits.bodyBytes,
+    trustProxy: s.config.server.trustProxy,
+  });
+  // JSON only: other types get 415 instead of reaching a handler as a string.
+  app.removeAllContentTypeParsers();
+  // Our own JSON parser: an empty body is "no body", and broken JSON gets Haven's error code.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    if (text === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text as string));
+    } catch {
+      done(new HavenError('request.malformed_json'), undefined);
+    }
+  });
+  installErrorHandlers(app);
+  healthRoutes(app, s);
+  accountRoutes(app, s);
+  contactRoutes(app, s);
+  conversationRoutes(app, s);
+  return app;
+}

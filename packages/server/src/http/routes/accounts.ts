@@ -1,0 +1,35 @@
+import { HavenError, ROUTES } from '@haven/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createAccount, login, logout, register } from '../../services/accounts';
+import type { Services } from '../../services/context';
+import { findAccountById } from '../../storage/repos/accounts';
+import { listDevices } from '../../storage/repos/devices';
+import { RateLimiter } from '../rate-limit';
+import { mount } from '../route';
+import { accountSelf, deviceView } from '../../services/views';
+
+export function accountRoutes(app: FastifyInstance, s: Services): void {
+  const limits = s.config.rateLimits;
+  const signups = new RateLimiter(limits.register.burst, limits.register.perMinute);
+  const logins = new RateLimiter(limits.login.burst, limits.login.perMinute);
+  const limit = (limiter: RateLimiter, req: FastifyRequest): void => {
+    if (!limiter.take(req.ip, s.now().getTime())) throw new HavenError('request.rate_limited');
+  };
+
+  mount(app, s, ROUTES.register, async ({ body, req }) => {
+    limit(signups, req);
+    return register(s, body);
+  });
+  mount(app, s, ROUTES.login, async ({ body, req }) => {
+    limit(logins, req);
+    return login(s, body);
+  });
+  mount(app, s, ROUTES.logout, async ({ caller }) => logout(s, caller));
+  mount(app, s, ROUTES.me, async ({ caller }) => {
+    const account = await findAccountById(s.db, caller.accountId);
+    if (!account) throw new HavenError('auth.invalid_token');
+    return accountSelf(account, s.now());
+  });
+  mount(app, s, ROUTES.devices, async ({ caller }) => ({ devices: (await listDevices(s.db, caller.accountId)).map(deviceView) }));
+  mount(app, s, ROUTES.createUser, async ({ body }) => createAccount(s.db, s.now(), body));
+}

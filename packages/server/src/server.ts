@@ -1,0 +1,79 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { DestinationStream, Logger } from 'pino';
+import type { Config } from './config/schema';
+import type { Fanout } from './fanout/fanout';
+import { localFanout } from './fanout/local';
+import { natsFanout } from './fanout/nats';
+import { buildApp } from './http/app';
+import { createLogger } from './log';
+import type { Services } from './services/context';
+import { loadMessageKey, messageSealer } from './services/message-key.node.ts';
+import { openStorage, pgliteDirOf, type Storage } from './storage/connect';
+import { deleteExpiredSessions } from './storage/repos/sessions';
+import { attachGateway } from './ws/gateway';
+
+export interface RunningServer {
+  /** `http://host:port` it listens on (the real port when 0 was asked for). */
+  url: string;
+  app: FastifyInstance;
+  services: Services;
+  storage: Storage;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where logs go (default stdout); tests pass a stream to inspect them. */
+  logDestination?: DestinationStream;
+  logger?: Logger;
+  /** The clock (tests move it to expire sessions). */
+  now?: () => Date;
+}
+
+/**
+ * Opens storage (migrating it), builds the HTTP app and WebSocket gateway, and listens.
+ * @example const server = await startServer(loadConfig({ env: {}, overrides: { server: { port: 0 }, dataDir } }));
+ */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const log = options.logger ?? createLogger(config.log.level, options.logDestination);
+  const storage = await openStorage({ databaseUrl: config.database.url, pgliteDir: pgliteDirOf(config.dataDir), poolSize: config.database.poolSize });
+  let fanout: Fanout | undefined;
+  try {
+    const fan = (fanout = config.nats.url ? await natsFanout(config.nats.url, log) : localFanout());
+    const now = options.now ?? (() => new Date());
+    const services: Services = {
+      config,
+      db: storage.db,
+      now,
+      log,
+      fanout: fan,
+      sealer: messageSealer(loadMessageKey(config.storage.messageKey, config.dataDir)),
+    };
+    await deleteExpiredSessions(storage.db, now());
+    const app = buildApp(services);
+    const gateway = attachGateway(app.server, services);
+    await app.listen({ host: config.server.host, port: config.server.port });
+    const addr = app.server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    const url = `http://${host}:${addr.port}`;
+    log.info({ url, database: storage.kind, fanout: fan.kind }, 'Haven is listening');
+    let closed: Promise<void> | undefined;
+    return {
+      url,
+      app,
+      services,
+      storage,
+      close: () =>
+        (closed ??= (async () => {
+          await gateway.close();
+          await app.close();
+          await fan.close();
+          await storage.close();
+        })()),
+    };
+  } catch (e) {
+    await fanout?.close().catch(() => undefined);
+    await storage.close();
+    throw e;
+  }
+}

@@ -1,0 +1,91 @@
+import { hash, verify, type Options } from '@node-rs/argon2';
+import { randomUUID } from 'node:crypto';
+import { HavenError, type AccountSelf, type RegisterRequest, type Role, type SessionResponse } from '@haven/protocol';
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/database';
+import { findAccountByHandle, insertAccount } from '../storage/repos/accounts';
+import { findDevice, insertDevice, touchDevice } from '../storage/repos/devices';
+import { deleteSession, findSession, insertSession } from '../storage/repos/sessions';
+import { ageBandOf } from './age';
+import type { Caller, Services } from './context';
+import { hashToken, newToken } from './tokens.node.ts';
+import { accountSelf } from './views';
+
+const MIN_PASSWORD = 10;
+// Argon2id (the const enum's value 2; const enums cannot be imported under verbatimModuleSyntax).
+const ARGON2: Options = { algorithm: 2 };
+// Verifying against this when the handle is unknown keeps login time the same for both failures.
+let dummyHash: Promise<string> | undefined;
+
+export interface NewAccountInput extends RegisterRequest {
+  role?: Role;
+}
+
+/**
+ * Creates an account (password hashed with argon2id). Works on a bare database, so `haven admin
+ * create-user` can use it before the server runs.
+ */
+export async function createAccount(db: Kysely<Database>, now: Date, input: NewAccountInput): Promise<AccountSelf> {
+  const age = ageBandOf(input.birthDate, now);
+  if (!age.ok) throw new HavenError(age.code);
+  if (input.password.length < MIN_PASSWORD) throw new HavenError('account.weak_password');
+  const row = await insertAccount(db, {
+    id: randomUUID(),
+    handle: input.handle,
+    display_name: input.displayName ?? null,
+    password_hash: await hash(input.password, ARGON2),
+    birth_date: input.birthDate,
+    age_assurance: 'self-declared',
+    role: input.role ?? 'user',
+    region: input.region ?? null,
+  });
+  if (!row) throw new HavenError('account.handle_taken');
+  return accountSelf(row, now);
+}
+
+export async function register(s: Services, input: RegisterRequest): Promise<SessionResponse> {
+  await createAccount(s.db, s.now(), input);
+  return login(s, { handle: input.handle, password: input.password });
+}
+
+export async function login(s: Services, input: { handle: string; password: string; deviceId?: string | undefined; deviceName?: string | undefined }): Promise<SessionResponse> {
+  const account = await findAccountByHandle(s.db, input.handle);
+  if (!account) {
+    dummyHash ??= hash('not a real password', ARGON2);
+    await verify(await dummyHash, input.password);
+    throw new HavenError('auth.bad_credentials');
+  }
+  if (!(await verify(account.password_hash, input.password))) throw new HavenError('auth.bad_credentials');
+  if (account.status === 'suspended') throw new HavenError('account.suspended');
+  const now = s.now();
+  let deviceId: string;
+  if (input.deviceId) {
+    const device = await findDevice(s.db, account.id, input.deviceId);
+    if (!device) throw new HavenError('device.not_found');
+    deviceId = device.id;
+  } else {
+    deviceId = (await insertDevice(s.db, { id: randomUUID(), account_id: account.id, name: input.deviceName ?? null })).id;
+  }
+  const token = newToken();
+  const expiresAt = new Date(now.getTime() + s.config.sessions.ttlSeconds * 1000);
+  await insertSession(s.db, { token_hash: hashToken(token), account_id: account.id, device_id: deviceId, expires_at: expiresAt });
+  await touchDevice(s.db, deviceId, now);
+  return { token, expiresAt: expiresAt.toISOString(), account: accountSelf(account, now), deviceId: deviceId as SessionResponse['deviceId'] };
+}
+
+/** The caller behind a session token; 401 codes for unknown, expired and suspended sessions. */
+export async function authenticate(s: Services, token: string): Promise<Caller> {
+  const tokenHash = hashToken(token);
+  const session = await findSession(s.db, tokenHash);
+  if (!session) throw new HavenError('auth.invalid_token');
+  if (session.expiresAt.getTime() <= s.now().getTime()) {
+    await deleteSession(s.db, tokenHash);
+    throw new HavenError('auth.expired_token');
+  }
+  if (session.account.status === 'suspended') throw new HavenError('account.suspended');
+  return { accountId: session.account.id, deviceId: session.deviceId, handle: session.account.handle, displayName: session.account.display_name, role: session.account.role, tokenHash };
+}
+
+export async function logout(s: Services, caller: Caller): Promise<void> {
+  await deleteSession(s.db, caller.tokenHash);
+}

@@ -1,0 +1,26 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema';
+import type { Fanout } from '../fanout/fanout';
+import type { Database } from '../storage/database';
+import type { MessageSealer } from './message-key.node.ts';
+
+/** Everything a service needs, passed in: no module reads a global clock, database or config. */
+export interface Services {
+  config: Config;
+  db: Kysely<Database>;
+  now: () => Date;
+  log: Logger;
+  fanout: Fanout;
+  sealer: MessageSealer;
+}
+
+/** Who is calling: the result of authenticating a session token. */
+export interface Caller {
+  accountId: string;
+  deviceId: string;
+  handle: string;
+  displayName: string | null;
+  role: 'user' | 'moderator' | 'admin';
+  tokenHash: string;
+}

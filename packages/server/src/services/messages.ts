@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { HavenError, PAYLOAD_CONTENT_TYPE, type AccountPublic, type Message } from '@haven/protocol';
+import type { MessageRow } from '../storage/database';
+import { findAccountsByIds } from '../storage/repos/accounts';
+import { isBlockedEitherWay } from '../storage/repos/contacts';
+import { findMembership, membersOf } from '../storage/repos/conversations';
+import { advanceCursor } from '../storage/repos/cursors';
+import { backlogForDevice, insertMessage, listMessagesAfter } from '../storage/repos/messages';
+import type { Caller, Services } from './context';
+import { accountPublic, messageView } from './views';
+
+export interface SendInput {
+  conversationId: string;
+  clientMessageId: string;
+  /** base64 of opaque bytes. */
+  body: string;
+  contentType?: string | undefined;
+}
+
+async function membership(s: Services, caller: Caller, conversationId: string) {
+  const m = await findMembership(s.db, conversationId, caller.accountId);
+  // Not a member and no such conversation look the same: existence is not leaked.
+  if (!m) throw new HavenError('conversation.not_found');
+  return m;
+}
+
+/** Decrypts stored rows into wire messages, looking up each sender once. */
+export async function viewMessages(s: Services, rows: MessageRow[], known?: AccountPublic): Promise<Message[]> {
+  const ids = [...new Set(rows.map((r) => r.sender_account_id))].filter((id) => id !== known?.id);
+  const senders = new Map<string, AccountPublic>((await findAccountsByIds(s.db, ids)).map((a) => [a.id, accountPublic(a)]));
+  if (known) senders.set(known.id, known);
+  return rows.map((r) => messageView(r, senders.get(r.sender_account_id)!, s.sealer.open(r.body, r.id, r.conversation_id)));
+}
+
+/**
+ * Stores a message durably, then fans it out to every member (the sender's other devices too).
+ * A resend with the same clientMessageId returns the stored message with `created: false`, and is not
+ * fanned out again.
+ */
+export async function sendMessage(s: Services, caller: Caller, input: SendInput): Promise<{ message: Message; created: boolean }> {
+  const { conversation } = await membership(s, caller, input.conversationId);
+  const body = Buffer.from(input.body, 'base64');
+  if (body.length > s.config.limits.messageBytes) throw new HavenError('message.too_large');
+  const members = (await membersOf(s.db, [conversation.id])).get(conversation.id) ?? [];
+  if (conversation.kind === 'direct') {
+    const other = members.find((id) => id !== caller.accountId);
+    if (other && (await isBlockedEitherWay(s.db, caller.accountId, other))) throw new HavenError('policy.blocked');
+  }
+  const id = randomUUID();
+  const { row, created } = await insertMessage(s.db, {
+    id,
+    conversation_id: conversation.id,
+    sender_account_id: caller.accountId,
+    sender_device_id: caller.deviceId,
+    client_message_id: input.clientMessageId,
+    content_type: input.contentType ?? PAYLOAD_CONTENT_TYPE,
+    body: s.sealer.seal(body, id, conversation.id),
+    sent_at: s.now(),
+  });
+  const sender = { id: caller.accountId as AccountPublic['id'], handle: caller.handle, displayName: caller.displayName };
+  const message = row.id === id ? messageView(row, sender, body) : (await viewMessages(s, [row], sender))[0]!;
+  if (created) await s.fanout.publish(members, { type: 'message', message });
+  return { message, created };
+}
+
+export async function listMessages(s: Services, caller: Caller, conversationId: string, after: number, limit: number): Promise<Message[]> {
+  const { joinedSeq } = await membership(s, caller, conversationId);
+  return viewMessages(s, await listMessagesAfter(s.db, conversationId, Math.max(after, joinedSeq), limit));
+}
+
+/** Advances this device's cursor (never backwards, never past the last message); returns the cursor. */
+export async function acknowledge(s: Services, caller: Caller, conversationId: string, seq: number): Promise<number> {
+  const { conversation } = await membership(s, caller, conversationId);
+  return advanceCursor(s.db, caller.deviceId, conversationId, Math.min(seq, conversation.last_seq), s.now());
+}
+
+/** Every message this device has not acknowledged, page by page, in (conversation, seq) order. */
+export async function* backlog(s: Services, caller: Caller, pageSize = 500): AsyncGenerator<Message[]> {
+  let from: { conversationId: string; seq: number } | undefined;
+  for (;;) {
+    const rows = await backlogForDevice(s.db, caller.accountId, caller.deviceId, from, pageSize);
+    if (rows.length === 0) return;
+    yield await viewMessages(s, rows);
+    const last = rows.at(-1)!;
+    from = { conversationId: last.conversation_id, seq: last.seq };
+    if (rows.length < pageSize) return;
+  }
+}

@@ -1,0 +1,61 @@
+import type { AccountPublic, AccountSelf, Contact, Conversation, Device, Message } from '@haven/protocol';
+import type { AccountRow, ContactRow, ConversationRow, DeviceRow, MessageRow } from '../storage/database';
+import { ageOn } from './age';
+import { modeReasonText } from './mode';
+
+// Database rows to wire shapes. Branded ids come from our own storage, so they are cast, not re-parsed.
+
+export const iso = (d: Date): string => d.toISOString();
+
+export function accountSelf(a: AccountRow, now: Date): AccountSelf {
+  return {
+    id: a.id as AccountSelf['id'],
+    handle: a.handle,
+    displayName: a.display_name,
+    ageBand: ageOn(a.birth_date, now) >= 18 ? 'adult' : 'child',
+    ageAssurance: a.age_assurance,
+    role: a.role,
+    region: a.region,
+    createdAt: iso(a.created_at),
+  };
+}
+
+export function accountPublic(a: Pick<AccountRow, 'id' | 'handle' | 'display_name'>): AccountPublic {
+  return { id: a.id as AccountPublic['id'], handle: a.handle, displayName: a.display_name };
+}
+
+export function deviceView(d: DeviceRow): Device {
+  return { id: d.id as Device['id'], name: d.name, createdAt: iso(d.created_at), lastSeenAt: d.last_seen_at ? iso(d.last_seen_at) : null };
+}
+
+export function contactView(c: ContactRow, other: AccountRow): Contact {
+  return { account: accountPublic(other), state: c.state, since: iso(c.since) };
+}
+
+export function conversationView(c: ConversationRow, members: AccountRow[]): Conversation {
+  return {
+    id: c.id as Conversation['id'],
+    kind: c.kind,
+    title: c.title,
+    mode: c.mode,
+    modeReasonCode: c.mode_reason_code,
+    modeReason: modeReasonText(c.mode_reason_code),
+    members: members.map(accountPublic),
+    createdAt: iso(c.created_at),
+    lastSeq: c.last_seq,
+  };
+}
+
+export function messageView(m: MessageRow, sender: AccountPublic, body: Uint8Array): Message {
+  return {
+    id: m.id as Message['id'],
+    conversationId: m.conversation_id as Message['conversationId'],
+    seq: m.seq,
+    sender,
+    senderDeviceId: m.sender_device_id as Message['senderDeviceId'],
+    clientMessageId: m.client_message_id,
+    contentType: m.content_type,
+    body: Buffer.from(body).toString('base64'),
+    sentAt: iso(m.sent_at),
+  };
+}

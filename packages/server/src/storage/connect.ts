@@ -1,0 +1,70 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database';
+import { LATEST_MIGRATION, migrationProvider } from './migrations/index';
+import { PGlitePool } from './pglite-pool.node.ts';
+
+export interface Storage {
+  db: Kysely<Database>;
+  /** `pglite` (embedded) or `postgres`. */
+  kind: 'pglite' | 'postgres';
+  close(): Promise<void>;
+}
+
+export interface StorageOptions {
+  /** postgres:// URL; without it PGlite in `pgliteDir` (or in memory when that is undefined too). */
+  databaseUrl?: string | undefined;
+  pgliteDir?: string | undefined;
+  poolSize?: number;
+}
+
+/**
+ * Opens storage with one dialect for both databases and applies every migration.
+ * @example const storage = await openStorage({ pgliteDir: join(dataDir, 'db') });
+ */
+export async function openStorage(options: StorageOptions): Promise<Storage> {
+  let pool: pg.Pool | PGlitePool;
+  let kind: Storage['kind'];
+  if (options.databaseUrl) {
+    pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    // An idle client's error (e.g. the server restarting) must not crash the process.
+    pool.on('error', () => undefined);
+    kind = 'postgres';
+  } else {
+    if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
+    pool = await PGlitePool.open(options.pgliteDir);
+    kind = 'pglite';
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrate(db);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
+  return { db, kind, close: () => db.destroy() };
+}
+
+/** Applies pending migrations; throws with the failing migration's name. */
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** For /readyz: the database answers and the latest migration is applied. */
+export async function readiness(db: Kysely<Database>): Promise<{ database: boolean; migrations: boolean }> {
+  try {
+    const r = await sql<{ name: string }>`select name from kysely_migration order by name desc limit 1`.execute(db);
+    return { database: true, migrations: r.rows[0]?.name === LATEST_MIGRATION };
+  } catch {
+    return { database: false, migrations: false };
+  }
+}
+
+export const pgliteDirOf = (dataDir: string): string => join(dataDir, 'db');

@@ -1,0 +1,104 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+// The typed shape of every table. Migrations create exactly this; repositories are the only code that
+// reads or writes it. Timestamps are timestamptz (Date in and out); birth dates are 'YYYY-MM-DD' text so
+// no time zone can move them.
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+
+export interface AccountsTable {
+  id: string;
+  handle: string;
+  display_name: string | null;
+  password_hash: string;
+  birth_date: string;
+  age_assurance: 'self-declared' | 'estimated' | 'verified';
+  role: 'user' | 'moderator' | 'admin';
+  region: string | null;
+  status: Generated<'active' | 'suspended'>;
+  created_at: CreatedAt;
+}
+
+export interface DevicesTable {
+  id: string;
+  account_id: string;
+  name: string | null;
+  created_at: CreatedAt;
+  last_seen_at: Date | null;
+}
+
+export interface SessionsTable {
+  /** SHA-256 (hex) of the token; the token itself is never stored. */
+  token_hash: string;
+  account_id: string;
+  device_id: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
+/** One row per direction: `owner_id`'s view of `other_id`. */
+export interface ContactsTable {
+  owner_id: string;
+  other_id: string;
+  state: 'pending_outgoing' | 'pending_incoming' | 'accepted' | 'blocked';
+  since: Date;
+}
+
+export interface ConversationsTable {
+  id: string;
+  kind: 'direct' | 'group';
+  title: string | null;
+  mode: 'e2ee' | 'visible';
+  mode_reason_code: string;
+  created_by: string;
+  /** `min(a,b):max(a,b)` of the two account ids for direct conversations: one per pair. */
+  direct_key: string | null;
+  last_seq: Generated<number>;
+  created_at: CreatedAt;
+}
+
+export interface ConversationMembersTable {
+  conversation_id: string;
+  account_id: string;
+  /** The conversation's last seq when this member joined: earlier messages are not theirs. */
+  joined_seq: number;
+  joined_at: CreatedAt;
+}
+
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_account_id: string;
+  sender_device_id: string;
+  client_message_id: string;
+  content_type: string;
+  /** AES-256-GCM under the server message key: nonce || ciphertext || tag. */
+  body: Uint8Array;
+  sent_at: Date;
+}
+
+export interface CursorsTable {
+  device_id: string;
+  conversation_id: string;
+  acked_seq: number;
+  updated_at: Date;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  devices: DevicesTable;
+  sessions: SessionsTable;
+  contacts: ContactsTable;
+  conversations: ConversationsTable;
+  conversation_members: ConversationMembersTable;
+  messages: MessagesTable;
+  cursors: CursorsTable;
+}
+
+export type AccountRow = Selectable<AccountsTable>;
+export type DeviceRow = Selectable<DevicesTable>;
+export type ContactRow = Selectable<ContactsTable>;
+export type ConversationRow = Selectable<ConversationsTable>;
+export type MessageRow = Selectable<MessagesTable>;
+export type NewMessage = Insertable<MessagesTable>;

@@ -1,0 +1,13 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import { initial } from './0001-initial';
+
+/** Every migration by its number, in order. Static, so no file-system scan at start. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(MIGRATIONS),
+};
+
+export const LATEST_MIGRATION = Object.keys(MIGRATIONS).at(-1)!;

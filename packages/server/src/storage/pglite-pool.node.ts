@@ -1,0 +1,61 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import { Mutex } from './mutex';
+
+// PGlite is one Postgres backend in this process. Kysely's PostgresDialect asks a pool for a client per
+// query, and keeps one client for a whole transaction; handing out the single connection under a mutex
+// therefore gives exactly one holder at a time, and a transaction keeps it until COMMIT or ROLLBACK.
+
+type Command = PostgresQueryResult<unknown>['command'];
+
+function commandOf(sqlText: string): Command {
+  const m = /^\s*(insert|update|delete|merge)\b/i.exec(sqlText);
+  return m ? (m[1]!.toUpperCase() as Command) : 'SELECT';
+}
+
+/** A Kysely `PostgresPool` over one PGlite database; `connect()` waits for the previous holder to release. */
+export class PGlitePool implements PostgresPool {
+  readonly #mutex = new Mutex();
+  #ended = false;
+
+  constructor(readonly pglite: PGlite) {}
+
+  /** Opens (or creates) a PGlite database in `dir`; `undefined` keeps it in memory. */
+  static async open(dir: string | undefined): Promise<PGlitePool> {
+    const db = dir === undefined ? new PGlite() : new PGlite(dir);
+    await db.waitReady;
+    return new PGlitePool(db);
+  }
+
+  async connect(): Promise<PostgresPoolClient> {
+    if (this.#ended) throw new Error('the PGlite pool is closed');
+    const release = await this.#mutex.acquire();
+    const pglite = this.pglite;
+    let released = false;
+    const client = {
+      async query<R>(sqlText: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
+        if (released) throw new Error('PGlite client used after release');
+        const res = await pglite.query<R>(sqlText, [...parameters]);
+        const rowCount = res.affectedRows ?? res.rows.length;
+        return { command: commandOf(sqlText), rowCount, rows: res.rows };
+      },
+      release(): void {
+        released = true;
+        release();
+      },
+    };
+    return client as unknown as PostgresPoolClient;
+  }
+
+  async end(): Promise<void> {
+    if (this.#ended) return;
+    this.#ended = true;
+    // Wait for the current holder so a running transaction finishes before the database closes.
+    const release = await this.#mutex.acquire();
+    try {
+      await this.pglite.close();
+    } finally {
+      release();
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import type { Kysely } from 'kysely';
+import type { ConversationRow, ConversationsTable, Database } from '../database';
+
+export type NewConversation = Omit<ConversationsTable, 'last_seq' | 'created_at'>;
+
+/**
+ * Creates a conversation with its members in one transaction. For a direct conversation that already
+ * exists (same `direct_key`), returns the existing one instead: one direct conversation per pair.
+ */
+export async function insertConversation(db: Kysely<Database>, conv: NewConversation, memberIds: readonly string[]): Promise<{ row: ConversationRow; created: boolean }> {
+  return db.transaction().execute(async (tx) => {
+    const row = await tx
+      .insertInto('conversations')
+      .values(conv)
+      .onConflict((oc) => oc.column('direct_key').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) {
+      const existing = await tx.selectFrom('conversations').selectAll().where('direct_key', '=', conv.direct_key).executeTakeFirstOrThrow();
+      return { row: existing, created: false };
+    }
+    await tx
+      .insertInto('conversation_members')
+      .values(memberIds.map((account_id) => ({ conversation_id: row.id, account_id, joined_seq: 0 })))
+      .execute();
+    return { row, created: true };
+  });
+}
+
+export function findDirectConversation(db: Kysely<Database>, directKey: string): Promise<ConversationRow | undefined> {
+  return db.selectFrom('conversations').selectAll().where('direct_key', '=', directKey).executeTakeFirst();
+}
+
+/** The conversation when `accountId` is a member; `undefined` otherwise (callers answer 404 either way). */
+export function findConversationForMember(db: Kysely<Database>, conversationId: string, accountId: string): Promise<ConversationRow | undefined> {
+  return db
+    .selectFrom('conversations')
+    .innerJoin('conversation_members as m', 'm.conversation_id', 'conversations.id')
+    .selectAll('conversations')
+    .where('conversations.id', '=', conversationId)
+    .where('m.account_id', '=', accountId)
+    .executeTakeFirst();
+}
+
+export function listConversationsForMember(db: Kysely<Database>, accountId: string): Promise<ConversationRow[]> {
+  return db
+    .selectFrom('conversations')
+    .innerJoin('conversation_members as m', 'm.conversation_id', 'conversations.id')
+    .selectAll('conversations')
+    .where('m.account_id', '=', accountId)
+    .orderBy('conversations.created_at')
+    .execute();
+}
+
+/** Member account ids of each conversation, in join order. */
+export async function membersOf(db: Kysely<Database>, conversationIds: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>(conversationIds.map((id) => [id, []]));
+  if (conversationIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('conversation_members')
+    .select(['conversation_id', 'account_id'])
+    .where('conversation_id', 'in', conversationIds)
+    .orderBy('joined_at')
+    .orderBy('account_id')
+    .execute();
+  for (const r of rows) out.get(r.conversation_id)?.push(r.account_id);
+  return out;
+}
+
+/** Adds a member; members see messages sent from now on. `false` when already a member. */
+export async function addMember(db: Kysely<Database>, conversationId: string, accountId: string): Promise<boolean> {
+  const r = await db
+    .insertInto('conversation_members')
+    .columns(['conversation_id', 'account_id', 'joined_seq'])
+    .expression((eb) =>
+      eb.selectFrom('conversations').select((s) => [s.val(conversationId).as('conversation_id'), s.val(accountId).as('account_id'), 'last_seq']).where('id', '=', conversationId),
+    )
+    .onConflict((oc) => oc.columns(['conversation_id', 'account_id']).doNothing())
+    .executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export async function removeMember(db: Kysely<Database>, conversationId: string, accountId: string): Promise<boolean> {
+  const r = await db.deleteFrom('conversation_members').where('conversation_id', '=', conversationId).where('account_id', '=', accountId).executeTakeFirst();
+  return Number(r.numDeletedRows) > 0;
+}
+
+/** The member's row (with the seq they joined at) and the conversation, or `undefined` when not a member. */
+export async function findMembership(
+  db: Kysely<Database>,
+  conversationId: string,
+  accountId: string,
+): Promise<{ conversation: ConversationRow; joinedSeq: number } | undefined> {
+  const row = await db
+    .selectFrom('conversations')
+    .innerJoin('conversation_members as m', 'm.conversation_id', 'conversations.id')
+    .selectAll('conversations')
+    .select('m.joined_seq')
+    .where('conversations.id', '=', conversationId)
+    .where('m.account_id', '=', accountId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { joined_seq, ...conversation } = row;
+  return { conversation, joinedSeq: joined_seq };
+}

@@ -1,0 +1,23 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../database';
+
+/** Moves a device's cursor forward to `seq` (never back); returns the cursor after the move. */
+export async function advanceCursor(db: Kysely<Database>, deviceId: string, conversationId: string, seq: number, at: Date): Promise<number> {
+  const row = await db
+    .insertInto('cursors')
+    .values({ device_id: deviceId, conversation_id: conversationId, acked_seq: seq, updated_at: at })
+    .onConflict((oc) =>
+      oc.columns(['device_id', 'conversation_id']).doUpdateSet({
+        acked_seq: sql<number>`greatest(cursors.acked_seq, excluded.acked_seq)`,
+        updated_at: at,
+      }),
+    )
+    .returning('acked_seq')
+    .executeTakeFirstOrThrow();
+  return row.acked_seq;
+}
+
+export async function getCursor(db: Kysely<Database>, deviceId: string, conversationId: string): Promise<number> {
+  const row = await db.selectFrom('cursors').select('acked_seq').where('device_id', '=', deviceId).where('conversation_id', '=', conversationId).executeTakeFirst();
+  return row?.acked_seq ?? 0;
+}

@@ -1,0 +1,123 @@
+import { ClientFrame, HavenError, errorBody, type Message, type ServerFrame } from '@haven/protocol';
+import type WebSocket from 'ws';
+import { authenticate } from '../services/accounts';
+import type { Caller, Services } from '../services/context';
+import { acknowledge, backlog, sendMessage } from '../services/messages';
+import type { FanoutEvent } from '../fanout/fanout';
+
+/** WebSocket close codes Haven uses besides the standard ones (1009: frame too large, set by `ws`). */
+export const CLOSE = { goingAway: 1001, unauthorized: 4401, helloTimeout: 4408 } as const;
+
+const HELLO_TIMEOUT_MS = 10_000;
+
+type State = 'hello' | 'syncing' | 'live' | 'closed';
+
+/**
+ * One device's connection: `hello` → `ready`, the backlog after each cursor, `synced`, then live events.
+ * Frames are handled one at a time, in order, so `sent` and acks keep the client's order.
+ */
+export function handleConnection(ws: WebSocket, s: Services): void {
+  let state: State = 'hello';
+  let caller: Caller | undefined;
+  let unsubscribe: (() => void) | undefined;
+  let queue: Promise<void> = Promise.resolve();
+  const buffered: FanoutEvent[] = [];
+  const helloTimer = setTimeout(() => ws.close(CLOSE.helloTimeout, 'no hello frame'), HELLO_TIMEOUT_MS);
+
+  const send = (frame: ServerFrame): Promise<void> =>
+    new Promise((resolve) => {
+      if (ws.readyState !== ws.OPEN) return resolve();
+      ws.send(JSON.stringify(frame), () => resolve());
+    });
+  const sendError = (e: unknown, ref?: string): Promise<void> => {
+    const body = e instanceof HavenError ? e.toBody() : errorBody('server.internal');
+    if (!(e instanceof HavenError)) s.log.error({ err: e }, 'websocket frame failed');
+    return send({ type: 'error', error: { code: body.error.code, message: body.error.message }, ...(ref ? { ref } : {}) });
+  };
+
+  const deliverLive = (event: FanoutEvent): void => {
+    if (event.type === 'message') {
+      if (event.message.senderDeviceId === caller?.deviceId) return; // it got `sent` for its own message
+      void send({ type: 'message', message: event.message });
+    } else {
+      void send({ type: 'conversation', conversation: event.conversation });
+    }
+  };
+
+  async function hello(token: string): Promise<void> {
+    try {
+      caller = await authenticate(s, token);
+    } catch (e) {
+      await sendError(e);
+      ws.close(CLOSE.unauthorized, 'authentication failed');
+      state = 'closed';
+      return;
+    }
+    clearTimeout(helloTimer);
+    state = 'syncing';
+    // Subscribe before reading the backlog, so nothing sent in between is missed; duplicates are dropped below.
+    unsubscribe = await s.fanout.subscribe(caller.accountId, (event) => (state === 'live' ? deliverLive(event) : buffered.push(event)));
+    if ((state as State) === 'closed') return unsubscribe();
+    await send({ type: 'ready', accountId: caller.accountId as Message['sender']['id'], deviceId: caller.deviceId as Message['senderDeviceId'] });
+    const sentUpTo = new Map<string, number>();
+    for await (const page of backlog(s, caller)) {
+      if (ws.readyState !== ws.OPEN) return;
+      await Promise.all(page.map((message) => send({ type: 'message', message })));
+      for (const m of page) sentUpTo.set(m.conversationId, Math.max(sentUpTo.get(m.conversationId) ?? 0, m.seq));
+    }
+    for (const event of buffered.splice(0)) {
+      if (event.type === 'message' && event.message.seq <= (sentUpTo.get(event.message.conversationId) ?? 0)) continue;
+      deliverLive(event);
+    }
+    state = 'live';
+    await send({ type: 'synced' });
+  }
+
+  async function handle(raw: WebSocket.RawData, isBinary: boolean): Promise<void> {
+    if (isBinary) return sendError(new HavenError('request.invalid', 'Frames are JSON text, not binary.'));
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString());
+    } catch {
+      return sendError(new HavenError('request.malformed_json', 'The frame is not valid JSON.'));
+    }
+    const parsed = ClientFrame.safeParse(json);
+    const ref = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).clientMessageId ?? (json as Record<string, unknown>).ref : undefined;
+    const refStr = typeof ref === 'string' ? ref.slice(0, 64) : undefined;
+    if (!parsed.success) {
+      const details = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+      return sendError(new HavenError('request.invalid', `The frame is not valid: ${details}.`), refStr);
+    }
+    const frame = parsed.data;
+    if (frame.type === 'hello') {
+      if (state !== 'hello') return sendError(new HavenError('request.invalid', 'This connection has already said hello.'));
+      return hello(frame.token);
+    }
+    if (!caller) return sendError(new HavenError('auth.required', 'Send a hello frame with your session token first.'));
+    try {
+      switch (frame.type) {
+        case 'send': {
+          const { message } = await sendMessage(s, caller, frame);
+          return send({ type: 'sent', clientMessageId: frame.clientMessageId, message });
+        }
+        case 'ack':
+          await acknowledge(s, caller, frame.conversationId, frame.seq);
+          return;
+        case 'ping':
+          return send({ type: 'pong', ...(frame.ref ? { ref: frame.ref } : {}) });
+      }
+    } catch (e) {
+      return sendError(e, refStr);
+    }
+  }
+
+  ws.on('message', (raw, isBinary) => {
+    queue = queue.then(() => handle(raw, isBinary)).catch((e: unknown) => void sendError(e));
+  });
+  ws.on('error', (err) => s.log.debug({ err: err.message }, 'websocket error'));
+  ws.on('close', () => {
+    state = 'closed';
+    clearTimeout(helloTimer);
+    unsubscribe?.();
+  });
+}

@@ -1,0 +1,51 @@
+import type { Server } from 'node:http';
+import { WS_PATH } from '@haven/protocol';
+import { WebSocketServer } from 'ws';
+import type { Services } from '../services/context';
+import { CLOSE, handleConnection } from './connection';
+
+const PING_INTERVAL_MS = 30_000;
+
+/** Serves `/v1/ws` on the HTTP server's `upgrade` event; frames over `limits.frameBytes` close with 1009. */
+export function attachGateway(server: Server, s: Services): { close(): Promise<void> } {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: s.config.limits.frameBytes });
+  const alive = new WeakMap<object, boolean>();
+
+  server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== WS_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      alive.set(ws, true);
+      ws.on('pong', () => alive.set(ws, true));
+      handleConnection(ws, s);
+    });
+  });
+
+  // Drop connections whose peer vanished without closing (a laptop lid, a dead NAT entry).
+  const timer = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.get(ws)) ws.terminate();
+      else {
+        alive.set(ws, false);
+        ws.ping();
+      }
+    }
+  }, PING_INTERVAL_MS);
+  timer.unref();
+
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        clearInterval(timer);
+        for (const ws of wss.clients) ws.close(CLOSE.goingAway, 'server shutting down');
+        wss.close(() => resolve());
+        // Clients that do not answer the close handshake promptly are cut off.
+        setTimeout(() => {
+          for (const ws of wss.clients) ws.terminate();
+        }, 1000).unref();
+      }),
+  };
+}
