@@ -25,7 +25,7 @@ export function register(program: Command): void {
     if (opts.json) printJson(conversationJson(g));
     else {
       printLine(g.id);
-      process.stderr.write(`Created group "${g.title ?? title}" with ${g.members.map((m) => m.handle).join(', ')}; ${modeLine(g)}.\n`);
+      process.stderr.write(`Created group "${g.title ?? title}" with ${g.members.map((m) => m.handle).join(', ')}; ${modeLine(g).replace(/\.$/, '')}.\n`);
     }
   });
 
