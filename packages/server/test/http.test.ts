@@ -1,3 +1,4 @@
+import { Handle } from '@haven/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../src/testing.node.ts';
 
@@ -105,9 +106,8 @@ describe('accounts', () => {
     const body = { handle: 'made.by.admin', password: 'a long password', birthDate: '1980-01-01', role: 'moderator' };
     expectError(await req('POST', '/v1/admin/users', body), 401, 'auth.required');
     expectError(await req('POST', '/v1/admin/users', body, u.token), 403, 'auth.forbidden');
-    await server.app.inject({ method: 'GET', url: '/healthz' });
     const { createAccount } = await import('../src/services/accounts');
-    await createAccount(server.services.db, now, { handle: 'root', password: 'a long password', birthDate: '1970-01-01', role: 'admin' });
+    await createAccount(server.services.db, now, { handle: Handle.parse('root'), password: 'a long password', birthDate: '1970-01-01', role: 'admin' });
     const admin = await req('POST', '/v1/sessions', { handle: 'root', password: 'a long password' });
     const created = await req('POST', '/v1/admin/users', body, admin.body.token);
     expect(created.status).toBe(201);

@@ -19,7 +19,8 @@ describe('loadConfig', () => {
   it('file < environment < overrides', () => {
     const cwd = dir();
     writeFileSync(join(cwd, 'haven.config.json'), JSON.stringify({ server: { port: 1000, host: '0.0.0.0' }, limits: { groupMembers: 10 } }));
-    const c = loadConfig({ cwd, env: { HAVEN_PORT: '2000', HAVEN_NATS_URL: 'nats://x:4222' }, overrides: { server: { port: 3000 } } });
+    const key = Buffer.alloc(32).toString('base64');
+    const c = loadConfig({ cwd, env: { HAVEN_PORT: '2000', HAVEN_NATS_URL: 'nats://x:4222', HAVEN_MESSAGE_KEY: key }, overrides: { server: { port: 3000 } } });
     expect(c.server.port).toBe(3000);
     expect(c.server.host).toBe('0.0.0.0');
     expect(c.limits.groupMembers).toBe(10);
@@ -41,6 +42,7 @@ describe('loadConfig', () => {
     ['a database URL that is not postgres', { env: { HAVEN_DATABASE_URL: 'mysql://x' } }, 'database.url', /postgres:\/\//],
     ['a NATS URL that is not nats', { env: { HAVEN_NATS_URL: 'http://x' } }, 'nats.url', /nats:\/\//],
     ['a message key of the wrong length', { env: { HAVEN_MESSAGE_KEY: 'c2hvcnQ=' } }, 'storage.messageKey', /32 bytes/],
+    ['several nodes without a shared message key', { env: { HAVEN_NATS_URL: 'nats://x:4222' } }, 'storage.messageKey', /required when nats.url is set/],
     ['an unknown key', { env: {}, overrides: { limits: { bogus: 1 } as never } }, 'limits', /unknown key\(s\) bogus/],
   ];
   for (const [what, options, key, message] of bad) {

@@ -70,7 +70,12 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  // Several nodes read each other's messages, so they must share one key; a per-node generated key would not.
+  .refine((c) => !c.nats.url || c.storage.messageKey !== undefined, {
+    path: ['storage', 'messageKey'],
+    message: 'required when nats.url is set: every node must use the same message key (base64 of 32 bytes)',
+  });
 
 /** A validated configuration. */
 export type Config = z.infer<typeof ConfigSchema>;

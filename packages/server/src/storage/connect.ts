@@ -4,6 +4,7 @@ import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database';
 import { LATEST_MIGRATION, migrationProvider } from './migrations/index';
+import { lockDirectory } from './dir-lock.node.ts';
 import { PGlitePool } from './pglite-pool.node.ts';
 
 export interface Storage {
@@ -27,24 +28,40 @@ export interface StorageOptions {
 export async function openStorage(options: StorageOptions): Promise<Storage> {
   let pool: pg.Pool | PGlitePool;
   let kind: Storage['kind'];
+  let unlock = (): void => undefined;
   if (options.databaseUrl) {
     pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
     // An idle client's error (e.g. the server restarting) must not crash the process.
     pool.on('error', () => undefined);
     kind = 'postgres';
   } else {
-    if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
-    pool = await PGlitePool.open(options.pgliteDir);
+    if (options.pgliteDir) {
+      mkdirSync(options.pgliteDir, { recursive: true });
+      unlock = lockDirectory(`${options.pgliteDir}.lock`, `the embedded database ${options.pgliteDir}`);
+    }
+    try {
+      pool = await PGlitePool.open(options.pgliteDir);
+    } catch (e) {
+      unlock();
+      throw e;
+    }
     kind = 'pglite';
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const close = async (): Promise<void> => {
+    try {
+      await db.destroy();
+    } finally {
+      unlock();
+    }
+  };
   try {
     await migrate(db);
   } catch (e) {
-    await db.destroy();
+    await close();
     throw e;
   }
-  return { db, kind, close: () => db.destroy() };
+  return { db, kind, close };
 }
 
 /** Applies pending migrations; throws with the failing migration's name. */

@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../src/testing.node.ts';
+import { b64, call, directConversation, registerUser, sendText, unb64 } from './http-client';
+import { FrameClient } from './ws-client';
+
+// The WebSocket gateway through a real server on port 0.
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ limits: { frameBytes: 4096, messageBytes: 1024 } });
+});
+afterAll(() => server.close());
+
+describe('WebSocket delivery', () => {
+  it('hello → ready, backlog in seq order, synced, then live; sent to the sender', async () => {
+    const alice = await registerUser(server.url);
+    const bob = await registerUser(server.url);
+    const conv = await directConversation(server.url, alice.token, bob.account.handle);
+    for (const t of ['one', 'two', 'three']) await sendText(server.url, alice.token, conv.id, t);
+
+    const b = await FrameClient.open(server.url);
+    b.send({ type: 'hello', token: bob.token });
+    await b.next((f) => f.type === 'synced');
+    expect(b.frames.map((f) => f.type)).toEqual(['ready', 'message', 'message', 'message', 'synced']);
+    expect(b.messages().map((m) => [m.seq, unb64(m.body)])).toEqual([[1, 'one'], [2, 'two'], [3, 'three']]);
+
+    const a = await FrameClient.connect(server.url, alice.token);
+    a.send({ type: 'send', conversationId: conv.id, clientMessageId: 'live-msg-1', body: b64('live') });
+    const sent = await a.next((f) => f.type === 'sent');
+    expect(sent).toMatchObject({ type: 'sent', clientMessageId: 'live-msg-1', message: { seq: 4 } });
+    const live = await b.next((f) => f.type === 'message' && f.message.seq === 4);
+    expect(live.type === 'message' && unb64(live.message.body)).toBe('live');
+    // The sender's own device does not get its message back as `message`.
+    expect(a.messages()).toEqual([]);
+    a.close();
+    b.close();
+  });
+
+  it("fans out to every device of every member, the sender's other devices included", async () => {
+    const alice = await registerUser(server.url);
+    const bob = await registerUser(server.url);
+    const alice2 = (await call(server.url, 'POST', '/v1/sessions', { handle: alice.account.handle, password: alice.password })).body;
+    const bob2 = (await call(server.url, 'POST', '/v1/sessions', { handle: bob.account.handle, password: bob.password })).body;
+    const conv = await directConversation(server.url, alice.token, bob.account.handle);
+    const [a1, a2, b1, b2] = (await Promise.all([alice.token, alice2.token, bob.token, bob2.token].map((t) => FrameClient.connect(server.url, t)))) as [FrameClient, FrameClient, FrameClient, FrameClient];
+    a1.send({ type: 'send', conversationId: conv.id, clientMessageId: 'fan-out-1', body: b64('to all') });
+    for (const c of [a2, b1, b2]) await c.next((f) => f.type === 'message' && f.message.clientMessageId === 'fan-out-1');
+    await a1.next((f) => f.type === 'sent');
+    expect(a1.messages()).toEqual([]);
+    for (const c of [a1, a2, b1, b2]) c.close();
+  });
+
+  it('an acknowledged message is not delivered again; an unacknowledged one is, on every reconnect', async () => {
+    const alice = await registerUser(server.url);
+    const bob = await registerUser(server.url);
+    const conv = await directConversation(server.url, alice.token, bob.account.handle);
+    await sendText(server.url, alice.token, conv.id, 'first');
+    await sendText(server.url, alice.token, conv.id, 'second');
+
+    // A client that never acknowledges gets everything again.
+    for (let i = 0; i < 2; i++) {
+      const b = await FrameClient.connect(server.url, bob.token);
+      expect(b.messages().map((m) => m.seq)).toEqual([1, 2]);
+      b.close();
+      await b.waitClose();
+    }
+    const b = await FrameClient.connect(server.url, bob.token);
+    b.send({ type: 'ack', conversationId: conv.id, seq: 1 });
+    b.send({ type: 'ping', ref: 'after-ack' });
+    await b.next((f) => f.type === 'pong');
+    b.close();
+    await b.waitClose();
+    const again = await FrameClient.connect(server.url, bob.token);
+    expect(again.messages().map((m) => unb64(m.body))).toEqual(['second']);
+    again.close();
+  });
+
+  it('a resent clientMessageId returns the same message and is not fanned out twice', async () => {
+    const alice = await registerUser(server.url);
+    const bob = await registerUser(server.url);
+    const conv = await directConversation(server.url, alice.token, bob.account.handle);
+    const a = await FrameClient.connect(server.url, alice.token);
+    const b = await FrameClient.connect(server.url, bob.token);
+    const frame = { type: 'send', conversationId: conv.id, clientMessageId: 'resend-me-1', body: b64('once') };
+    a.send(frame);
+    a.send(frame);
+    a.send({ type: 'ping', ref: 'done' });
+    await a.next((f) => f.type === 'pong');
+    const sent = a.frames.flatMap((f) => (f.type === 'sent' ? [f.message.id] : []));
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toBe(sent[1]);
+    await b.next((f) => f.type === 'message');
+    b.send({ type: 'ping' });
+    await b.next((f) => f.type === 'pong');
+    expect(b.messages()).toHaveLength(1);
+    a.close();
+    b.close();
+  });
+
+  it('bad frames get an error frame and the connection stays usable', async () => {
+    const alice = await registerUser(server.url);
+    const bob = await registerUser(server.url);
+    const stranger = await registerUser(server.url);
+    const conv = await directConversation(server.url, alice.token, bob.account.handle);
+    const a = await FrameClient.connect(server.url, alice.token);
+    const s = await FrameClient.connect(server.url, stranger.token);
+    const errors = async (c: FrameClient, n: number) => {
+      for (let i = 0; i < 50 && c.frames.filter((f) => f.type === 'error').length < n; i++) await new Promise((r) => setTimeout(r, 20));
+      return c.frames.flatMap((f) => (f.type === 'error' ? [[f.error.code, f.ref]] : []));
+    };
+    a.send('{not json');
+    a.send({ type: 'shout' });
+    a.send({ type: 'send', conversationId: conv.id, clientMessageId: 'extra-field', body: 'aGk=', mode: 'e2ee' });
+    a.send({ type: 'hello', token: alice.token });
+    a.send({ type: 'send', conversationId: conv.id, clientMessageId: 'too-big-one', body: Buffer.alloc(1500).toString('base64').slice(0, 2000) });
+    a.ws.send(Buffer.from([1, 2, 3]));
+    s.send({ type: 'send', conversationId: conv.id, clientMessageId: 'intruder-1', body: 'aGk=' });
+    s.send({ type: 'ack', conversationId: conv.id, seq: 1 });
+    expect(await errors(a, 6)).toEqual([
+      ['request.malformed_json', undefined],
+      ['request.invalid', undefined],
+      ['request.invalid', 'extra-field'],
+      ['request.invalid', undefined],
+      ['message.too_large', 'too-big-one'],
+      ['request.invalid', undefined],
+    ]);
+    expect(await errors(s, 2)).toEqual([
+      ['conversation.not_found', 'intruder-1'],
+      ['conversation.not_found', undefined],
+    ]);
+    a.send({ type: 'send', conversationId: conv.id, clientMessageId: 'still-works', body: b64('ok') });
+    await a.next((f) => f.type === 'sent');
+    expect(a.closed).toBeUndefined();
+    a.close();
+    s.close();
+  });
+
+  it('frames before hello are refused; a bad token closes with 4401', async () => {
+    const c = await FrameClient.open(server.url);
+    c.send({ type: 'ping' });
+    expect(await c.next((f) => f.type === 'error')).toMatchObject({ error: { code: 'auth.required' } });
+    c.send({ type: 'hello', token: 'forged-token' });
+    expect(await c.next((f) => f.type === 'error' && f.error.code === 'auth.invalid_token')).toBeTruthy();
+    expect((await c.waitClose()).code).toBe(4401);
+  });
+
+  it('an oversized frame closes the connection with 1009', async () => {
+    const alice = await registerUser(server.url);
+    const a = await FrameClient.connect(server.url, alice.token);
+    a.send({ type: 'ping', ref: 'x'.repeat(5000) });
+    expect((await a.waitClose()).code).toBe(1009);
+  });
+
+  it('other upgrade paths are refused', async () => {
+    await expect(FrameClient.open(server.url.replace(/\/?$/, '') + '/elsewhere')).rejects.toThrow();
+  });
+
+  it('a member added to a group gets the conversation and its new messages live', async () => {
+    const alice = await registerUser(server.url);
+    const bob = await registerUser(server.url);
+    const b = await FrameClient.connect(server.url, bob.token);
+    const g = await call(server.url, 'POST', '/v1/conversations', { kind: 'group', title: 'Live group', members: [] }, alice.token);
+    await sendText(server.url, alice.token, g.body.id, 'before bob');
+    await call(server.url, 'POST', `/v1/conversations/${g.body.id}/members`, { handle: bob.account.handle }, alice.token);
+    await b.next((f) => f.type === 'conversation' && f.conversation.id === g.body.id);
+    await sendText(server.url, alice.token, g.body.id, 'after bob');
+    const m = await b.next((f) => f.type === 'message');
+    expect(m.type === 'message' && unb64(m.message.body)).toBe('after bob');
+    b.close();
+  });
+});
