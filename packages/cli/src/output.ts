@@ -12,15 +12,15 @@ export class UsageError extends Error {
 }
 
 /**
- * Prints an error as a person should read it and exits non-zero: a server refusal with its sentence and
- * code (exit 1), a usage mistake (exit 2), anything else by its message only. Stack traces only with
- * HAVEN_DEBUG=1: they help developers, not users.
+ * Prints an error as a person should read it and exits non-zero: a refusal with its sentence and code
+ * (exit 1; `request.*` means the input was wrong, exit 2, except rate limits), a usage mistake (exit 2),
+ * anything else by its message only. Stack traces only with HAVEN_DEBUG=1: they help developers, not users.
  */
 export function exitWithError(e: unknown): never {
   if (process.env.HAVEN_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   if (e instanceof HavenError) {
     process.stderr.write(`haven: ${e.message} (${e.code})\n`);
-    process.exit(EXIT.failed);
+    process.exit(e.code.startsWith('request.') && e.code !== 'request.rate_limited' ? EXIT.usage : EXIT.failed);
   }
   if (e instanceof UsageError) {
     process.stderr.write(`haven: ${e.message}\n`);
