@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { Handle, HavenError } from '@haven/protocol';
-import { FileProfileStore, HavenClient, Messenger, defaultProfileDir, type Profile } from '@haven/client/node';
+import { FileProfileStore, HavenClient, Messenger, defaultCodecs, defaultProfileDir, type CodecSelector, type Profile } from '@haven/client/node';
 import { UsageError } from './output';
 
 /** Options every account command takes. */
@@ -41,7 +41,18 @@ export async function signedIn(opts: ProfileOptions): Promise<SignedIn> {
     throw new HavenError('auth.expired_token', 'The session has expired; sign in again with `haven login`.');
   }
   const client = new HavenClient({ serverUrl: profile.server, token: profile.token });
-  return { store, profile: profile as SignedIn['profile'], client, messenger: new Messenger(client) };
+  const messenger = new Messenger(client, { codecs: codecsFor(store, client) });
+  return { store, profile: profile as SignedIn['profile'], client, messenger };
+}
+
+/**
+ * The codecs this CLI reads and writes messages with. The one place the e2ee (MLS) codec plugs in: it
+ * keeps its state beside the profile (`store.dir`) and needs the client for key packages.
+ */
+export function codecsFor(store: FileProfileStore, client: HavenClient): CodecSelector {
+  void store;
+  void client;
+  return defaultCodecs;
 }
 
 /** Parses a handle from the command line; a malformed one is a usage error (exit 2). */

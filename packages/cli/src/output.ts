@@ -20,6 +20,7 @@ export function exitWithError(e: unknown): never {
   if (process.env.HAVEN_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   if (e instanceof HavenError) {
     process.stderr.write(`haven: ${e.message} (${e.code})\n`);
+    for (const line of helpLines(e.help)) process.stderr.write(`  ${line}\n`);
     process.exit(e.code.startsWith('request.') && e.code !== 'request.rate_limited' ? EXIT.usage : EXIT.failed);
   }
   if (e instanceof UsageError) {
@@ -45,4 +46,23 @@ export function printTable(rows: string[][]): void {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
   for (const r of rows) printLine(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+}
+
+/**
+ * Help resources a refusal or safety event carries (Childline, the NSPCC helpline…), as lines for
+ * people. The shape is the server's; anything unexpected is shown as JSON rather than dropped.
+ */
+export function helpLines(help: unknown): string[] {
+  if (help === undefined || help === null) return [];
+  if (Array.isArray(help)) return help.flatMap((h) => helpLines(h));
+  if (typeof help === 'string') return [help];
+  if (typeof help === 'object') {
+    const o = help as Record<string, unknown>;
+    if (Array.isArray(o.resources)) return [...(typeof o.message === 'string' ? [o.message] : []), ...helpLines(o.resources)];
+    const parts = ['name', 'title', 'description', 'phone', 'text', 'url', 'chat']
+      .map((k) => o[k])
+      .filter((v): v is string => typeof v === 'string' && v !== '');
+    if (parts.length) return [`Help: ${parts.join(' · ')}`];
+  }
+  return [`Help: ${JSON.stringify(help)}`];
 }

@@ -20,13 +20,15 @@ export function register(program: Command): void {
       program
         .command('register')
         .description('create an account and sign in on this device')
-        .requiredOption('--server <url>', 'server address, e.g. http://127.0.0.1:8080 (remembered in the profile)')
+        .option('--server <url>', 'server address, e.g. http://127.0.0.1:8080 (remembered in the profile)')
         .requiredOption('--handle <handle>', 'your handle: 3–32 letters, digits, "_" or "."')
         .requiredOption('--birth-date <YYYY-MM-DD>', 'your date of birth (Haven is for people aged 13 and over)')
         .option('--password-stdin', 'read the password from standard input instead of prompting'),
     ),
   ).action(async (opts: AuthOptions & { birthDate: string }) => {
-    const server = serverArg(opts.server!);
+    const prev = opts.server ? undefined : await profileStore(opts).load().catch(() => undefined);
+    const server = opts.server ? serverArg(opts.server) : prev?.server;
+    if (!server) throw new UsageError('which server? pass --server URL (it is remembered afterwards)');
     const handle = handleArg(opts.handle);
     const birth = IsoDate.safeParse(opts.birthDate);
     if (!birth.success) throw new UsageError(`--birth-date ${opts.birthDate}: ${birth.error.issues[0]?.message ?? 'invalid'}`);

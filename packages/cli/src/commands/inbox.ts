@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { HavenError } from '@haven/protocol';
 import { Connection, nodeWebSocket, type ReceivedMessage } from '@haven/client/node';
 import { signedIn, withJson, withProfile, type ProfileOptions } from '../context';
-import { UsageError, printJson, printLine } from '../output';
+import { UsageError, helpLines, printJson, printLine } from '../output';
 
 interface InboxOptions extends ProfileOptions {
   follow?: boolean;
@@ -48,7 +48,11 @@ export function register(program: Command): void {
     });
     conn.on('event', (e) => {
       if (opts.json) printJson({ event: e.event, data: e.data });
-      else process.stderr.write(`haven: safety notice: ${e.event}\n`);
+      else {
+        const d = (e.data ?? {}) as { message?: unknown; help?: unknown };
+        process.stderr.write(`haven: safety notice (${e.event})${typeof d.message === 'string' ? `: ${d.message}` : ''}\n`);
+        for (const line of helpLines(d.help)) process.stderr.write(`  ${line}\n`);
+      }
     });
     if (opts.follow) conn.on('error', (e) => process.stderr.write(`haven: ${e.message} (${e.code}); reconnecting\n`));
 
