@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands/index';
-import { exitWithError } from './output';
+import { EXIT, exitWithError } from './output';
+import { refusePasswordInArgv } from './password';
 
 // The `haven` command. Each command lives in its own file under commands/ and registers itself.
 const program = new Command('haven')
@@ -12,11 +13,12 @@ const program = new Command('haven')
 registerCommands(program);
 
 try {
+  refusePasswordInArgv(process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
     // --help and --version exit through here with code 0; usage errors with 1 become 2.
-    process.exit(e.exitCode === 0 ? 0 : 2);
+    process.exit(e.exitCode === 0 ? EXIT.ok : EXIT.usage);
   }
   exitWithError(e);
 }

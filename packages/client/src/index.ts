@@ -1,2 +1,17 @@
-// Public API of @haven/client: curated exports only.
-export {};
+// Public API of @haven/client (runs in browsers and Node). Node-only parts: `@haven/client/node`.
+export { HavenClient, normaliseServerUrl, type HavenClientOptions, type LoginOptions } from './http-client';
+export {
+  Connection,
+  type ConnectionEvents,
+  type ConnectionOptions,
+  type ConnectionState,
+  type WebSocketFactory,
+  type WebSocketLike,
+} from './connection';
+export { codecFor, defaultCodecs, visibleCodec, type CodecSelector, type Decoded, type EncodedBody, type MessageCodec } from './codec';
+export { Messenger, type MessengerOptions, type ReceivedMessage } from './messenger';
+export { MemoryProfileStore, Profile, type ProfileStore } from './profile';
+export { Emitter, type Listener } from './emitter';
+export { newClientMessageId } from './ids';
+export { base64ToBytes, bytesToBase64 } from './base64';
+export { errorFromResponse } from './errors';

@@ -1,9 +1,21 @@
 import type { Command } from 'commander';
+import { register as account } from './account';
 import { register as admin } from './admin';
+import { register as contacts } from './contacts';
+import { register as conversations } from './conversations';
+import { register as groups } from './groups';
+import { register as inbox } from './inbox';
+import { register as send } from './send';
 import { register as serve } from './serve';
 
 // One line per command module; each module exports `register(program)`.
 export function registerCommands(program: Command): void {
   serve(program);
   admin(program);
+  account(program);
+  contacts(program);
+  send(program);
+  inbox(program);
+  conversations(program);
+  groups(program);
 }

@@ -1,0 +1,136 @@
+import type { Command } from 'commander';
+import { HavenError, IsoDate, type SessionResponse } from '@haven/protocol';
+import { HavenClient, normaliseServerUrl, type Profile } from '@haven/client/node';
+import { handleArg, profileStore, signedIn, withJson, withProfile, type ProfileOptions } from '../context';
+import { UsageError, printJson, printLine } from '../output';
+import { readPassword } from '../password';
+
+interface AuthOptions extends ProfileOptions {
+  server?: string;
+  handle: string;
+  passwordStdin?: boolean;
+  deviceName?: string;
+  json?: boolean;
+}
+
+/** register, login, logout, whoami. */
+export function register(program: Command): void {
+  withJson(
+    withProfile(
+      program
+        .command('register')
+        .description('create an account and sign in on this device')
+        .option('--server <url>', 'server address, e.g. http://127.0.0.1:8080 (remembered in the profile)')
+        .requiredOption('--handle <handle>', 'your handle: 3–32 letters, digits, "_" or "."')
+        .requiredOption('--birth-date <YYYY-MM-DD>', 'your date of birth (Haven is for people aged 13 and over)')
+        .option('--password-stdin', 'read the password from standard input instead of prompting'),
+    ),
+  ).action(async (opts: AuthOptions & { birthDate: string }) => {
+    const prev = opts.server ? undefined : await profileStore(opts).load().catch(() => undefined);
+    const server = opts.server ? serverArg(opts.server) : prev?.server;
+    if (!server) throw new UsageError('which server? pass --server URL (it is remembered afterwards)');
+    const handle = handleArg(opts.handle);
+    const birth = IsoDate.safeParse(opts.birthDate);
+    if (!birth.success) throw new UsageError(`--birth-date ${opts.birthDate}: ${birth.error.issues[0]?.message ?? 'invalid'}`);
+    const password = await readPassword({ stdin: !!opts.passwordStdin, prompt: 'Choose a password: ', confirm: true });
+    const client = new HavenClient({ serverUrl: server });
+    // The server signs in on a new device at sign-up.
+    const session = await client.register({ handle: handle as never, password, birthDate: birth.data });
+    await saveSession(opts, server, session);
+    if (opts.json) printJson(sessionSummary(server, session));
+    else printLine(`Registered ${session.account.handle} (${session.account.ageBand}) on ${server}; signed in on device ${session.deviceId}.`);
+  });
+
+  withJson(
+    withProfile(
+      program
+        .command('login')
+        .description('sign in (re-uses this profile\'s device when it is the same account)')
+        .option('--server <url>', 'server address (default: the one in the profile)')
+        .requiredOption('--handle <handle>', 'your handle')
+        .option('--password-stdin', 'read the password from standard input instead of prompting')
+        .option('--device-name <name>', 'a name for this device when it is new'),
+    ),
+  ).action(async (opts: AuthOptions) => {
+    const store = profileStore(opts);
+    const prev = await store.load().catch(() => undefined);
+    const server = opts.server ? serverArg(opts.server) : prev?.server;
+    if (!server) throw new UsageError('which server? pass --server URL (it is remembered afterwards)');
+    const handle = handleArg(opts.handle);
+    const password = await readPassword({ stdin: !!opts.passwordStdin, prompt: `Password for ${handle}: ` });
+    const client = new HavenClient({ serverUrl: server });
+    const sameAccount = prev && prev.server === server && prev.handle === handle;
+    let session: SessionResponse;
+    try {
+      session = await client.login({ handle, password, deviceId: sameAccount ? prev.deviceId : undefined, deviceName: opts.deviceName });
+    } catch (e) {
+      // The remembered device may be gone (removed on another device); sign in as a new one.
+      if (!(e instanceof HavenError && e.code === 'device.not_found')) throw e;
+      session = await client.login({ handle, password, deviceName: opts.deviceName });
+    }
+    await saveSession(opts, server, session);
+    if (opts.json) printJson(sessionSummary(server, session));
+    else printLine(`Signed in as ${session.account.handle} on ${server} (device ${session.deviceId}).`);
+  });
+
+  withProfile(program.command('logout').description('end this session on the server and forget its token')).action(
+    async (opts: ProfileOptions) => {
+      const store = profileStore(opts);
+      const profile = await store.load();
+      if (!profile?.token) {
+        printLine('Not signed in.');
+        return;
+      }
+      const client = new HavenClient({ serverUrl: profile.server, token: profile.token });
+      try {
+        await client.logout();
+      } catch (e) {
+        // A token the server no longer knows is as good as logged out; anything else is reported.
+        if (!(e instanceof HavenError && (e.code === 'auth.invalid_token' || e.code === 'auth.expired_token'))) throw e;
+      }
+      const { token: _token, expiresAt: _expiresAt, ...rest } = profile;
+      await store.save(rest);
+      printLine(`Signed out ${profile.handle ?? ''} from ${profile.server}.`.replace('  ', ' '));
+    },
+  );
+
+  withJson(withProfile(program.command('whoami').description('show the signed-in account'))).action(
+    async (opts: ProfileOptions & { json?: boolean }) => {
+      const { client, profile } = await signedIn(opts);
+      const me = await client.me();
+      if (opts.json) {
+        printJson({ ...me, server: profile.server, deviceId: profile.deviceId ?? null });
+        return;
+      }
+      printLine(`${me.handle}${me.displayName ? ` (${me.displayName})` : ''} on ${profile.server}`);
+      printLine(`  account ${me.id}, device ${profile.deviceId ?? 'unknown'}`);
+      printLine(`  ${me.ageBand}, age ${me.ageAssurance}, role ${me.role}`);
+    },
+  );
+}
+
+function serverArg(raw: string): string {
+  try {
+    return normaliseServerUrl(raw);
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+}
+
+async function saveSession(opts: ProfileOptions, server: string, s: SessionResponse): Promise<void> {
+  const profile: Profile = {
+    v: 1,
+    server,
+    handle: s.account.handle,
+    accountId: s.account.id,
+    deviceId: s.deviceId,
+    token: s.token,
+    expiresAt: s.expiresAt,
+  };
+  await profileStore(opts).save(profile);
+}
+
+/** What scripts may see of a session: never the token. */
+function sessionSummary(server: string, s: SessionResponse) {
+  return { server, account: s.account, deviceId: s.deviceId, expiresAt: s.expiresAt };
+}

@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import type { Conversation } from '@haven/protocol';
+import { signedIn, withJson, withProfile, type ProfileOptions } from '../context';
+import { printJson, printLine } from '../output';
+
+/** How a conversation is protected, in the words every member sees. */
+export function modeLine(c: Conversation): string {
+  switch (c.mode) {
+    case 'e2ee':
+      return '🔒 end-to-end encrypted';
+    case 'visible':
+      // Some reasons are written as whole sentences starting with these words; do not say them twice.
+      return `visible to safety checks: ${c.modeReason.replace(/^visible to safety checks:\s*/i, '')}`;
+  }
+}
+
+/** The JSON shape of a conversation for scripts. */
+export function conversationJson(c: Conversation) {
+  return {
+    id: c.id,
+    kind: c.kind,
+    title: c.title,
+    mode: c.mode,
+    modeReason: c.modeReason,
+    modeReasonCode: c.modeReasonCode,
+    members: c.members,
+    lastSeq: c.lastSeq,
+    createdAt: c.createdAt,
+  };
+}
+
+/** Prints conversations: one header line, the mode line, for each. */
+export function printConversations(list: Conversation[], me: string): void {
+  for (const c of list) {
+    const others = c.members.map((m) => m.handle).filter((h) => h !== me);
+    const name = c.kind === 'group' ? `group "${c.title ?? ''}" (${c.members.map((m) => m.handle).join(', ')})` : `with ${others.join(', ') || me}`;
+    printLine(`${c.id}  ${name}`);
+    printLine(`    ${modeLine(c)}`);
+  }
+}
+
+/** conversations [--json]: each conversation with its mode and the reason for it. */
+export function register(program: Command): void {
+  withJson(
+    withProfile(program.command('conversations').description('list your conversations with how each is protected and why')),
+    'print a JSON array',
+  ).action(async (opts: ProfileOptions & { json?: boolean }) => {
+    const { client, profile } = await signedIn(opts);
+    const list = await client.conversations();
+    if (opts.json) {
+      printJson(list.map(conversationJson));
+      return;
+    }
+    if (list.length === 0) printLine('No conversations yet: `haven send --to HANDLE TEXT` starts one.');
+    printConversations(list, profile.handle);
+  });
+}

@@ -1,0 +1,116 @@
+import type { Command } from 'commander';
+import { HavenError } from '@haven/protocol';
+import { Connection, nodeWebSocket, type ReceivedMessage } from '@haven/client/node';
+import { signedIn, withJson, withProfile, type ProfileOptions } from '../context';
+import { UsageError, helpLines, printJson, printLine } from '../output';
+
+interface InboxOptions extends ProfileOptions {
+  follow?: boolean;
+  json?: boolean;
+  timeout: string;
+}
+
+/** inbox [--follow] [--json]: receive, print and acknowledge. */
+export function register(program: Command): void {
+  withJson(
+    withProfile(
+      program
+        .command('inbox')
+        .description('receive the messages waiting for this device, print them and acknowledge them')
+        .option('--follow', 'keep receiving new messages until interrupted (Ctrl-C)')
+        .option('--timeout <seconds>', 'give up if the server has not delivered the waiting messages in this time', '30'),
+    ),
+    'print one JSON object per message (JSON lines)',
+  ).action(async (opts: InboxOptions) => {
+    const timeoutMs = Number(opts.timeout) * 1000;
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout ${opts.timeout}: give a number of seconds`);
+    const { messenger, profile, client } = await signedIn(opts);
+    // Fetch conversations first: checks the token with a clear HTTP error, and fills the cache.
+    for (const c of await client.conversations()) messenger.remember(c);
+
+    const conn = new Connection({ serverUrl: profile.server, token: profile.token, webSocket: nodeWebSocket, reconnect: !!opts.follow });
+    let work: Promise<void> = Promise.resolve();
+    let failure: unknown;
+    const highest = new Map<string, number>();
+    conn.on('conversation', (c) => messenger.remember(c));
+    conn.on('message', (m) => {
+      work = work.then(async () => {
+        if (failure) return;
+        try {
+          const r = await messenger.read(m);
+          if (r.decoded.kind !== 'control') show(r, !!opts.json);
+          conn.ack(m.conversationId, m.seq);
+          highest.set(m.conversationId, Math.max(m.seq, highest.get(m.conversationId) ?? 0));
+        } catch (e) {
+          failure = e;
+        }
+      });
+    });
+    conn.on('event', (e) => {
+      if (opts.json) printJson({ event: e.event, data: e.data });
+      else {
+        const d = (e.data ?? {}) as { message?: unknown; help?: unknown };
+        process.stderr.write(`haven: safety notice (${e.event})${typeof d.message === 'string' ? `: ${d.message}` : ''}\n`);
+        for (const line of helpLines(d.help)) process.stderr.write(`  ${line}\n`);
+      }
+    });
+    if (opts.follow) conn.on('error', (e) => process.stderr.write(`haven: ${e.message} (${e.code}); reconnecting\n`));
+
+    await conn.open();
+    try {
+      await withTimeout(conn.synced(), timeoutMs, 'The server did not deliver the waiting messages in time.');
+      await work;
+      if (failure) throw failure;
+      if (!opts.follow) return;
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        conn.on('state', (s) => s === 'closed' && resolve());
+      });
+      await work;
+      if (failure) throw failure;
+    } finally {
+      conn.close();
+    }
+    // Acks also went over the socket as messages were shown; confirming them over HTTP means nothing
+    // shown here is delivered again, however the socket closed.
+    await Promise.all([...highest].map(([id, seq]) => client.ack(id, seq)));
+  });
+}
+
+function show(r: ReceivedMessage, json: boolean): void {
+  if (json) {
+    printJson({
+      id: r.id,
+      conversation: r.conversation,
+      kind: r.conversationKind,
+      title: r.conversationTitle,
+      mode: r.mode,
+      seq: r.seq,
+      from: r.from,
+      fromDeviceId: r.fromDeviceId,
+      text: r.text,
+      ...(r.attachments.length ? { attachments: r.attachments } : {}),
+      sentAt: r.sentAt,
+      ...(r.decoded.kind === 'undecodable' ? { error: { code: r.decoded.code, message: r.decoded.reason } } : {}),
+    });
+    return;
+  }
+  const when = r.sentAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+  const where = r.conversationKind === 'group' ? ` in ${r.conversationTitle ?? r.conversation}` : '';
+  const lock = r.mode === 'e2ee' ? '🔒 ' : '';
+  const body = r.decoded.kind === 'undecodable' ? `[could not be read: ${r.decoded.reason}]` : (r.text ?? '[no text]');
+  const extra = r.attachments.length ? ` [+${r.attachments.length} attachment${r.attachments.length > 1 ? 's' : ''}]` : '';
+  printLine(`${when}  ${lock}${r.from}${where}: ${body}${extra}`);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout>;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HavenError('server.unavailable', message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,238 @@
+import type { z } from 'zod';
+import {
+  ROUTES,
+  routePath,
+  type AccountSelf,
+  type Contact,
+  type Conversation,
+  type CreateConversationRequest,
+  type Device,
+  type DeviceId,
+  type Message,
+  type RegisterRequest,
+  type RouteName,
+  type SendMessageRequest,
+  type SessionResponse,
+  HavenError,
+} from '@haven/protocol';
+import { errorFromResponse, unreachable } from './errors';
+
+export interface HavenClientOptions {
+  /** Base address of the server, e.g. `http://127.0.0.1:8080` (no `/v1`). */
+  serverUrl: string;
+  /** Session token from `login`; can be set later with `setToken`. */
+  token?: string | undefined;
+  /** Injected fetch (tests, proxies); defaults to globalThis.fetch. */
+  fetch?: typeof fetch;
+  /** Per-request timeout; default 30 s. */
+  timeoutMs?: number;
+}
+
+export interface LoginOptions {
+  handle: string;
+  password: string;
+  /** Re-use a device registered before (kept in the profile); without it the server registers a new one. */
+  deviceId?: DeviceId | undefined;
+  deviceName?: string | undefined;
+}
+
+type Answer<N extends RouteName> = (typeof ROUTES)[N]['response'] extends z.ZodType
+  ? z.output<(typeof ROUTES)[N]['response'] & z.ZodType>
+  : undefined;
+
+interface CallOptions {
+  params?: Record<string, string>;
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+}
+
+/**
+ * Typed HTTP client for every Haven route under `/v1`. Answers are parsed with the protocol schemas;
+ * failures throw `HavenError` with the server's code and sentence (`server.unavailable` when the server
+ * cannot be reached).
+ *
+ * @example
+ * const client = new HavenClient({ serverUrl: 'http://127.0.0.1:8080' });
+ * const session = await client.login({ handle: 'alice', password });
+ * const convo = await client.createDirect('bob');
+ */
+export class HavenClient {
+  readonly serverUrl: string;
+  #token: string | undefined;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+
+  constructor(opts: HavenClientOptions) {
+    this.serverUrl = normaliseServerUrl(opts.serverUrl);
+    this.#token = opts.token;
+    this.#fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  get token(): string | undefined {
+    return this.#token;
+  }
+  setToken(token: string | undefined): void {
+    this.#token = token;
+  }
+
+  // Accounts and sessions
+
+  /** Creates an account and signs in on a new device; the token is kept by this client. */
+  async register(req: RegisterRequest): Promise<SessionResponse> {
+    const s = await this.#route('register', { body: req });
+    this.#token = s.token;
+    return s;
+  }
+
+  /** Signs in; the token is kept by this client for later calls. */
+  async login(opts: LoginOptions): Promise<SessionResponse> {
+    const body = {
+      handle: opts.handle,
+      password: opts.password,
+      ...(opts.deviceId ? { deviceId: opts.deviceId } : {}),
+      ...(opts.deviceName ? { deviceName: opts.deviceName } : {}),
+    };
+    const s = await this.#route('login', { body });
+    this.#token = s.token;
+    return s;
+  }
+
+  /** Ends this session on the server and forgets the token. */
+  async logout(): Promise<void> {
+    await this.#route('logout');
+    this.#token = undefined;
+  }
+
+  async me(): Promise<AccountSelf> {
+    return this.#route('me');
+  }
+
+  async devices(): Promise<Device[]> {
+    return (await this.#route('devices')).devices;
+  }
+
+  // Contacts
+
+  /** Contacts, pending requests both ways, and blocks. */
+  async contacts(): Promise<Contact[]> {
+    return (await this.#route('listContacts')).contacts;
+  }
+  async requestContact(handle: string): Promise<Contact> {
+    return this.#route('requestContact', { body: { handle } });
+  }
+  async acceptContact(handle: string): Promise<Contact> {
+    return this.#route('acceptContact', { params: { handle } });
+  }
+  async declineContact(handle: string): Promise<void> {
+    await this.#route('declineContact', { params: { handle } });
+  }
+  /** Blocks at once: the blocked account can no longer reach you. */
+  async block(handle: string): Promise<Contact> {
+    return this.#route('blockContact', { params: { handle } });
+  }
+  async unblock(handle: string): Promise<void> {
+    await this.#route('unblockContact', { params: { handle } });
+  }
+
+  // Conversations
+
+  /** Finds or creates the direct conversation with `handle` (idempotent on the server). */
+  async createDirect(handle: string): Promise<Conversation> {
+    return this.createConversation({ kind: 'direct', with: handle as never });
+  }
+  async createGroup(title: string, members: string[]): Promise<Conversation> {
+    return this.createConversation({ kind: 'group', title, members: members as never[] });
+  }
+  async createConversation(req: CreateConversationRequest): Promise<Conversation> {
+    return this.#route('createConversation', { body: req });
+  }
+  async conversations(): Promise<Conversation[]> {
+    return (await this.#route('listConversations')).conversations;
+  }
+  async conversation(id: string): Promise<Conversation> {
+    return this.#route('getConversation', { params: { id } });
+  }
+  /** Adds a member to a group; answers the group as it is now. */
+  async addMember(conversationId: string, handle: string): Promise<Conversation> {
+    return this.#route('addMember', { params: { id: conversationId }, body: { handle } });
+  }
+  /** Removes a member from a group (your own handle: leave it). */
+  async removeMember(conversationId: string, handle: string): Promise<Conversation> {
+    return this.#route('removeMember', { params: { id: conversationId, handle } });
+  }
+
+  // Messages
+
+  /** Sends over HTTP; a repeat with the same clientMessageId returns the stored message, not a duplicate. */
+  async sendMessage(conversationId: string, req: SendMessageRequest): Promise<Message> {
+    return this.#route('sendMessage', { params: { id: conversationId }, body: req });
+  }
+  async messages(conversationId: string, opts: { after?: number; limit?: number } = {}): Promise<Message[]> {
+    return (await this.#route('listMessages', { params: { id: conversationId }, query: opts })).messages;
+  }
+  /** Acknowledges every message of the conversation up to `seq` for this session's device. */
+  async ack(conversationId: string, seq: number): Promise<{ conversationId: string; ackedSeq: number }> {
+    return this.#route('ack', { params: { id: conversationId }, body: { seq } });
+  }
+
+  /** Calls a route of the shared table and parses the answer with its schema. */
+  async #route<N extends RouteName>(name: N, opts: CallOptions = {}): Promise<Answer<N>> {
+    const spec = ROUTES[name];
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
+    const path = `${routePath(spec.path, opts.params)}${qs.size ? `?${qs}` : ''}`;
+    const json = await this.#call(spec.method, path, opts.body, spec.auth !== 'none');
+    if (spec.response === null) return undefined as Answer<N>;
+    const r = (spec.response as z.ZodType).safeParse(json);
+    if (!r.success) {
+      throw new HavenError('server.internal', `The server's answer to ${spec.method} ${spec.path} is not what this client understands.`);
+    }
+    return r.data as Answer<N>;
+  }
+
+  async #call(method: string, path: string, body?: unknown, auth = true): Promise<unknown> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (auth) {
+      if (!this.#token) throw new HavenError('auth.required', 'Not signed in: run `haven login` or `haven register` first.');
+      headers.authorization = `Bearer ${this.#token}`;
+    }
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.serverUrl}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (e) {
+      throw unreachable(this.serverUrl, e);
+    }
+    const text = await res.text();
+    let json: unknown = undefined;
+    if (text) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        if (res.ok) throw new HavenError('server.internal', `The server at ${this.serverUrl} did not answer with JSON.`);
+      }
+    }
+    if (!res.ok) throw errorFromResponse(res.status, json);
+    return json;
+  }
+}
+
+/** `http://host:port/` → `http://host:port`; rejects anything that is not http(s). */
+export function normaliseServerUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new HavenError('request.invalid', `"${raw}" is not a server address; write it like http://127.0.0.1:8080.`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new HavenError('request.invalid', `The server address must start with http:// or https://, not ${u.protocol}.`);
+  }
+  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+}

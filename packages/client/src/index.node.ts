@@ -1,0 +1,10 @@
+// @haven/client/node: everything in @haven/client plus what needs Node (files, the `ws` socket).
+import WebSocket from 'ws';
+import type { WebSocketFactory, WebSocketLike } from './connection';
+
+export * from './index';
+export { FileProfileStore, PROFILE_FILE, defaultProfileDir } from './profile.node.ts';
+export { ensurePrivateDir, writeFileAtomic } from './files.node.ts';
+
+/** The `ws` package as a {@link WebSocketFactory}, for Node (20 has no global WebSocket). */
+export const nodeWebSocket: WebSocketFactory = (url) => new WebSocket(url, { maxPayload: 16 * 1024 * 1024 }) as unknown as WebSocketLike;

@@ -1,0 +1,121 @@
+import { HavenError, MessagePayload, type Conversation, type Message } from '@haven/protocol';
+import { codecFor, defaultCodecs, type CodecSelector, type Decoded } from './codec';
+import type { Connection } from './connection';
+import type { HavenClient } from './http-client';
+import { newClientMessageId } from './ids';
+
+/** A received message as an app shows it: decoded, with the conversation's mode. */
+export interface ReceivedMessage {
+  id: string;
+  conversation: string;
+  conversationKind: Conversation['kind'];
+  conversationTitle: string | null;
+  mode: Conversation['mode'];
+  seq: number;
+  from: string;
+  fromAccountId: string;
+  fromDeviceId: string;
+  sentAt: string;
+  /** The text, or null when the message has none or could not be decoded (see `decoded`). */
+  text: string | null;
+  attachments: NonNullable<MessagePayload['attachments']>;
+  decoded: Decoded;
+}
+
+export interface MessengerOptions {
+  /** Which codec each conversation uses; default: visible payloads only (the MLS codec plugs in here). */
+  codecs?: CodecSelector;
+}
+
+/**
+ * Messaging on top of {@link HavenClient}: sends payloads through each conversation's codec and
+ * decodes what arrives. Conversations are cached by id.
+ *
+ * @example
+ * const messenger = new Messenger(client);
+ * const convo = await messenger.directWith('bob');
+ * await messenger.sendText(convo, 'hello');
+ */
+export class Messenger {
+  readonly #codecs: CodecSelector;
+  readonly #conversations = new Map<string, Conversation>();
+
+  constructor(
+    readonly client: HavenClient,
+    opts: MessengerOptions = {},
+  ) {
+    this.#codecs = opts.codecs ?? defaultCodecs;
+  }
+
+  /** Caches a conversation seen elsewhere (a list, a `conversation` frame). */
+  remember(conversation: Conversation): void {
+    this.#conversations.set(conversation.id, conversation);
+  }
+
+  async conversation(id: string, opts: { fresh?: boolean } = {}): Promise<Conversation> {
+    const cached = this.#conversations.get(id);
+    if (cached && !opts.fresh) return cached;
+    const c = await this.client.conversation(id);
+    this.remember(c);
+    return c;
+  }
+
+  /** Finds or creates the direct conversation with `handle`. */
+  async directWith(handle: string): Promise<Conversation> {
+    const c = await this.client.createDirect(handle);
+    this.remember(c);
+    return c;
+  }
+
+  /**
+   * Sends a payload through the conversation's codec: over the connection when one is given (resent
+   * after reconnects), else over HTTP. The same clientMessageId never makes a second message.
+   */
+  async send(
+    conversation: Conversation,
+    payload: MessagePayload,
+    opts: { clientMessageId?: string; via?: Connection } = {},
+  ): Promise<Message> {
+    const checked = MessagePayload.safeParse(payload);
+    if (!checked.success) throw new HavenError('request.invalid', `The message is not valid: ${checked.error.issues[0]?.message ?? 'unknown problem'}.`);
+    const { body, contentType } = await codecFor(this.#codecs, conversation).encode(conversation, checked.data);
+    const clientMessageId = opts.clientMessageId ?? newClientMessageId();
+    if (opts.via) return opts.via.send(conversation.id, body, contentType, clientMessageId);
+    return this.client.sendMessage(conversation.id, { clientMessageId, body, contentType });
+  }
+
+  /** Sends text; empty or blank text is refused before anything reaches the server. */
+  async sendText(conversation: Conversation, text: string, opts: { clientMessageId?: string; via?: Connection } = {}): Promise<Message> {
+    if (text.trim() === '') throw new HavenError('request.invalid', 'A message needs some text.');
+    return this.send(conversation, { v: 1, text }, opts);
+  }
+
+  /** Decodes a received message with its conversation's codec. Never throws for a bad body. */
+  async read(message: Message): Promise<ReceivedMessage> {
+    const conversation = await this.conversation(message.conversationId);
+    const codec = this.#codecs(conversation);
+    const decoded: Decoded = codec
+      ? await codec.decode(conversation, message).catch((e: unknown) => ({
+          kind: 'undecodable' as const,
+          code: 'codec.failed',
+          reason: e instanceof Error ? e.message : String(e),
+        }))
+      : { kind: 'undecodable', code: 'codec.unsupported_mode', reason: `no codec for ${conversation.mode} conversations` };
+    const payload = decoded.kind === 'payload' ? decoded.payload : undefined;
+    return {
+      id: message.id,
+      conversation: message.conversationId,
+      conversationKind: conversation.kind,
+      conversationTitle: conversation.title,
+      mode: conversation.mode,
+      seq: message.seq,
+      from: message.sender.handle,
+      fromAccountId: message.sender.id,
+      fromDeviceId: message.senderDeviceId,
+      sentAt: message.sentAt,
+      text: payload?.text ?? null,
+      attachments: payload?.attachments ?? [],
+      decoded,
+    };
+  }
+}

@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HavenError, PAYLOAD_CONTENT_TYPE, type Message } from '@haven/protocol';
+import { startTestServer, type TestServer } from '@haven/server';
+import { Connection, HavenClient, Messenger, bytesToBase64, newClientMessageId, nodeWebSocket } from '../src/index.node';
+import { PASSWORD, account, handle, until } from './helpers';
+
+// The SDK against a real server (PGlite in a temp dir, port 0): accounts, contacts, conversations,
+// HTTP and WebSocket delivery, acknowledgements, and the errors a user can run into.
+
+let server: TestServer;
+let clock = Date.now();
+beforeAll(async () => {
+  server = await startTestServer({}, { now: () => new Date(clock) });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+const connect = (url: string, token: string) => new Connection({ serverUrl: url, token, webSocket: nodeWebSocket, backoff: { initialMs: 20, maxMs: 200 } });
+
+describe('HavenClient', () => {
+  it('registers (signed in at once), logs in re-using the device, reads itself and logs out', async () => {
+    const a = await account(server.url, 'alice');
+    expect(a.session.account.ageBand).toBe('adult');
+    expect((await a.client.me()).handle).toBe(a.handle);
+
+    const again = new HavenClient({ serverUrl: server.url });
+    const s2 = await again.login({ handle: a.handle, password: PASSWORD, deviceId: a.session.deviceId });
+    expect(s2.deviceId).toBe(a.session.deviceId);
+    expect((await again.devices()).map((d) => d.id)).toEqual([a.session.deviceId]);
+
+    await again.logout();
+    expect(again.token).toBeUndefined();
+    const stale = new HavenClient({ serverUrl: server.url, token: s2.token });
+    await expect(stale.me()).rejects.toMatchObject({ code: 'auth.invalid_token' });
+  });
+
+  it('turns refusals into HavenError with the server code and sentence', async () => {
+    const a = await account(server.url, 'carol');
+    const anon = new HavenClient({ serverUrl: server.url });
+    await expect(anon.login({ handle: a.handle, password: 'not the password' })).rejects.toMatchObject({
+      code: 'auth.bad_credentials',
+      message: 'The handle or the password is wrong.',
+    });
+    await expect(anon.register({ handle: handle('kid') as never, password: PASSWORD, birthDate: '2020-01-01' })).rejects.toMatchObject({ code: 'account.too_young' });
+    await expect(a.client.createDirect('nosuchhandle')).rejects.toMatchObject({ code: 'account.not_found' });
+    await expect(new HavenClient({ serverUrl: server.url, token: 'forged' }).me()).rejects.toMatchObject({ code: 'auth.invalid_token' });
+    await expect(anon.me()).rejects.toMatchObject({ code: 'auth.required' });
+    const e = await a.client.conversation('00000000-0000-4000-8000-000000000000').catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(HavenError);
+    expect((e as HavenError).code).toBe('conversation.not_found');
+  });
+
+  it('reports an expired session as expired', async () => {
+    const a = await account(server.url, 'dave');
+    clock += 31 * 24 * 3600 * 1000;
+    try {
+      await expect(a.client.me()).rejects.toMatchObject({ code: 'auth.expired_token' });
+    } finally {
+      clock = Date.now();
+    }
+  });
+
+  it('says when the server cannot be reached', async () => {
+    const down = new HavenClient({ serverUrl: 'http://127.0.0.1:1' });
+    await expect(down.login({ handle: 'alice', password: PASSWORD })).rejects.toMatchObject({ code: 'server.unavailable' });
+  });
+
+  it('contacts: request, accept, list, block, unblock', async () => {
+    const a = await account(server.url, 'erin');
+    const b = await account(server.url, 'frank');
+    expect((await a.client.requestContact(b.handle)).state).toBe('pending_outgoing');
+    expect((await b.client.contacts()).map((c) => [c.account.handle, c.state])).toEqual([[a.handle, 'pending_incoming']]);
+    expect((await b.client.acceptContact(a.handle)).state).toBe('accepted');
+    expect((await a.client.contacts())[0]?.state).toBe('accepted');
+    expect((await a.client.block(b.handle)).state).toBe('blocked');
+    await a.client.unblock(b.handle);
+    await expect(a.client.declineContact(b.handle)).rejects.toBeInstanceOf(HavenError);
+  });
+
+  it('groups: create, add, remove; a removed member cannot read it', async () => {
+    const a = await account(server.url, 'gina');
+    const b = await account(server.url, 'hugo');
+    const c = await account(server.url, 'ivan');
+    const g = await a.client.createGroup('Walkers', [b.handle]);
+    expect(g.kind).toBe('group');
+    expect((await a.client.addMember(g.id, c.handle)).members.map((m) => m.handle).sort()).toEqual([a.handle, b.handle, c.handle].sort());
+    await a.client.removeMember(g.id, b.handle);
+    await expect(b.client.conversation(g.id)).rejects.toMatchObject({ code: 'conversation.not_found' });
+    expect((await c.client.conversations()).map((x) => x.id)).toContain(g.id);
+  });
+});
+
+describe('Messenger and Connection', () => {
+  it('sends text over HTTP; the recipient gets the backlog, then synced, decodes it and acks', async () => {
+    const a = await account(server.url, 'jane');
+    const b = await account(server.url, 'kim');
+    const convo = await a.messenger.directWith(b.handle);
+    expect(convo.mode).toBe('visible');
+    for (const text of ['one', 'two', 'three']) await a.messenger.sendText(convo, text);
+
+    const conn = connect(server.url, b.session.token);
+    const got: string[] = [];
+    let syncedAfter = -1;
+    conn.on('message', (m) => {
+      void b.messenger.read(m).then((r) => got.push(r.text ?? '?'));
+      conn.ack(m.conversationId, m.seq);
+    });
+    conn.on('synced', () => (syncedAfter = got.length));
+    await conn.open();
+    await conn.synced();
+    await until(() => got.length === 3);
+    expect(got).toEqual(['one', 'two', 'three']);
+    expect(syncedAfter).toBeGreaterThanOrEqual(0);
+    await conn.ping();
+    conn.close();
+
+    // Acknowledged: a new connection gets nothing again.
+    const again = connect(server.url, b.session.token);
+    const redelivered: Message[] = [];
+    again.on('message', (m) => redelivered.push(m));
+    await again.open();
+    await again.synced();
+    again.close();
+    expect(redelivered).toEqual([]);
+  });
+
+  it('delivers live over the socket, and a resend with the same clientMessageId is one message', async () => {
+    const a = await account(server.url, 'lena');
+    const b = await account(server.url, 'milo');
+    const convo = await a.messenger.directWith(b.handle);
+    const ca = connect(server.url, a.session.token);
+    const cb = connect(server.url, b.session.token);
+    const received: Message[] = [];
+    cb.on('message', (m) => received.push(m));
+    await Promise.all([ca.open(), cb.open()]);
+    await cb.synced();
+
+    const id = newClientMessageId();
+    const first = await a.messenger.sendText(convo, 'live hello', { via: ca, clientMessageId: id });
+    const resent = await a.messenger.sendText(convo, 'live hello', { via: ca, clientMessageId: id });
+    const overHttp = await a.messenger.sendText(convo, 'live hello', { clientMessageId: id });
+    expect(resent.id).toBe(first.id);
+    expect(overHttp.id).toBe(first.id);
+    await until(() => received.length >= 1);
+    await cb.ping();
+    expect(received.map((m) => m.id)).toEqual([first.id]);
+    const r = await b.messenger.read(received[0]!);
+    expect(r).toMatchObject({ text: 'live hello', from: a.handle, mode: 'visible', seq: first.seq, conversation: convo.id });
+    ca.close();
+    cb.close();
+  });
+
+  it('rejects a send the server refuses, with its code, and keeps the connection', async () => {
+    const a = await account(server.url, 'nora');
+    const ca = connect(server.url, a.session.token);
+    await ca.open();
+    const body = bytesToBase64(new TextEncoder().encode('{"v":1,"text":"x"}'));
+    await expect(ca.send('00000000-0000-4000-8000-000000000000', body, PAYLOAD_CONTENT_TYPE)).rejects.toMatchObject({ code: 'conversation.not_found' });
+    expect(ca.state).toBe('ready');
+    ca.close();
+  });
+
+  it('refuses empty text before sending, and flags a body that is not a payload', async () => {
+    const a = await account(server.url, 'olga');
+    const b = await account(server.url, 'pete');
+    const convo = await a.messenger.directWith(b.handle);
+    await expect(a.messenger.sendText(convo, '  ')).rejects.toMatchObject({ code: 'request.invalid' });
+    const junk = await a.client.sendMessage(convo.id, { clientMessageId: newClientMessageId(), body: bytesToBase64(new Uint8Array([1, 2, 3])), contentType: PAYLOAD_CONTENT_TYPE });
+    const r = await new Messenger(b.client).read((await b.client.messages(convo.id)).find((m) => m.id === junk.id)!);
+    expect(r.text).toBeNull();
+    expect(r.decoded).toMatchObject({ kind: 'undecodable', code: 'codec.payload' });
+  });
+
+  it('open() fails clearly for a bad token or an unreachable server, without retrying forever', async () => {
+    const bad = connect(server.url, 'not-a-token');
+    await expect(bad.open()).rejects.toMatchObject({ code: 'auth.invalid_token' });
+    expect(bad.state).toBe('closed');
+    const down = connect('http://127.0.0.1:1', 'whatever');
+    await expect(down.open()).rejects.toMatchObject({ code: 'server.unavailable' });
+    expect(down.state).toBe('closed');
+  });
+});
