@@ -14,3 +14,5 @@ export {
   type HashMode,
   type ImageHashResult,
 } from './image.node.ts';
+export { PdqIndex, type PdqDihedralMatch, type PdqMatch } from './pdq-index';
+export { DIGEST_BYTES, ExactHashSet, parseDigestHex, type ExactKind } from './exact-set';
