@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PDQ_WORDS, pdqHexFromWords, type PdqHex } from './hash256';
 import { PdqIndex, type PdqMatch } from './pdq-index';
 import { ExactHashSet } from './exact-set';
+import { bytesPerHash, chooseSegmentCount, segmentLayout, segmentRadii } from './mih-layout';
 
 /** Deterministic PRNG (xorshift32) so failures reproduce. */
 function rng(seed: number): () => number {
@@ -92,7 +93,7 @@ describe('PdqIndex', () => {
     expect(back.query(q, 31)).toEqual(index.query(q, 31));
     expect(PdqIndex.fromBytes(new Uint8Array(10))).toBeUndefined();
     expect(PdqIndex.fromBytes(index.toBytes().subarray(0, 100))).toBeUndefined();
-    expect(index.byteLength / 500).toBeGreaterThan(32);
+    expect(index.byteLength / 500).toBe(32); // small lists scan: no tables
   });
 });
 
@@ -108,5 +109,38 @@ describe('ExactHashSet', () => {
     expect(md5.has('D41D8CD98F00B204E9800998ECF8427E')).toBe(true);
     expect(md5.has('d41d8cd98f00b204e9800998ecf8427f')).toBe(false);
     expect(() => ExactHashSet.fromHex('md5', ['abc'])).toThrow(/not a md5/);
+  });
+});
+
+describe('PdqIndex at a size that uses the bucket tables', () => {
+  it('M8 20k random hashes plus planted neighbours: probing agrees with the scan at d = 0..63', () => {
+    const next = rng(1234);
+    const base = randomWords(20_000, next);
+    const index = new PdqIndex(20_500);
+    for (let i = 0; i < 20_000; i++) index.add(base.subarray(i * 16, i * 16 + 16));
+    for (let i = 0; i < 400; i++) index.add(nearby(base, i, next() % 40, next));
+    expect(index.segmentCount).toBeGreaterThan(0);
+    let hits = 0;
+    for (let k = 0; k < 120; k++) {
+      const q = nearby(base, k * 3, next() % 45, next);
+      for (const d of [0, 1, 15, 31, 32, 40, 63]) {
+        const got = sorted(index.query(q, d));
+        expect(got).toEqual(sorted(index.scan(q, d)));
+        hits += got.length;
+      }
+    }
+    expect(hits).toBeGreaterThan(300);
+  });
+});
+
+describe('segment layout', () => {
+  it('M9 radii satisfy the pigeonhole bound: sum of (radius + 1) exceeds d', () => {
+    for (let m = 11; m <= 16; m++) {
+      const widths = segmentLayout(m).map((g) => g.width);
+      expect(widths.reduce((a, b) => a + b, 0)).toBe(256);
+      for (let d = 0; d <= 63; d++) expect(Array.from(segmentRadii(m, d)).reduce((a, r) => a + r + 1, 0)).toBe(d + 1);
+    }
+    expect(chooseSegmentCount(10_000_000)).toBeLessThan(16);
+    expect(bytesPerHash(chooseSegmentCount(10_000_000), 10_000_000)).toBeLessThanOrEqual(100);
   });
 });

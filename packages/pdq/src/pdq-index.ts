@@ -1,14 +1,17 @@
 // Exact Hamming-radius search over PDQ hashes by multi-index hashing (Norouzi et al.): the 256 bits are
-// cut into 16 segments of 16 bits, one bucket table per segment. Two hashes within distance d agree to
-// within r = floor(d / 16) bits on at least one segment (pigeonhole), so probing every value within r of
-// each query segment finds every match; each candidate is then checked with a full popcount. A match is
-// reported only from the first segment where it is within r, so no result set is needed for dedup.
+// cut into m segments (16 of 16 bits as Meta's C++ index does for small lists, down to 12 of ~21 bits for
+// ten million, chosen to stay under 100 bytes per hash), one bucket table per segment. Any hash within d
+// of the query is close to it on some segment (pigeonhole, see mih-layout.ts), so probing the keys near
+// each query segment finds every match; each candidate is checked with a full popcount. A match is
+// reported only from the first segment where it is within that segment's radius, so no dedup set is
+// needed. Hashes are read through a little-endian Uint32Array view (every Node platform is little-endian).
 import { PDQ_WORDS, pdqWordsFromHex, popcount32, type PdqHex } from './hash256';
+import { chooseSegmentCount, probeMasks, segmentLayout, segmentRadii, type Segment } from './mih-layout';
 
-const SEGMENTS = 16;
-const BUCKETS = 1 << 16;
-/** Beyond this per-segment radius probing costs more than scanning. */
-const MAX_RADIUS = 3;
+/** Below this many hashes a linear scan is as fast as probing, and needs no tables. */
+const SCAN_BELOW = 16_384;
+/** Candidates are verified in chunks: first touched (so cache and TLB misses overlap), then checked. */
+const CHUNK = 64;
 const MAGIC = 0x31514450; // 'PDQ1' little-endian
 
 /** One match: the entry's position in insertion order and its Hamming distance. */
@@ -22,20 +25,17 @@ export interface PdqDihedralMatch extends PdqMatch {
   variant: number;
 }
 
-/** All 16-bit masks of popcount <= r, grouped by popcount. */
-const MASKS: Uint16Array[] = (() => {
-  const byCount: number[][] = [[], [], [], []];
-  for (let m = 0; m < BUCKETS; m++) {
-    const c = popcount32(m);
-    if (c <= MAX_RADIUS) byCount[c]!.push(m);
-  }
-  const out: Uint16Array[] = [];
-  for (let r = 0; r <= MAX_RADIUS; r++) out.push(Uint16Array.from(byCount.slice(0, r + 1).flat()));
-  return out;
-})();
+/** Bits [start, start + width) of the hash at u32 offset o (width <= 24). */
+function segmentKey(w32: Uint32Array, o: number, start: number, width: number): number {
+  const wi = start >>> 5;
+  const sh = start & 31;
+  let v = w32[o + wi]! >>> sh;
+  if (sh + width > 32) v |= w32[o + wi + 1]! << (32 - sh);
+  return (v & ((1 << width) - 1)) >>> 0;
+}
 
 /**
- * An in-memory index of PDQ hashes: 32 bytes per hash plus 64 bytes of bucket postings (~96 B/hash).
+ * An in-memory index of PDQ hashes: 32 bytes per hash plus the bucket tables (under 100 B/hash at 10M).
  * @example
  * const index = PdqIndex.fromHex(listOfHexHashes);
  * index.query(hash, 31); // [{ index: 12, distance: 4 }]
@@ -44,9 +44,12 @@ export class PdqIndex {
   #words: Uint16Array;
   #w32: Uint32Array;
   #size = 0;
+  #segments: Segment[] = [];
   #offsets: Uint32Array[] = [];
   #postings: Uint32Array[] = [];
   #built = false;
+  #cand = new Uint32Array(1024);
+  #candSeg = new Uint8Array(1024);
 
   constructor(capacity = 1024) {
     this.#words = new Uint16Array(Math.max(1, capacity) * PDQ_WORDS);
@@ -58,7 +61,7 @@ export class PdqIndex {
     const index = new PdqIndex(0);
     const own = words.byteOffset % 4 === 0 ? words : words.slice();
     index.#words = own;
-    index.#w32 = new Uint32Array(own.buffer, own.byteOffset, (count * PDQ_WORDS) / 2);
+    index.#w32 = new Uint32Array(own.buffer, own.byteOffset, count * 8);
     index.#size = count;
     index.build();
     return index;
@@ -74,6 +77,12 @@ export class PdqIndex {
     return this.#size;
   }
 
+  /** Number of segments (0 while the index scans linearly). */
+  get segmentCount(): number {
+    if (!this.#built) this.build();
+    return this.#segments.length;
+  }
+
   /** The stored hashes, 16 words each, in insertion order (a view; do not modify). */
   get words(): Uint16Array {
     return this.#words.subarray(0, this.#size * PDQ_WORDS);
@@ -83,7 +92,7 @@ export class PdqIndex {
   add(hash: PdqHex | Uint16Array): number {
     if ((this.#size + 1) * PDQ_WORDS > this.#words.length) {
       const bigger = new Uint16Array(Math.max(PDQ_WORDS * 1024, this.#words.length * 2));
-      bigger.set(this.#words);
+      bigger.set(this.#words.subarray(0, this.#size * PDQ_WORDS));
       this.#words = bigger;
       this.#w32 = new Uint32Array(bigger.buffer);
     }
@@ -93,19 +102,26 @@ export class PdqIndex {
     return this.#size++;
   }
 
-  /** Builds the 16 bucket tables by counting sort (O(16 n)). Called lazily by `query`. */
+  /** Builds the bucket tables by counting sort (O(m n)). Called lazily by `query`. */
   build(): void {
     const n = this.#size;
-    const words = this.#words;
+    const w32 = this.#w32;
+    this.#segments = n < SCAN_BELOW ? [] : segmentLayout(chooseSegmentCount(n));
     this.#offsets = [];
     this.#postings = [];
-    for (let s = 0; s < SEGMENTS; s++) {
-      const offsets = new Uint32Array(BUCKETS + 1);
-      for (let i = 0, p = s; i < n; i++, p += PDQ_WORDS) offsets[words[p]! + 1]!++;
-      for (let b = 0; b < BUCKETS; b++) offsets[b + 1]! += offsets[b]!;
-      const fill = offsets.slice(0, BUCKETS);
+    const keys = new Uint32Array(n);
+    for (const { start, width } of this.#segments) {
+      const buckets = 2 ** width;
+      const offsets = new Uint32Array(buckets + 1);
+      for (let i = 0, o = 0; i < n; i++, o += 8) {
+        const k = segmentKey(w32, o, start, width);
+        keys[i] = k;
+        offsets[k + 1]!++;
+      }
+      for (let b = 0; b < buckets; b++) offsets[b + 1]! += offsets[b]!;
+      const fill = offsets.slice(0, buckets);
       const postings = new Uint32Array(n);
-      for (let i = 0, p = s; i < n; i++, p += PDQ_WORDS) postings[fill[words[p]!]!++] = i;
+      for (let i = 0; i < n; i++) postings[fill[keys[i]!]!++] = i;
       this.#offsets.push(offsets);
       this.#postings.push(postings);
     }
@@ -114,6 +130,7 @@ export class PdqIndex {
 
   /** Bytes held by the index (hashes and bucket tables). */
   get byteLength(): number {
+    if (!this.#built) this.build();
     let total = this.#size * PDQ_WORDS * 2;
     for (let s = 0; s < this.#offsets.length; s++) total += this.#offsets[s]!.byteLength + this.#postings[s]!.byteLength;
     return total;
@@ -127,44 +144,84 @@ export class PdqIndex {
     const q = typeof hash === 'string' ? pdqWordsFromHex(hash) : hash.subarray(0, PDQ_WORDS);
     const out: PdqMatch[] = [];
     if (maxDistance < 0 || this.#size === 0) return out;
-    const radius = Math.floor(maxDistance / SEGMENTS);
-    if (radius > MAX_RADIUS) {
+    if (!this.#built) this.build();
+    const segments = this.#segments;
+    const m = segments.length;
+    const radii = segmentRadii(Math.max(1, m), maxDistance);
+    // Probe cost grows fast with the radius; past 3 bits per segment a scan is cheaper.
+    if (m === 0 || radii[0]! > 3) {
       scanInto(this.#w32, this.#size, q, maxDistance, out);
       return out;
     }
-    if (!this.#built) this.build();
     const q32 = toU32(q);
-    const q0 = q32[0]!, q1 = q32[1]!, q2 = q32[2]!, q3 = q32[3]!, q4 = q32[4]!, q5 = q32[5]!, q6 = q32[6]!, q7 = q32[7]!;
-    const w32 = this.#w32;
-    const words = this.#words;
-    const masks = MASKS[radius]!;
-    for (let s = 0; s < SEGMENTS; s++) {
+    const qk = segments.map((g) => segmentKey(q32, 0, g.start, g.width));
+    // 1. Gather candidate ids from every probed bucket. The bucket tables are large, so each segment's
+    //    probes are first touched in one pass (overlapping the misses), then read.
+    let nc = 0;
+    let sink = 0;
+    for (let s = 0; s < m; s++) {
+      if (radii[s]! < 0) continue;
       const offsets = this.#offsets[s]!;
       const postings = this.#postings[s]!;
-      const qs = q[s]!;
-      for (let m = 0; m < masks.length; m++) {
-        const v = qs ^ masks[m]!;
-        const end = offsets[v + 1]!;
-        for (let p = offsets[v]!; p < end; p++) {
-          const id = postings[p]!;
-          const o = id * 8;
-          const d =
-            popcount32(w32[o]! ^ q0) + popcount32(w32[o + 1]! ^ q1) + popcount32(w32[o + 2]! ^ q2) + popcount32(w32[o + 3]! ^ q3) +
-            popcount32(w32[o + 4]! ^ q4) + popcount32(w32[o + 5]! ^ q5) + popcount32(w32[o + 6]! ^ q6) + popcount32(w32[o + 7]! ^ q7);
-          if (d > maxDistance) continue;
-          // Report from the first segment within the radius only.
-          let first = true;
-          for (let t = 0; t < s; t++) {
-            if (popcount32(words[id * 16 + t]! ^ q[t]!) <= radius) {
-              first = false;
-              break;
-            }
-          }
-          if (first) out.push({ index: id, distance: d });
+      const masks = probeMasks(segments[s]!.width, radii[s]!);
+      const key = qk[s]!;
+      const nm = masks.length;
+      for (let i = 0; i < nm; i++) sink ^= offsets[key ^ masks[i]!]!;
+      for (let i = 0; i < nm; i++) {
+        const v = key ^ masks[i]!;
+        const from = offsets[v]!;
+        const to = offsets[v + 1]!;
+        if (to === from) continue;
+        if (nc + (to - from) > this.#cand.length) this.#grow(nc + (to - from));
+        const cand = this.#cand;
+        const cseg = this.#candSeg;
+        for (let p = from; p < to; p++, nc++) {
+          cand[nc] = postings[p]!;
+          cseg[nc] = s;
         }
       }
     }
+    // 2. Verify in chunks: a first pass touches each candidate's line so the misses overlap.
+    const w32 = this.#w32;
+    const cand = this.#cand;
+    const q0 = q32[0]!, q1 = q32[1]!, q2 = q32[2]!, q3 = q32[3]!, q4 = q32[4]!, q5 = q32[5]!, q6 = q32[6]!, q7 = q32[7]!;
+    for (let c0 = 0; c0 < nc; c0 += CHUNK) {
+      const c1 = Math.min(nc, c0 + CHUNK);
+      for (let c = c0; c < c1; c++) sink ^= w32[cand[c]! * 8]!;
+      for (let c = c0; c < c1; c++) {
+        const o = cand[c]! * 8;
+        const d =
+          popcount32(w32[o]! ^ q0) + popcount32(w32[o + 1]! ^ q1) + popcount32(w32[o + 2]! ^ q2) + popcount32(w32[o + 3]! ^ q3) +
+          popcount32(w32[o + 4]! ^ q4) + popcount32(w32[o + 5]! ^ q5) + popcount32(w32[o + 6]! ^ q6) + popcount32(w32[o + 7]! ^ q7);
+        if (d > maxDistance) continue;
+        // Report from the first segment within its radius only.
+        const s = this.#candSeg[c]!;
+        let first = true;
+        for (let t = 0; t < s; t++) {
+          const g = segments[t]!;
+          if (radii[t]! >= 0 && popcount32(segmentKey(w32, o, g.start, g.width) ^ qk[t]!) <= radii[t]!) {
+            first = false;
+            break;
+          }
+        }
+        if (first) out.push({ index: cand[c]!, distance: d });
+      }
+    }
+    this.#sink = sink;
     return out;
+  }
+
+  #sink = 0;
+
+  #grow(need: number): void {
+    let len = this.#cand.length;
+    while (len < need) len *= 2;
+    const c = new Uint32Array(len);
+    c.set(this.#cand);
+    const s = new Uint8Array(len);
+    s.set(this.#candSeg);
+    this.#cand = c;
+    this.#candSeg = s;
   }
 
   /**
