@@ -16,3 +16,14 @@ export {
 } from './image.node.ts';
 export { PdqIndex, type PdqDihedralMatch, type PdqMatch } from './pdq-index';
 export { DIGEST_BYTES, ExactHashSet, parseDigestHex, type ExactKind } from './exact-set';
+export { ENTRY_BYTES, kindOfHashText, LIST_KINDS, ListParser, type LineError, type ListKind, type ParsedList } from './list-format';
+export {
+  HashListError,
+  HashListStore,
+  isValidListName,
+  type HashListManifest,
+  type ImportOptions,
+  type ImportResult,
+  type LoadedHashList,
+} from './store.node.ts';
+export { progressBar, type Progress } from './progress.node.ts';
