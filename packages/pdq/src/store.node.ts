@@ -232,7 +232,8 @@ export function decodeEntries(bytes: Uint8Array): { kind: ListKind; count: numbe
   const width = ENTRY_BYTES[kind];
   if (bytes.length !== 16 + count * width + (hasLabels ? count * 4 : 0)) return undefined;
   // Copy into fresh, aligned buffers (typed-array views need 2- or 4-byte alignment).
-  const entries = bytes.slice(16, 16 + count * width);
-  const labelIds = hasLabels ? new Uint32Array(bytes.slice(16 + count * width).buffer) : undefined;
+  // (new Uint8Array(view) copies; Buffer#slice would not.)
+  const entries = new Uint8Array(bytes.subarray(16, 16 + count * width));
+  const labelIds = hasLabels ? new Uint32Array(new Uint8Array(bytes.subarray(16 + count * width)).buffer) : undefined;
   return { kind, count, entries, labelIds };
 }

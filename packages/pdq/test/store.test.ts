@@ -83,6 +83,7 @@ describe('HashListStore', () => {
     expect(m.kind).toBe('md5');
     if (m.kind !== 'pdq') {
       expect(m.set.indexOf(md5[1]!)).toBe(1);
+      expect(m.labelOf(0)).toBe('alpha');
       expect(m.labelOf(1)).toBe('beta');
     }
     const r = await store.import(await file('s.txt', `${hex(64, 9)}\n`), { name: 's', kind: 'sha256' });
