@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePdqHex, pdqDistance, pdqHexFromWords, pdqWordsFromHex, popcount32, type PdqHex } from './hash256';
-import { DIHEDRAL_NAMES, dihedralDct, jaroszWindowSize } from './pdq-core';
+import { DIHEDRAL_NAMES, dihedralDct, jaroszFilter, jaroszFilterStrided, jaroszWindowSize } from './pdq-core';
 import { pdqFromPixels, resizeNearest } from './pixels';
 
 const hex = (s: string): PdqHex => parsePdqHex(s)!;
@@ -72,5 +72,18 @@ describe('core', () => {
   it('P5 a flat image has quality 0', () => {
     const r = pdqFromPixels({ data: new Uint8Array(100 * 100).fill(77), width: 100, height: 100, channels: 1 });
     expect(r.quality).toBe(0);
+  });
+});
+
+describe('box filter sweeps', () => {
+  it('P6 the cache-friendly row and column sweeps equal the reference strided filter bit for bit', () => {
+    for (const [rows, cols] of [[512, 512], [251, 400], [28, 26], [5, 9], [130, 700]] as const) {
+      const src = Float32Array.from({ length: rows * cols }, (_, i) => Math.fround(((i * 7919) % 255) * 0.299 + (i % 7) * 0.587));
+      const a = src.slice();
+      const b = src.slice();
+      jaroszFilter(a, new Float32Array(a.length), rows, cols);
+      jaroszFilterStrided(b, new Float32Array(b.length), rows, cols);
+      expect(a).toEqual(b);
+    }
   });
 });

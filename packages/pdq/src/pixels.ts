@@ -59,15 +59,24 @@ function isGreyContent(img: RawImage): boolean {
 export function lumaFromPixels(img: RawImage, options: { resize?: boolean } = {}): LumaPlane {
   const grey = img.channels <= 2 || isGreyContent(img);
   const big = img.width > REFERENCE_RESIZE || img.height > REFERENCE_RESIZE;
-  const src = options.resize !== false && big ? resizeNearest(img, REFERENCE_RESIZE, REFERENCE_RESIZE) : img;
-  const { data, channels: c, width: cols, height: rows } = src;
-  const n = rows * cols;
-  const luma = new Float32Array(n);
-  if (grey) {
-    for (let i = 0, p = 0; i < n; i++, p += c) luma[i] = data[p]!;
-  } else {
-    for (let i = 0, p = 0; i < n; i++, p += c) {
-      luma[i] = f(f(f(LUMA_R * data[p]!) + f(LUMA_G * data[p + 1]!)) + f(LUMA_B * data[p + 2]!));
+  const resize = options.resize !== false && big;
+  const cols = resize ? REFERENCE_RESIZE : img.width;
+  const rows = resize ? REFERENCE_RESIZE : img.height;
+  const { data, channels: c, width: srcW, height: srcH } = img;
+  // Nearest-neighbour sampling fused with the luma conversion: source index floor(dst * W / w).
+  const xs = new Int32Array(cols);
+  for (let x = 0; x < cols; x++) xs[x] = Math.floor((x * srcW) / cols) * c;
+  const luma = new Float32Array(rows * cols);
+  let i = 0;
+  for (let y = 0; y < rows; y++) {
+    const row = Math.floor((y * srcH) / rows) * srcW * c;
+    if (grey) {
+      for (let x = 0; x < cols; x++) luma[i++] = data[row + xs[x]!]!;
+    } else {
+      for (let x = 0; x < cols; x++) {
+        const p = row + xs[x]!;
+        luma[i++] = f(f(f(LUMA_R * data[p]!) + f(LUMA_G * data[p + 1]!)) + f(LUMA_B * data[p + 2]!));
+      }
     }
   }
   return { luma, rows, cols };
