@@ -7,7 +7,7 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { hashImageBuffer, pdqDistance, PdqIndex, PDQ_WORDS, type HashMode, type PdqMatch } from '../packages/pdq/src/index';
+import { decodeImage, hashImageBuffer, lumaFromPixels, pdqDistance, pdqFromLuma, PdqIndex, PDQ_WORDS, type HashMode, type PdqMatch } from '../packages/pdq/src/index';
 import { SHARED_DIR } from '../testing/env';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -100,6 +100,28 @@ async function benchHashing(quick: boolean): Promise<Record<string, unknown>> {
   sets.photos3MP = await generatePhotos(quick ? 3 : 8, 2048, 1536);
   const rounds = quick ? 1 : 3;
   const out: Record<string, unknown> = {};
+  // The PDQ core alone on a 512x512 luma plane (what Meta's "hash after resize" figure measures),
+  // and the resize + luma step from a full decode.
+  const photo = sets.referencePhotos?.[0] ?? sets.photos3MP![0]!;
+  const raw = await decodeImage(photo);
+  const core: number[] = [];
+  const prep: number[] = [];
+  for (let i = 0; i < (quick ? 20 : 100); i++) {
+    const t0 = performance.now();
+    const plane = lumaFromPixels(raw);
+    const t1 = performance.now();
+    pdqFromLuma(plane.luma, plane.rows, plane.cols, { dihedral: true });
+    const t2 = performance.now();
+    prep.push(t1 - t0);
+    core.push(t2 - t1);
+  }
+  out.core512 = {
+    source: `${raw.width}x${raw.height}`,
+    hashAfterResizeMs: { median: round(median(core)), min: round(Math.min(...core)) },
+    resizeAndLumaMs: { median: round(median(prep)), min: round(Math.min(...prep)) },
+    metaCppHashAfterResizeMs: META_CPP.hashMsAfterResize,
+  };
+  process.stderr.write(`pdq bench: core ${JSON.stringify(out.core512)}\n`);
   for (const [name, buffers] of Object.entries(sets)) {
     const ref = await hashSet(buffers, 'reference', rounds);
     const fast = await hashSet(buffers, 'fast', rounds);

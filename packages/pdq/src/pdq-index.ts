@@ -265,6 +265,9 @@ export class PdqIndex {
     if (dv.getUint32(0, true) !== MAGIC) return undefined;
     const n = dv.getUint32(4, true);
     if (bytes.length !== 8 + n * PDQ_WORDS * 2) return undefined;
+    // Wrap the bytes in place when aligned (a file read into its own buffer is); copy otherwise.
+    const at = bytes.byteOffset + 8;
+    if (at % 4 === 0) return PdqIndex.fromWords(new Uint16Array(bytes.buffer, at, n * PDQ_WORDS), n);
     const words = new Uint16Array(n * PDQ_WORDS);
     new Uint8Array(words.buffer).set(bytes.subarray(8));
     return PdqIndex.fromWords(words, n);
