@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePdqHex, pdqDistance, pdqHexFromWords, pdqWordsFromHex, popcount32, type PdqHex } from './hash256';
-import { DIHEDRAL_NAMES, dihedralDct, jaroszFilter, jaroszFilterStrided, jaroszWindowSize } from './pdq-core';
+import { decimate64, DIHEDRAL_NAMES, dihedralDct, jaroszDecimate64, jaroszFilter, jaroszFilterStrided, jaroszWindowSize } from './pdq-core';
 import { pdqFromPixels, resizeNearest } from './pixels';
 
 const hex = (s: string): PdqHex => parsePdqHex(s)!;
@@ -84,6 +84,21 @@ describe('box filter sweeps', () => {
       jaroszFilter(a, new Float32Array(a.length), rows, cols);
       jaroszFilterStrided(b, new Float32Array(b.length), rows, cols);
       expect(a).toEqual(b);
+    }
+  });
+});
+
+describe('sampled last pass', () => {
+  it('P7 jaroszDecimate64 equals the full filter then decimation, bit for bit', () => {
+    for (const [rows, cols] of [[512, 512], [251, 400], [64, 64], [65, 300], [28, 26], [130, 700], [512, 100]] as const) {
+      const src = Float32Array.from({ length: rows * cols }, (_, i) => Math.fround(((i * 7919) % 255) * 0.299 + (i % 7) * 0.587));
+      const a = src.slice();
+      const want = new Float32Array(4096);
+      jaroszFilterStrided(a, new Float32Array(a.length), rows, cols);
+      decimate64(a, rows, cols, want);
+      const got = new Float32Array(4096);
+      jaroszDecimate64(src.slice(), new Float32Array(src.length), rows, cols, got);
+      expect(got).toEqual(want);
     }
   });
 });
