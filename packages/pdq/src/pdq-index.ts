@@ -190,9 +190,10 @@ export class PdqIndex {
       for (let c = c0; c < c1; c++) sink ^= w32[cand[c]! * 8]!;
       for (let c = c0; c < c1; c++) {
         const o = cand[c]! * 8;
-        const d =
-          popcount32(w32[o]! ^ q0) + popcount32(w32[o + 1]! ^ q1) + popcount32(w32[o + 2]! ^ q2) + popcount32(w32[o + 3]! ^ q3) +
-          popcount32(w32[o + 4]! ^ q4) + popcount32(w32[o + 5]! ^ q5) + popcount32(w32[o + 6]! ^ q6) + popcount32(w32[o + 7]! ^ q7);
+        // Half the bits first: a random candidate is ~64 bits away on them and is dropped here.
+        const h = byteSum(byteCounts(w32[o]! ^ q0) + byteCounts(w32[o + 1]! ^ q1) + byteCounts(w32[o + 2]! ^ q2) + byteCounts(w32[o + 3]! ^ q3));
+        if (h > maxDistance) continue;
+        const d = h + byteSum(byteCounts(w32[o + 4]! ^ q4) + byteCounts(w32[o + 5]! ^ q5) + byteCounts(w32[o + 6]! ^ q6) + byteCounts(w32[o + 7]! ^ q7));
         if (d > maxDistance) continue;
         // Report from the first segment within its radius only.
         const s = this.#candSeg[c]!;
@@ -274,6 +275,19 @@ export class PdqIndex {
   }
 }
 
+/** Per-byte bit counts of x (each byte 0..8); up to 31 of these can be added without overflow. */
+function byteCounts(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (x + (x >>> 4)) & 0x0f0f0f0f;
+}
+
+/** Sum of the four bytes of a byteCounts total (each byte at most 255). */
+function byteSum(x: number): number {
+  x = (x & 0x00ff00ff) + ((x >>> 8) & 0x00ff00ff);
+  return (x & 0xffff) + (x >>> 16);
+}
+
 function toU32(q: Uint16Array): Uint32Array {
   const out = new Uint32Array(8);
   for (let i = 0; i < 8; i++) out[i] = (q[2 * i]! | (q[2 * i + 1]! << 16)) >>> 0;
@@ -285,8 +299,8 @@ function scanInto(w32: Uint32Array, n: number, q: Uint16Array, maxDistance: numb
   const q0 = q32[0]!, q1 = q32[1]!, q2 = q32[2]!, q3 = q32[3]!, q4 = q32[4]!, q5 = q32[5]!, q6 = q32[6]!, q7 = q32[7]!;
   for (let id = 0, o = 0; id < n; id++, o += 8) {
     const d =
-      popcount32(w32[o]! ^ q0) + popcount32(w32[o + 1]! ^ q1) + popcount32(w32[o + 2]! ^ q2) + popcount32(w32[o + 3]! ^ q3) +
-      popcount32(w32[o + 4]! ^ q4) + popcount32(w32[o + 5]! ^ q5) + popcount32(w32[o + 6]! ^ q6) + popcount32(w32[o + 7]! ^ q7);
+      byteSum(byteCounts(w32[o]! ^ q0) + byteCounts(w32[o + 1]! ^ q1) + byteCounts(w32[o + 2]! ^ q2) + byteCounts(w32[o + 3]! ^ q3)) +
+      byteSum(byteCounts(w32[o + 4]! ^ q4) + byteCounts(w32[o + 5]! ^ q5) + byteCounts(w32[o + 6]! ^ q6) + byteCounts(w32[o + 7]! ^ q7));
     if (d <= maxDistance) out.push({ index: id, distance: d });
   }
 }
