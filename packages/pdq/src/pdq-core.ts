@@ -168,7 +168,7 @@ function boxRows(input: Float32Array, out: Float32Array, rows: number, cols: num
  * `boxRows`, but only writing the columns listed in `keep` (ascending, distinct) into a `rows` x
  * keep.length buffer. The running sums still visit every column, so the kept values are identical.
  */
-function boxRowsKeeping(input: Float32Array, out: Float32Array, rows: number, cols: number, window: number, keep: Int32Array): void {
+function boxRowsKeeping(input: Float32Array, out: Float32Array, rows: number, cols: number, window: number, keep: Int32Array, sums: Float32Array): void {
   const half = Math.trunc((window + 2) / 2);
   const p1 = half - 1;
   const p2 = window - half + 1;
@@ -177,35 +177,38 @@ function boxRowsKeeping(input: Float32Array, out: Float32Array, rows: number, co
   const k = keep.length;
   const slot = new Int32Array(cols).fill(-1);
   keep.forEach((c, i) => (slot[c] = i));
-  for (let r = 0; r < rows; r++) {
-    const b = r * cols;
-    const o = r * k;
-    let sum = 0;
-    let n = 0;
+  for (let i0 = 0; i0 < rows; i0 += ROW_BLOCK) {
+    const nb = Math.min(ROW_BLOCK, rows - i0);
+    const base0 = i0 * cols;
+    const obase0 = i0 * k;
+    sums.fill(0);
     let ri = 0;
     let li = 0;
     let oi = 0;
+    let n = 0;
     for (let i = 0; i < p1; i++, ri++) {
-      sum = f(sum + input[b + ri]!);
+      for (let l = 0, b = base0; l < nb; l++, b += cols) sums[l] = sums[l]! + input[b + ri]!;
       n++;
     }
     for (let i = 0; i < p2; i++, ri++, oi++) {
-      sum = f(sum + input[b + ri]!);
       n++;
-      const s = slot[oi]!;
-      if (s >= 0) out[o + s] = sum / n;
+      for (let l = 0, b = base0; l < nb; l++, b += cols) sums[l] = sums[l]! + input[b + ri]!;
+      const sl = slot[oi]!;
+      if (sl >= 0) for (let l = 0, o = obase0 + sl; l < nb; l++, o += k) out[o] = sums[l]! / n;
     }
     for (let i = 0; i < p3; i++, ri++, li++, oi++) {
-      sum = f(sum + input[b + ri]!);
-      sum = f(sum - input[b + li]!);
-      const s = slot[oi]!;
-      if (s >= 0) out[o + s] = sum / n;
+      for (let l = 0, b = base0; l < nb; l++, b += cols) {
+        sums[l] = sums[l]! + input[b + ri]!;
+        sums[l] = sums[l]! - input[b + li]!;
+      }
+      const sl = slot[oi]!;
+      if (sl >= 0) for (let l = 0, o = obase0 + sl; l < nb; l++, o += k) out[o] = sums[l]! / n;
     }
     for (let i = 0; i < p4; i++, li++, oi++) {
-      sum = f(sum - input[b + li]!);
       n--;
-      const s = slot[oi]!;
-      if (s >= 0) out[o + s] = sum / n;
+      for (let l = 0, b = base0; l < nb; l++, b += cols) sums[l] = sums[l]! - input[b + li]!;
+      const sl = slot[oi]!;
+      if (sl >= 0) for (let l = 0, o = obase0 + sl; l < nb; l++, o += k) out[o] = sums[l]! / n;
     }
   }
 }
@@ -233,7 +236,7 @@ export function jaroszDecimate64(a: Float32Array, b: Float32Array, rows: number,
   boxColumns(b, a, rows, cols, wCols, sums);
   const keepCols = sampledIndices(cols);
   const narrow = b.subarray(0, rows * 64);
-  boxRowsKeeping(a, narrow, rows, cols, wRows, keepCols);
+  boxRowsKeeping(a, narrow, rows, cols, wRows, keepCols, sums);
   const narrowOut = a.subarray(0, rows * 64);
   boxColumns(narrow, narrowOut, rows, 64, wCols, sums);
   const keepRows = sampledIndices(rows);
