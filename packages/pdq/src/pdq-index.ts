@@ -102,26 +102,48 @@ export class PdqIndex {
     return this.#size++;
   }
 
-  /** Builds the bucket tables by counting sort (O(m n)). Called lazily by `query`. */
+  /**
+   * Builds the bucket tables (called lazily by `query`). Per segment: a radix pass on the key's top 8
+   * bits, then a counting sort inside each partition, so every table access stays in cache (a plain
+   * counting sort over a 2^21-bucket table misses cache on every hash).
+   */
   build(): void {
     const n = this.#size;
     const w32 = this.#w32;
     this.#segments = n < SCAN_BELOW ? [] : segmentLayout(chooseSegmentCount(n));
     this.#offsets = [];
     this.#postings = [];
+    if (this.#segments.length === 0) {
+      this.#built = true;
+      return;
+    }
     const keys = new Uint32Array(n);
+    const partIds = new Uint32Array(n);
+    const partKeys = new Uint32Array(n);
+    const hist = new Uint32Array(257);
     for (const { start, width } of this.#segments) {
       const buckets = 2 ** width;
-      const offsets = new Uint32Array(buckets + 1);
+      const shift = width - 8;
+      hist.fill(0);
       for (let i = 0, o = 0; i < n; i++, o += 8) {
         const k = segmentKey(w32, o, start, width);
         keys[i] = k;
-        offsets[k + 1]!++;
+        hist[(k >>> shift) + 1]!++;
       }
+      for (let h = 0; h < 256; h++) hist[h + 1]! += hist[h]!;
+      const pos = hist.slice(0, 256);
+      for (let i = 0; i < n; i++) {
+        const k = keys[i]!;
+        const p = pos[k >>> shift]!++;
+        partIds[p] = i;
+        partKeys[p] = k;
+      }
+      const offsets = new Uint32Array(buckets + 1);
+      for (let p = 0; p < n; p++) offsets[partKeys[p]! + 1]!++;
       for (let b = 0; b < buckets; b++) offsets[b + 1]! += offsets[b]!;
       const fill = offsets.slice(0, buckets);
       const postings = new Uint32Array(n);
-      for (let i = 0; i < n; i++) postings[fill[keys[i]!]!++] = i;
+      for (let p = 0; p < n; p++) postings[fill[partKeys[p]!]!++] = partIds[p]!;
       this.#offsets.push(offsets);
       this.#postings.push(postings);
     }
