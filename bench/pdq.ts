@@ -217,7 +217,9 @@ async function benchMatching(n: number, queries: number, scanQueries: number, di
   await writeFile(join(dir, 'index.bin'), index.toBytes());
   const saveMs = performance.now() - t3;
   const t4 = performance.now();
-  const loaded = PdqIndex.fromBytes(await readFile(join(dir, 'index.bin')))!;
+  const fileBytes = await readFile(join(dir, 'index.bin'));
+  const readMs = performance.now() - t4;
+  const loaded = PdqIndex.fromBytes(fileBytes)!;
   const loadMs = performance.now() - t4;
   await rm(dir, { recursive: true, force: true });
   if (loaded.size !== n) throw new Error('load lost hashes');
@@ -242,6 +244,7 @@ async function benchMatching(n: number, queries: number, scanQueries: number, di
     dihedralImagesPerSecond: Math.round(dihedralImagesPerSecond),
     saveMs: Math.round(saveMs),
     loadMs: Math.round(loadMs),
+    loadReadFileMs: Math.round(readMs),
   };
   process.stderr.write(`pdq bench: matching ${JSON.stringify(result)}\n`);
   return result;

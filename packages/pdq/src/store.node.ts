@@ -58,6 +58,41 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const MAGIC = 0x4c484856; // 'VHHL'
 const KIND_CODE: Record<ListKind, number> = { pdq: 1, md5: 2, sha256: 3 };
 
+/** Parses manifest.json (data from disk is untrusted like any other input); `undefined` when malformed. */
+export function parseManifest(text: string): HashListManifest | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const m = v as Record<string, unknown>;
+  const ok =
+    typeof m.name === 'string' &&
+    isValidListName(m.name) &&
+    typeof m.kind === 'string' &&
+    (LIST_KINDS as readonly string[]).includes(m.kind) &&
+    typeof m.source === 'string' &&
+    typeof m.createdAt === 'string' &&
+    typeof m.count === 'number' &&
+    Number.isInteger(m.count) &&
+    m.count >= 0 &&
+    typeof m.enabled === 'boolean' &&
+    Array.isArray(m.labels) &&
+    m.labels.every((l) => typeof l === 'string');
+  if (!ok) return undefined;
+  return {
+    name: m.name as string,
+    kind: m.kind as ListKind,
+    source: m.source as string,
+    createdAt: m.createdAt as string,
+    count: m.count as number,
+    enabled: m.enabled as boolean,
+    labels: m.labels as string[],
+  };
+}
+
 /** Checks a list name: 1-64 characters of letters, digits, `.`, `_`, `-`, not starting with a symbol. */
 export function isValidListName(name: string): boolean {
   return NAME_RE.test(name);
@@ -110,10 +145,8 @@ export class HashListStore {
     } catch {
       throw new HashListError('hashlist.not_found', `no hash list named ${JSON.stringify(name)}`);
     }
-    const m = JSON.parse(text) as HashListManifest;
-    if (m.name !== name || !LIST_KINDS.includes(m.kind) || !Number.isInteger(m.count)) {
-      throw new HashListError('hashlist.corrupt', `hash list ${name}: manifest.json is malformed`);
-    }
+    const m = parseManifest(text);
+    if (!m || m.name !== name) throw new HashListError('hashlist.corrupt', `hash list ${name}: manifest.json is malformed`);
     return m;
   }
 

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HashListStore, ListParser, type PdqHex } from '../src/index';
+import { HashListStore, ListParser, progressBar, type PdqHex } from '../src/index';
 
 let dir: string;
 beforeEach(async () => {
@@ -117,5 +117,27 @@ describe('HashListStore', () => {
     await store.import(await file('l.txt', `${hex(64, 1)}\n`), { name: 'a' });
     await writeFile(join(dir, 'hashlists', 'a', 'hashes.bin'), 'garbage');
     await expect(store.load('a')).rejects.toMatchObject({ code: 'hashlist.corrupt' });
+    await writeFile(join(dir, 'hashlists', 'a', 'manifest.json'), '{"name":"a","kind":"pdq","count":"many"}');
+    await expect(store.manifest('a')).rejects.toMatchObject({ code: 'hashlist.corrupt' });
+    expect(await store.list()).toEqual([]);
+  });
+});
+
+describe('progressBar', () => {
+  it('L9 draws on a terminal, stays silent otherwise', () => {
+    const written: string[] = [];
+    const fake = (isTTY: boolean) => ({ isTTY, write: (s: string) => written.push(s) }) as unknown as NodeJS.WriteStream;
+    let t = 0;
+    const bar = progressBar('importing', fake(true), () => (t += 200));
+    bar.update(50, 100);
+    bar.update(100, 100);
+    bar.finish();
+    expect(written[0]).toContain('importing [###############...............]  50%');
+    expect(written.at(-1)).toBe('\n');
+    written.length = 0;
+    const quiet = progressBar('importing', fake(false));
+    quiet.update(1, 2);
+    quiet.finish();
+    expect(written).toEqual([]);
   });
 });
