@@ -7,7 +7,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { decodeImage, hashImageBuffer, lumaFromPixels, pdqDistance, pdqFromLuma, PdqIndex, PDQ_WORDS, type HashMode, type PdqMatch } from '../packages/pdq/src/index';
+import { decodeImage, hashImageBuffer, lumaFromPixels, pdqDistance, pdqFromLuma, PdqIndex, PDQ_WORDS, type HashMode, type PdqMatch } from '../packages/pdq/src/index.node.ts';
 import { SHARED_DIR } from '../testing/env';
 
 const here = dirname(fileURLToPath(import.meta.url));

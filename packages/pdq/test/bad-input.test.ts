@@ -1,7 +1,7 @@
 // Bad and unusual input: each gives a clear error or a documented result, never a crash or an OOM.
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { hashImageBuffer, ImageHashError, PDQ_ZERO, pdqFromPixels } from '../src/index';
+import { hashImageBuffer, ImageHashError, PDQ_ZERO, pdqFromPixels } from '../src/index.node.ts';
 import { pngClaiming, texturedPng } from './images';
 
 async function failure(input: Uint8Array): Promise<ImageHashError> {

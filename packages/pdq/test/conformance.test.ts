@@ -3,7 +3,7 @@
 // within 10 bits on every hash (and with sharp's libjpeg-turbo they are all exact, which is reported).
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { hashImageFile, pdqDistance, pdqFromPixels, type PdqHex } from '../src/index';
+import { hashImageFile, pdqDistance, pdqFromPixels, type PdqHex } from '../src/index.node.ts';
 import { DIHEDRAL_COLUMNS, imagePath, reference, referenceRows } from './reference';
 
 describe.skipIf(!reference.available)(`PDQ conformance (${reference.reason || 'reference data present'})`, () => {

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HashListStore, ListParser, progressBar, type PdqHex } from '../src/index';
+import { HashListStore, ListParser, progressBar, type PdqHex } from '../src/index.node.ts';
 
 let dir: string;
 beforeEach(async () => {

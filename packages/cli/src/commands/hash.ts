@@ -1,5 +1,5 @@
 // `haven hash FILE...`: PDQ hashes in the reference tool's format (hash,quality,filename).
-import { DIHEDRAL_NAMES, hashImageFile, ImageHashError, type HashMode, type ImageHashResult } from '@haven/pdq';
+import { DIHEDRAL_NAMES, hashImageFile, ImageHashError, type HashMode, type ImageHashResult } from '@haven/pdq/node';
 import { Option, type Command } from 'commander';
 import { EXIT } from '../output';
 

@@ -1,5 +1,5 @@
 // `haven hashlist import|ls|enable|disable|rm`: hash lists in the data directory (no server needed).
-import { HashListError, HashListStore, LIST_KINDS, progressBar, type ListKind } from '@haven/pdq';
+import { HashListError, HashListStore, LIST_KINDS, progressBar, type ListKind } from '@haven/pdq/node';
 import { Option, type Command } from 'commander';
 import { EXIT, printJson } from '../output';
 

@@ -1,5 +1,5 @@
 // `haven match FILE... --list NAME`: match images against hash lists in the data directory.
-import { DIHEDRAL_NAMES, HashListStore, pdqHexFromWords, type LoadedHashList, type PdqHex } from '@haven/pdq';
+import { DIHEDRAL_NAMES, HashListStore, pdqHexFromWords, type LoadedHashList, type PdqHex } from '@haven/pdq/node';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EXIT } from '../output';
 import { hashFiles } from './hash';
