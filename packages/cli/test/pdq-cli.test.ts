@@ -80,6 +80,26 @@ describe.skipIf(!ref.available)(`haven hash / hashlist / match (${ref.reason || 
     expect(unknown.stderr).toContain('no hash list named "nope"');
   });
 
+  it('CLI5 match --json --dihedral against a PDQ list and an MD5 list', async () => {
+    const data = join(dir, 'data5');
+    const rows = (await import('node:fs')).readFileSync(ref.value, 'utf8').split('\n');
+    const rot = rows.find((l) => l.endsWith(',bridge-dih-2-rotate-90.jpg'))!.split(',')[0]!;
+    await writeFile(join(dir, 'rot.txt'), `${rot}\n`);
+    await writeFile(join(dir, 'md5.csv'), 'md5,label\nd35c785545392755e7e4164457657269,the bridge\n');
+    expect((await haven(['hashlist', 'import', join(dir, 'rot.txt'), '--name', 'rot', '--data-dir', data])).code).toBe(0);
+    expect((await haven(['hashlist', 'import', join(dir, 'md5.csv'), '--name', 'md5s', '--data-dir', data])).code).toBe(0);
+    const r = await haven(['match', img('bridge-original.jpg'), '--dihedral', '--json', '--data-dir', data]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { matches: { list: string; variant?: string; distance: number; label?: string }[] };
+    expect(out.matches).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ list: 'md5s', distance: 0, label: 'the bridge' }),
+        expect.objectContaining({ list: 'rot', variant: expect.any(String) }),
+      ]),
+    );
+    expect(out.matches.find((m) => m.list === 'rot')!.distance).toBeLessThanOrEqual(31);
+  });
+
   it('CLI4 every command has --help', async () => {
     for (const c of [['hash'], ['hashlist'], ['hashlist', 'import'], ['match']]) {
       const r = await haven([...c, '--help']);

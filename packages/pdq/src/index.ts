@@ -6,3 +6,4 @@ export { lumaFromPixels, pdqFromLuma, pdqFromPixels, resizeNearest, REFERENCE_RE
 export { PdqIndex, type PdqDihedralMatch, type PdqMatch } from './pdq-index';
 export { DIGEST_BYTES, ExactHashSet, parseDigestHex, type ExactKind } from './exact-set';
 export { ENTRY_BYTES, kindOfHashText, LIST_KINDS, ListParser, type LineError, type ListKind, type ParsedList } from './list-format';
+export { DEFAULT_MAX_DISTANCE, DEFAULT_MIN_QUALITY, queryPdq, type PdqHit, type PdqQueryOptions, type PdqQueryResult } from './match';

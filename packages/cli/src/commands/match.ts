@@ -1,5 +1,5 @@
 // `haven match FILE... --list NAME`: match images against hash lists in the data directory.
-import { DIHEDRAL_NAMES, HashListStore, pdqHexFromWords, type LoadedHashList, type PdqHex } from '@haven/pdq/node';
+import { HashListStore, pdqHexFromWords, queryPdq, type LoadedHashList } from '@haven/pdq/node';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EXIT } from '../output';
 import { hashFiles } from './hash';
@@ -68,13 +68,13 @@ export function register(program: Command): void {
         const lowQuality = result.quality < opts.minQuality;
         for (const l of lists) {
           if (l.kind === 'pdq') {
-            if (lowQuality) continue;
-            const queries = opts.dihedral ? DIHEDRAL_NAMES.map((n) => result.dihedral![n]) : [result.hash];
-            for (const m of l.index.queryAny(queries as PdqHex[], opts.maxDistance)) {
+            const r = queryPdq(l.index, result, { maxDistance: opts.maxDistance, minQuality: opts.minQuality, dihedral: opts.dihedral === true });
+            if (!r.queried) continue;
+            for (const m of r.matches) {
               const hit: Hit = { list: l.manifest.name, kind: 'pdq', index: m.index, distance: m.distance, hash: pdqHexFromWords(l.index.words, m.index * 16) };
               const label = l.labelOf(m.index);
               if (label !== undefined) hit.label = label;
-              if (opts.dihedral) hit.variant = DIHEDRAL_NAMES[m.variant]!;
+              if (opts.dihedral) hit.variant = m.variant;
               hits.push(hit);
             }
           } else {
