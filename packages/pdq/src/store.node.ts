@@ -150,21 +150,25 @@ export class HashListStore {
     return m;
   }
 
-  /** Validates every line of a file and stores it as a list; on any bad line nothing is stored. */
-  async import(path: string, options: ImportOptions): Promise<ImportResult> {
+  /**
+   * Validates every line of a file (a path, or lines from any stream) and stores it as a list; on any
+   * bad line nothing is stored.
+   */
+  async import(input: string | AsyncIterable<string>, options: ImportOptions): Promise<ImportResult> {
     const dir = this.#dir(options.name);
     const exists = await stat(dir).then(() => true, () => false);
     if (exists && !options.replace) throw new HashListError('hashlist.exists', `a hash list named ${options.name} already exists`);
-    const total = (await stat(path)).size;
+    const path = typeof input === 'string' ? input : undefined;
+    const total = path ? (await stat(path)).size : 0;
     const parser = new ListParser(options.kind);
     let done = 0;
-    const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+    const lines = path ? createInterface({ input: createReadStream(path), crlfDelay: Infinity }) : (input as AsyncIterable<string>);
     for await (const line of lines) {
       parser.push(line);
       done += line.length + 1;
       if ((parser.linesSeen & 0xffff) === 0) options.onProgress?.(Math.min(done, total), total);
     }
-    options.onProgress?.(total, total);
+    options.onProgress?.(total || done, total || done);
     const parsed = parser.finish();
     if (!parsed.ok) {
       const first = parsed.errors.map((e) => `line ${e.line}: ${e.message}`).slice(0, 5).join('; ');
@@ -173,7 +177,7 @@ export class HashListStore {
     const manifest: HashListManifest = {
       name: options.name,
       kind: parsed.kind,
-      source: options.source ?? path,
+      source: options.source ?? path ?? 'stream',
       createdAt: (options.now ?? new Date()).toISOString(),
       count: parsed.count,
       enabled: true,

@@ -88,6 +88,11 @@ describe('HashListStore', () => {
     }
     const r = await store.import(await file('s.txt', `${hex(64, 9)}\n`), { name: 's', kind: 'sha256' });
     expect(r).toMatchObject({ ok: true, manifest: { kind: 'sha256' } });
+    async function* lines(): AsyncGenerator<string> {
+      yield `${hex(64, 9)},from a stream`;
+    }
+    const fromStream = await store.import(lines(), { name: 'streamed', kind: 'sha256' });
+    expect(fromStream).toMatchObject({ ok: true, manifest: { kind: 'sha256', count: 1, source: 'stream', labels: ['from a stream'] } });
   });
 
   it('L6 names are checked, duplicates refused unless replacing', async () => {
