@@ -43,10 +43,19 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Every store error code and what it means. */
+export const HASHLIST_ERRORS = {
+  'hashlist.not_found': 'There is no hash list of that name.',
+  'hashlist.bad_name': 'List names are 1-64 letters, digits, ".", "_" or "-".',
+  'hashlist.exists': 'A hash list of that name already exists.',
+  'hashlist.corrupt': 'The stored list is damaged.',
+} as const;
+export type HashListErrorCode = keyof typeof HASHLIST_ERRORS;
+
 /** Raised for store misuse (unknown list, bad name, existing list); bad file content is an ImportResult. */
 export class HashListError extends Error {
   constructor(
-    readonly code: 'hashlist.not_found' | 'hashlist.bad_name' | 'hashlist.exists' | 'hashlist.corrupt',
+    readonly code: HashListErrorCode,
     message: string,
   ) {
     super(message);
