@@ -277,9 +277,12 @@ export function decodeEntries(bytes: Uint8Array): { kind: ListKind; count: numbe
   const hasLabels = dv.getUint32(12, true) === 1;
   const width = ENTRY_BYTES[kind];
   if (bytes.length !== 16 + count * width + (hasLabels ? count * 4 : 0)) return undefined;
-  // Copy into fresh, aligned buffers (typed-array views need 2- or 4-byte alignment).
-  // (new Uint8Array(view) copies; Buffer#slice would not.)
-  const entries = new Uint8Array(bytes.subarray(16, 16 + count * width));
-  const labelIds = hasLabels ? new Uint32Array(new Uint8Array(bytes.subarray(16 + count * width)).buffer) : undefined;
+  // Views when 4-byte aligned (a whole file read into its own buffer is), else aligned copies:
+  // typed-array views need alignment. (new Uint8Array(view) copies; Buffer#slice would not.)
+  const aligned = bytes.byteOffset % 4 === 0;
+  const body = bytes.subarray(16, 16 + count * width);
+  const entries = aligned ? new Uint8Array(body.buffer, body.byteOffset, body.length) : new Uint8Array(body);
+  const tail = bytes.subarray(16 + count * width);
+  const labelIds = !hasLabels ? undefined : aligned ? new Uint32Array(tail.buffer, tail.byteOffset, count) : new Uint32Array(new Uint8Array(tail).buffer);
   return { kind, count, entries, labelIds };
 }
