@@ -25,6 +25,8 @@ export interface ReceivedMessage {
 export interface MessengerOptions {
   /** Which codec each conversation uses; default: visible payloads only (the MLS codec plugs in here). */
   codecs?: CodecSelector;
+  /** Retries of an HTTP send whose answer was lost (server unreachable); default 2. */
+  retries?: number;
 }
 
 /**
@@ -39,12 +41,14 @@ export interface MessengerOptions {
 export class Messenger {
   readonly #codecs: CodecSelector;
   readonly #conversations = new Map<string, Conversation>();
+  readonly #retries: number;
 
   constructor(
     readonly client: HavenClient,
     opts: MessengerOptions = {},
   ) {
     this.#codecs = opts.codecs ?? defaultCodecs;
+    this.#retries = opts.retries ?? 2;
   }
 
   /** Caches a conversation seen elsewhere (a list, a `conversation` frame). */
@@ -81,7 +85,15 @@ export class Messenger {
     const { body, contentType } = await codecFor(this.#codecs, conversation).encode(conversation, checked.data);
     const clientMessageId = opts.clientMessageId ?? newClientMessageId();
     if (opts.via) return opts.via.send(conversation.id, body, contentType, clientMessageId);
-    return this.client.sendMessage(conversation.id, { clientMessageId, body, contentType });
+    // A lost answer may hide a stored message: retrying with the same clientMessageId is safe.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.client.sendMessage(conversation.id, { clientMessageId, body, contentType });
+      } catch (e) {
+        if (!(e instanceof HavenError && e.code === 'server.unavailable') || attempt >= this.#retries) throw e;
+        await new Promise((r) => setTimeout(r, 250 * 3 ** attempt));
+      }
+    }
   }
 
   /** Sends text; empty or blank text is refused before anything reaches the server. */

@@ -151,6 +151,25 @@ describe('Messenger and Connection', () => {
     cb.close();
   });
 
+  it('retries an HTTP send whose answer was lost, and the retry does not duplicate it', async () => {
+    const a = await account(server.url, 'quin');
+    const b = await account(server.url, 'ruth');
+    let lost = 0;
+    // The first send reaches the server, but its answer is lost on the way back.
+    const lossy: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (init?.method === 'POST' && String(input).endsWith('/messages') && lost++ === 0) throw new TypeError('fetch failed');
+      return res;
+    };
+    const client = new HavenClient({ serverUrl: server.url, token: a.session.token, fetch: lossy });
+    const messenger = new Messenger(client);
+    const convo = await messenger.directWith(b.handle);
+    const m = await messenger.sendText(convo, 'once only');
+    expect(lost).toBe(2);
+    const stored = await b.client.messages(convo.id);
+    expect(stored.map((x) => x.id)).toEqual([m.id]);
+  });
+
   it('rejects a send the server refuses, with its code, and keeps the connection', async () => {
     const a = await account(server.url, 'nora');
     const ca = connect(server.url, a.session.token);
