@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrate, readiness, type Storage } from '../src/storage/connect';
 import { findAccountByHandle, insertAccount } from '../src/storage/repos/accounts';
 import { deleteContact, findContact, isBlockedEitherWay, upsertContact } from '../src/storage/repos/contacts';
-import { addMember, findMembership, insertConversation, listConversationsForMember, membersOf, removeMember } from '../src/storage/repos/conversations';
-import { advanceCursor, getCursor } from '../src/storage/repos/cursors';
+import { addMember, findForSend, findMembership, insertConversation, listConversationsForMember, membersOf, removeMember } from '../src/storage/repos/conversations';
+import { acknowledgeAsMember, advanceCursor, getCursor } from '../src/storage/repos/cursors';
 import { insertDevice } from '../src/storage/repos/devices';
 import { backlogForDevice, insertMessage, listMessagesAfter } from '../src/storage/repos/messages';
 import { deleteExpiredSessions, findSession, insertSession } from '../src/storage/repos/sessions';
@@ -136,6 +136,37 @@ for (const target of TARGETS) {
       expect(await advanceCursor(storage.db, a.device, c.id, 5, new Date())).toBe(5);
       expect(await advanceCursor(storage.db, a.device, c.id, 3, new Date())).toBe(5);
       expect(await getCursor(storage.db, a.device, c.id)).toBe(5);
+    });
+
+    it('acknowledging as a member: clamped to the last seq, monotonic, refused for non-members', async () => {
+      const a = await account('alice');
+      const b = await account('bob');
+      const c = await account('carol');
+      const ab = await direct(a.id, b.id);
+      await insertMessage(storage.db, msg(ab.id, a, 'ack-me-1'));
+      await insertMessage(storage.db, msg(ab.id, a, 'ack-me-2'));
+      expect(await acknowledgeAsMember(storage.db, b.id, b.device, ab.id, 99, new Date())).toBe(2);
+      expect(await acknowledgeAsMember(storage.db, b.id, b.device, ab.id, 1, new Date())).toBe(2);
+      expect(await acknowledgeAsMember(storage.db, c.id, c.device, ab.id, 1, new Date())).toBeUndefined();
+      expect(await getCursor(storage.db, c.device, ab.id)).toBe(0);
+    });
+
+    it('send context: members, and blocks in either direction, in one query', async () => {
+      const a = await account('alice');
+      const b = await account('bob');
+      const c = await account('carol');
+      const ab = await direct(a.id, b.id);
+      const ctx = await findForSend(storage.db, ab.id, a.id);
+      expect(ctx?.memberIds.sort()).toEqual([a.id, b.id].sort());
+      expect(ctx?.blocked).toBe(false);
+      expect(await findForSend(storage.db, ab.id, c.id)).toBeUndefined();
+      await upsertContact(storage.db, b.id, a.id, 'blocked', new Date());
+      expect((await findForSend(storage.db, ab.id, a.id))?.blocked).toBe(true);
+      expect((await findForSend(storage.db, ab.id, b.id))?.blocked).toBe(true);
+      // A block between carol and alice says nothing about the alice–bob conversation.
+      await deleteContact(storage.db, b.id, a.id);
+      await upsertContact(storage.db, c.id, a.id, 'blocked', new Date());
+      expect((await findForSend(storage.db, ab.id, a.id))?.blocked).toBe(false);
     });
 
     it('backlog: after the cursor, in order, without the device own messages, paged', async () => {

@@ -168,4 +168,34 @@ describe('WebSocket delivery', () => {
     expect(m.type === 'message' && unb64(m.message.body)).toBe('after bob');
     b.close();
   });
+
+  it('signing out closes the connections of that session (and only those)', async () => {
+    const alice = await registerUser(server.url);
+    const other = (await call(server.url, 'POST', '/v1/sessions', { handle: alice.account.handle, password: alice.password })).body;
+    const a = await FrameClient.connect(server.url, alice.token);
+    const b = await FrameClient.connect(server.url, other.token);
+    expect((await call(server.url, 'DELETE', '/v1/sessions/current', undefined, alice.token)).status).toBe(204);
+    expect((await a.waitClose()).code).toBe(4401);
+    expect(a.frames.at(-1)).toMatchObject({ type: 'error', error: { code: 'auth.invalid_token' } });
+    b.send({ type: 'ping', ref: 'still-here' });
+    await b.next((f) => f.type === 'pong');
+    expect(b.closed).toBeUndefined();
+    b.close();
+  });
+});
+
+describe('session expiry on an open connection', () => {
+  it('closes with 4401 and auth.expired_token when the session expires', async () => {
+    let offsetMs = 0;
+    const clocked = await startTestServer({ sessions: { ttlSeconds: 60 } }, { now: () => new Date(Date.now() + offsetMs) });
+    try {
+      const alice = await registerUser(clocked.url);
+      offsetMs = 60_000 - 400; // the session has 0.4 s left
+      const a = await FrameClient.connect(clocked.url, alice.token);
+      expect((await a.waitClose(5000)).code).toBe(4401);
+      expect(a.frames.at(-1)).toMatchObject({ type: 'error', error: { code: 'auth.expired_token' } });
+    } finally {
+      await clocked.close();
+    }
+  });
 });

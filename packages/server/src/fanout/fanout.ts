@@ -1,7 +1,11 @@
 import type { Conversation, Message } from '@haven/protocol';
 
 /** What one node tells the nodes that hold an account's connections. */
-export type FanoutEvent = { type: 'message'; message: Message } | { type: 'conversation'; conversation: Conversation };
+export type FanoutEvent =
+  | { type: 'message'; message: Message }
+  | { type: 'conversation'; conversation: Conversation }
+  /** A session was signed out: connections opened with it close. */
+  | { type: 'session_ended'; tokenHash: string };
 
 export type FanoutHandler = (event: FanoutEvent) => void;
 

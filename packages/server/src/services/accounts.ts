@@ -2,7 +2,7 @@ import { hash, verify, type Options } from '@node-rs/argon2';
 import { randomUUID } from 'node:crypto';
 import { HavenError, type AccountSelf, type RegisterRequest, type Role, type SessionResponse } from '@haven/protocol';
 import type { Kysely } from 'kysely';
-import type { Database } from '../storage/database';
+import type { AccountRow, Database } from '../storage/database';
 import { findAccountByHandle, insertAccount } from '../storage/repos/accounts';
 import { findDevice, insertDevice, touchDevice } from '../storage/repos/devices';
 import { deleteSession, findSession, insertSession } from '../storage/repos/sessions';
@@ -26,6 +26,10 @@ export interface NewAccountInput extends RegisterRequest {
  * create-user` can use it before the server runs.
  */
 export async function createAccount(db: Kysely<Database>, now: Date, input: NewAccountInput): Promise<AccountSelf> {
+  return accountSelf(await insertNewAccount(db, now, input), now);
+}
+
+async function insertNewAccount(db: Kysely<Database>, now: Date, input: NewAccountInput): Promise<AccountRow> {
   const age = ageBandOf(input.birthDate, now);
   if (!age.ok) throw new HavenError(age.code);
   if (input.password.length < MIN_PASSWORD) throw new HavenError('account.weak_password');
@@ -40,12 +44,13 @@ export async function createAccount(db: Kysely<Database>, now: Date, input: NewA
     region: input.region ?? null,
   });
   if (!row) throw new HavenError('account.handle_taken');
-  return accountSelf(row, now);
+  return row;
 }
 
+/** Creates an account and signs it in on a new device (the password is hashed once, not verified again). */
 export async function register(s: Services, input: RegisterRequest): Promise<SessionResponse> {
-  await createAccount(s.db, s.now(), input);
-  return login(s, { handle: input.handle, password: input.password });
+  const account = await insertNewAccount(s.db, s.now(), input);
+  return startSession(s, account, undefined, null);
 }
 
 export async function login(s: Services, input: { handle: string; password: string; deviceId?: string | undefined; deviceName?: string | undefined }): Promise<SessionResponse> {
@@ -57,14 +62,19 @@ export async function login(s: Services, input: { handle: string; password: stri
   }
   if (!(await verify(account.password_hash, input.password))) throw new HavenError('auth.bad_credentials');
   if (account.status === 'suspended') throw new HavenError('account.suspended');
+  return startSession(s, account, input.deviceId, input.deviceName ?? null);
+}
+
+/** A new session on an existing device of the account, or on a new device when `existingDeviceId` is absent. */
+async function startSession(s: Services, account: AccountRow, existingDeviceId: string | undefined, deviceName: string | null): Promise<SessionResponse> {
   const now = s.now();
   let deviceId: string;
-  if (input.deviceId) {
-    const device = await findDevice(s.db, account.id, input.deviceId);
+  if (existingDeviceId) {
+    const device = await findDevice(s.db, account.id, existingDeviceId);
     if (!device) throw new HavenError('device.not_found');
     deviceId = device.id;
   } else {
-    deviceId = (await insertDevice(s.db, { id: randomUUID(), account_id: account.id, name: input.deviceName ?? null })).id;
+    deviceId = (await insertDevice(s.db, { id: randomUUID(), account_id: account.id, name: deviceName })).id;
   }
   const token = newToken();
   const expiresAt = new Date(now.getTime() + s.config.sessions.ttlSeconds * 1000);
@@ -83,9 +93,10 @@ export async function authenticate(s: Services, token: string): Promise<Caller> 
     throw new HavenError('auth.expired_token');
   }
   if (session.account.status === 'suspended') throw new HavenError('account.suspended');
-  return { accountId: session.account.id, deviceId: session.deviceId, handle: session.account.handle, displayName: session.account.display_name, role: session.account.role, tokenHash };
+  return { accountId: session.account.id, deviceId: session.deviceId, handle: session.account.handle, displayName: session.account.display_name, role: session.account.role, tokenHash, expiresAt: session.expiresAt };
 }
 
 export async function logout(s: Services, caller: Caller): Promise<void> {
   await deleteSession(s.db, caller.tokenHash);
+  await s.fanout.publish([caller.accountId], { type: 'session_ended', tokenHash: caller.tokenHash });
 }

@@ -23,4 +23,5 @@ export interface Caller {
   displayName: string | null;
   role: 'user' | 'moderator' | 'admin';
   tokenHash: string;
+  expiresAt: Date;
 }

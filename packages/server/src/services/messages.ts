@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { HavenError, PAYLOAD_CONTENT_TYPE, type AccountPublic, type Message } from '@haven/protocol';
 import type { MessageRow } from '../storage/database';
 import { findAccountsByIds } from '../storage/repos/accounts';
-import { isBlockedEitherWay } from '../storage/repos/contacts';
-import { findMembership, membersOf } from '../storage/repos/conversations';
-import { advanceCursor } from '../storage/repos/cursors';
+import { findForSend, findMembership } from '../storage/repos/conversations';
+import { acknowledgeAsMember } from '../storage/repos/cursors';
 import { backlogForDevice, insertMessage, listMessagesAfter } from '../storage/repos/messages';
 import type { Caller, Services } from './context';
 import { accountPublic, messageView } from './views';
@@ -19,7 +18,6 @@ export interface SendInput {
 
 async function membership(s: Services, caller: Caller, conversationId: string) {
   const m = await findMembership(s.db, conversationId, caller.accountId);
-  // Not a member and no such conversation look the same: existence is not leaked.
   if (!m) throw new HavenError('conversation.not_found');
   return m;
 }
@@ -38,14 +36,13 @@ export async function viewMessages(s: Services, rows: MessageRow[], known?: Acco
  * fanned out again.
  */
 export async function sendMessage(s: Services, caller: Caller, input: SendInput): Promise<{ message: Message; created: boolean }> {
-  const { conversation } = await membership(s, caller, input.conversationId);
   const body = Buffer.from(input.body, 'base64');
   if (body.length > s.config.limits.messageBytes) throw new HavenError('message.too_large');
-  const members = (await membersOf(s.db, [conversation.id])).get(conversation.id) ?? [];
-  if (conversation.kind === 'direct') {
-    const other = members.find((id) => id !== caller.accountId);
-    if (other && (await isBlockedEitherWay(s.db, caller.accountId, other))) throw new HavenError('policy.blocked');
-  }
+  const found = await findForSend(s.db, input.conversationId, caller.accountId);
+  // Not a member and no such conversation look the same: existence is not leaked.
+  if (!found) throw new HavenError('conversation.not_found');
+  const { conversation, memberIds, blocked } = found;
+  if (blocked) throw new HavenError('policy.blocked');
   const id = randomUUID();
   const { row, created } = await insertMessage(s.db, {
     id,
@@ -59,7 +56,7 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   });
   const sender = { id: caller.accountId as AccountPublic['id'], handle: caller.handle, displayName: caller.displayName };
   const message = row.id === id ? messageView(row, sender, body) : (await viewMessages(s, [row], sender))[0]!;
-  if (created) await s.fanout.publish(members, { type: 'message', message });
+  if (created) await s.fanout.publish(memberIds, { type: 'message', message });
   return { message, created };
 }
 
@@ -70,8 +67,9 @@ export async function listMessages(s: Services, caller: Caller, conversationId: 
 
 /** Advances this device's cursor (never backwards, never past the last message); returns the cursor. */
 export async function acknowledge(s: Services, caller: Caller, conversationId: string, seq: number): Promise<number> {
-  const { conversation } = await membership(s, caller, conversationId);
-  return advanceCursor(s.db, caller.deviceId, conversationId, Math.min(seq, conversation.last_seq), s.now());
+  const acked = await acknowledgeAsMember(s.db, caller.accountId, caller.deviceId, conversationId, seq, s.now());
+  if (acked === undefined) throw new HavenError('conversation.not_found');
+  return acked;
 }
 
 /** Every message this device has not acknowledged, page by page, in (conversation, seq) order. */

@@ -1,4 +1,4 @@
-import { ClientFrame, HavenError, errorBody, type Message, type ServerFrame } from '@haven/protocol';
+import { ClientFrame, HavenError, assertNever, errorBody, type ErrorCode, type Message, type ServerFrame } from '@haven/protocol';
 import type WebSocket from 'ws';
 import { authenticate } from '../services/accounts';
 import type { Caller, Services } from '../services/context';
@@ -35,13 +35,34 @@ export function handleConnection(ws: WebSocket, s: Services): void {
     return send({ type: 'error', error: { code: body.error.code, message: body.error.message }, ...(ref ? { ref } : {}) });
   };
 
+  const endSession = (code: ErrorCode): void => {
+    void sendError(new HavenError(code)).then(() => ws.close(CLOSE.unauthorized, 'session ended'));
+  };
+
   const deliverLive = (event: FanoutEvent): void => {
-    if (event.type === 'message') {
-      if (event.message.senderDeviceId === caller?.deviceId) return; // it got `sent` for its own message
-      void send({ type: 'message', message: event.message });
-    } else {
-      void send({ type: 'conversation', conversation: event.conversation });
+    switch (event.type) {
+      case 'message':
+        if (event.message.senderDeviceId === caller?.deviceId) return; // it got `sent` for its own message
+        void send({ type: 'message', message: event.message });
+        return;
+      case 'conversation':
+        void send({ type: 'conversation', conversation: event.conversation });
+        return;
+      case 'session_ended':
+        if (event.tokenHash === caller?.tokenHash) endSession('auth.invalid_token');
+        return;
+      default:
+        assertNever(event, 'fan-out event');
     }
+  };
+
+  // Close when the session expires (re-armed in steps: timers cannot wait longer than ~24 days).
+  let expiryTimer: NodeJS.Timeout | undefined;
+  const armExpiry = (): void => {
+    const left = (caller?.expiresAt.getTime() ?? 0) - s.now().getTime();
+    if (left <= 0) return endSession('auth.expired_token');
+    expiryTimer = setTimeout(armExpiry, Math.min(left, 2 ** 31 - 1));
+    expiryTimer.unref();
   };
 
   async function hello(token: string): Promise<void> {
@@ -54,9 +75,12 @@ export function handleConnection(ws: WebSocket, s: Services): void {
       return;
     }
     clearTimeout(helloTimer);
+    armExpiry();
     state = 'syncing';
     // Subscribe before reading the backlog, so nothing sent in between is missed; duplicates are dropped below.
-    unsubscribe = await s.fanout.subscribe(caller.accountId, (event) => (state === 'live' ? deliverLive(event) : buffered.push(event)));
+    unsubscribe = await s.fanout.subscribe(caller.accountId, (event) =>
+      state === 'live' || event.type === 'session_ended' ? deliverLive(event) : buffered.push(event),
+    );
     if ((state as State) === 'closed') return unsubscribe();
     await send({ type: 'ready', accountId: caller.accountId as Message['sender']['id'], deviceId: caller.deviceId as Message['senderDeviceId'] });
     const sentUpTo = new Map<string, number>();
@@ -118,6 +142,7 @@ export function handleConnection(ws: WebSocket, s: Services): void {
   ws.on('close', () => {
     state = 'closed';
     clearTimeout(helloTimer);
+    clearTimeout(expiryTimer);
     unsubscribe?.();
   });
 }

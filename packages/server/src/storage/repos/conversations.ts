@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ConversationRow, ConversationsTable, Database } from '../database';
 
 export type NewConversation = Omit<ConversationsTable, 'last_seq' | 'created_at'>;
@@ -102,4 +102,49 @@ export async function findMembership(
   if (!row) return undefined;
   const { joined_seq, ...conversation } = row;
   return { conversation, joinedSeq: joined_seq };
+}
+
+/**
+ * Everything a send needs in one round trip: the conversation (when `accountId` is a member), its member
+ * ids, and whether a block stands between the sender and the other member of a direct conversation.
+ */
+export async function findForSend(
+  db: Kysely<Database>,
+  conversationId: string,
+  accountId: string,
+): Promise<{ conversation: ConversationRow; memberIds: string[]; blocked: boolean } | undefined> {
+  const row = await db
+    .selectFrom('conversations as c')
+    .selectAll('c')
+    .select((eb) => [
+      eb
+        .selectFrom('conversation_members as all_m')
+        .select(sql<string[]>`array_agg(all_m.account_id::text order by all_m.account_id)`.as('ids'))
+        .whereRef('all_m.conversation_id', '=', 'c.id')
+        .as('member_ids'),
+      eb
+        .exists(
+          eb
+            .selectFrom('contacts as k')
+            .innerJoin('conversation_members as om', 'om.conversation_id', 'c.id')
+            .select('k.owner_id')
+            .where('k.state', '=', 'blocked')
+            .where('om.account_id', '<>', accountId)
+            .where((w) =>
+              w.or([
+                w.and([w('k.owner_id', '=', accountId), w('k.other_id', '=', w.ref('om.account_id'))]),
+                w.and([w('k.other_id', '=', accountId), w('k.owner_id', '=', w.ref('om.account_id'))]),
+              ]),
+            ),
+        )
+        .as('blocked'),
+    ])
+    .where('c.id', '=', conversationId)
+    .where((eb) =>
+      eb.exists(eb.selectFrom('conversation_members as me').select('me.account_id').whereRef('me.conversation_id', '=', 'c.id').where('me.account_id', '=', accountId)),
+    )
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { member_ids, blocked, ...conversation } = row;
+  return { conversation, memberIds: member_ids ?? [], blocked: conversation.kind === 'direct' && Boolean(blocked) };
 }

@@ -1,12 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, MessageRow, NewMessage } from '../database';
 
-const UNIQUE_VIOLATION = '23505';
-
-function isUniqueViolation(e: unknown): boolean {
-  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === UNIQUE_VIOLATION;
-}
-
 export function findByClientId(db: Kysely<Database>, conversationId: string, senderDeviceId: string, clientMessageId: string): Promise<MessageRow | undefined> {
   return db
     .selectFrom('messages')
@@ -18,32 +12,57 @@ export function findByClientId(db: Kysely<Database>, conversationId: string, sen
 }
 
 /**
- * Stores a message with the next sequence number of its conversation. The seq comes from
- * `UPDATE … SET last_seq = last_seq + 1 RETURNING`, whose row lock serialises concurrent senders until
- * commit, so seqs are gap-free and become visible in order. A resend (same conversation, device and client
- * message id) returns the stored message with `created: false`.
+ * Stores a message with the next sequence number of its conversation, in one statement: the
+ * `UPDATE … SET last_seq = last_seq + 1 RETURNING` takes the conversation's row lock, so concurrent
+ * senders are serialised until commit and seqs become visible in order. A resend (same conversation,
+ * device and client message id) returns the stored message with `created: false` and allocates nothing;
+ * only two copies racing in the same instant can leave a gap in the seqs, never a duplicate.
  */
 export async function insertMessage(db: Kysely<Database>, msg: Omit<NewMessage, 'seq'>): Promise<{ row: MessageRow; created: boolean }> {
-  const existing = await findByClientId(db, msg.conversation_id, msg.sender_device_id, msg.client_message_id);
-  if (existing) return { row: existing, created: false };
-  try {
-    const row = await db.transaction().execute(async (tx) => {
-      const { last_seq } = await tx
+  const inserted = await db
+    .with('seq', (q) =>
+      q
         .updateTable('conversations')
         .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
         .where('id', '=', msg.conversation_id)
-        .returning('last_seq')
-        .executeTakeFirstOrThrow();
-      return tx.insertInto('messages').values({ ...msg, seq: last_seq }).returningAll().executeTakeFirstOrThrow();
-    });
-    return { row, created: true };
-  } catch (e) {
-    // Two concurrent resends: the loser's transaction rolled back (and its seq with it); return the winner's.
-    if (!isUniqueViolation(e)) throw e;
-    const winner = await findByClientId(db, msg.conversation_id, msg.sender_device_id, msg.client_message_id);
-    if (!winner) throw e;
-    return { row: winner, created: false };
-  }
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('messages')
+                .select('id')
+                .where('conversation_id', '=', msg.conversation_id)
+                .where('sender_device_id', '=', msg.sender_device_id)
+                .where('client_message_id', '=', msg.client_message_id),
+            ),
+          ),
+        )
+        .returning('last_seq'),
+    )
+    .insertInto('messages')
+    .columns(['id', 'conversation_id', 'seq', 'sender_account_id', 'sender_device_id', 'client_message_id', 'content_type', 'body', 'sent_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('seq')
+        .select((s) => [
+          s.val(msg.id).as('id'),
+          s.val(msg.conversation_id).as('conversation_id'),
+          'seq.last_seq',
+          s.val(msg.sender_account_id).as('sender_account_id'),
+          s.val(msg.sender_device_id).as('sender_device_id'),
+          s.val(msg.client_message_id).as('client_message_id'),
+          s.val(msg.content_type).as('content_type'),
+          s.val(msg.body).as('body'),
+          s.val(msg.sent_at).as('sent_at'),
+        ]),
+    )
+    .onConflict((oc) => oc.columns(['conversation_id', 'sender_device_id', 'client_message_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) return { row: inserted, created: true };
+  const existing = await findByClientId(db, msg.conversation_id, msg.sender_device_id, msg.client_message_id);
+  if (!existing) throw new Error(`conversation ${msg.conversation_id} does not exist`);
+  return { row: existing, created: false };
 }
 
 export function listMessagesAfter(db: Kysely<Database>, conversationId: string, after: number, limit: number): Promise<MessageRow[]> {

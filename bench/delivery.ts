@@ -1,0 +1,219 @@
+// `npm run bench -- delivery [--clients N] [--rate MSGS_PER_S[,MSGS_PER_S…]] [--seconds S] [--database-url URL]`
+//
+// N clients over loopback WebSockets exchange direct messages in pairs at a fixed total send rate (each
+// send is scheduled, never waiting for a reply, so latency includes any queueing: no coordinated
+// omission). The server runs as its own process, started with `haven serve`, once on the embedded PGlite
+// and once on PostgreSQL (HAVEN_TEST_DATABASE_URL or --database-url), side by side in one run.
+// Latency = time the recipient got the message - time the send was scheduled. Results: bench/results/delivery.json.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import WebSocket from 'ws';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Params {
+  clients: number;
+  rates: number[];
+  seconds: number;
+  databaseUrl: string | undefined;
+}
+
+function parseArgs(args: string[]): Params {
+  const get = (name: string): string | undefined => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const num = (name: string, dflt: number): number => {
+    const v = get(name);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${v}`);
+    return n;
+  };
+  const clients = Math.max(2, Math.floor(num('clients', 20) / 2) * 2);
+  // Two offered loads by default: one both databases carry, one past the embedded database's capacity.
+  const rates = (get('rate') ?? '100,400').split(',').map(Number);
+  if (rates.some((r) => !Number.isFinite(r) || r <= 0)) throw new Error(`--rate must be positive numbers, got ${get('rate')}`);
+  return { clients, rates, seconds: num('seconds', 8), databaseUrl: get('database-url') ?? process.env.HAVEN_TEST_DATABASE_URL };
+}
+
+async function startServer(dataDir: string, databaseUrl?: string): Promise<{ url: string; proc: ChildProcess }> {
+  const args = [join(ROOT, 'packages/cli/bin/haven.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
+  if (databaseUrl) args.push('--database-url', databaseUrl);
+  const config = join(dataDir, 'bench.config.json');
+  // Loopback clients all share one address: lift the sign-up limit for the benchmark only.
+  writeFileSync(config, JSON.stringify({ rateLimits: { register: { burst: 100000, perMinute: 100000 }, login: { burst: 100000, perMinute: 100000 } } }));
+  args.push('--config', config);
+  const proc = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    proc.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  return { url, proc };
+}
+
+async function post(url: string, body: unknown, token?: string): Promise<any> {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  if (!r.ok) throw new Error(`${url}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+interface Client {
+  ws: WebSocket;
+  conversationId: string;
+}
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+const round = (n: number): number => Math.round(n * 100) / 100;
+
+async function runOnce(label: string, params: Params & { rate: number }, databaseUrl?: string) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'haven-bench-'));
+  const server = await startServer(dataDir, databaseUrl);
+  try {
+    const tag = randomBytes(3).toString('hex');
+    const sessions = await Promise.all(
+      Array.from({ length: params.clients }, (_, i) =>
+        post(`${server.url}/v1/accounts`, { handle: `bench${tag}${i}`, password: 'benchmark password', birthDate: '1990-01-01' }),
+      ),
+    );
+    const scheduled = new Map<string, number>();
+    const latencies: number[] = [];
+    // The first second warms up the JIT and the database's caches: delivered, but not in the statistics.
+    const warmup = new Set<string>();
+    let delivered = 0;
+    let errors = 0;
+    let lastDelivery = 0;
+    const clients: Client[] = [];
+    for (let i = 0; i < params.clients; i++) {
+      const peer = sessions[i ^ 1].account.handle;
+      const conv = await post(`${server.url}/v1/conversations`, { kind: 'direct', with: peer }, sessions[i].token);
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}/v1/ws`);
+      await new Promise<void>((res, rej) => {
+        ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', token: sessions[i].token })));
+        ws.once('error', rej);
+        ws.on('message', (data) => {
+          const f = JSON.parse(data.toString());
+          if (f.type === 'synced') res();
+          else if (f.type === 'message') {
+            const at = scheduled.get(f.message.clientMessageId);
+            if (at !== undefined) {
+              const now = performance.now();
+              delivered++;
+              if (!warmup.has(f.message.clientMessageId)) latencies.push(now - at);
+              lastDelivery = now;
+            }
+            ws.send(JSON.stringify({ type: 'ack', conversationId: f.message.conversationId, seq: f.message.seq }));
+          } else if (f.type === 'error') errors++;
+        });
+      });
+      clients.push({ ws, conversationId: conv.id });
+    }
+
+    // Fixed schedule: message k is due at start + k / rate, round-robin over clients.
+    const total = Math.round(params.rate * params.seconds);
+    const body = Buffer.from(JSON.stringify({ v: 1, text: 'x'.repeat(100) })).toString('base64');
+    const start = performance.now();
+    let k = 0;
+    await new Promise<void>((resolve) => {
+      const tick = (): void => {
+        const due = Math.min(total, Math.floor(((performance.now() - start) / 1000) * params.rate) + 1);
+        for (; k < due; k++) {
+          const c = clients[k % clients.length]!;
+          const id = `b${k.toString(36)}x${tag}`;
+          scheduled.set(id, start + (k / params.rate) * 1000);
+          if (k < params.rate) warmup.add(id);
+          c.ws.send(JSON.stringify({ type: 'send', conversationId: c.conversationId, clientMessageId: id, body }));
+        }
+        if (k >= total) resolve();
+        else setTimeout(tick, 2);
+      };
+      tick();
+    });
+    const sendEnd = performance.now();
+    const deadline = sendEnd + 30_000;
+    while (delivered < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const c of clients) c.ws.close();
+
+    const sorted = latencies.slice().sort((a, b) => a - b);
+    const elapsed = (Math.max(lastDelivery, sendEnd) - start) / 1000;
+    return {
+      database: label,
+      sent: total,
+      delivered,
+      errors,
+      offeredRate: params.rate,
+      deliveredPerSecond: round(delivered / elapsed),
+      latencySamples: latencies.length,
+      latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), p999: round(percentile(sorted, 0.999)), max: round(sorted.at(-1) ?? NaN) },
+    };
+  } finally {
+    server.proc.kill('SIGTERM');
+    await new Promise((r) => server.proc.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function withPgDatabase<T>(baseUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `haven_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  try {
+    return await fn(url.toString());
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+export async function main(args: string[]): Promise<void> {
+  const params = parseArgs(args);
+  process.stdout.write(`delivery: ${params.clients} clients, ${params.rates.join(' and ')} msgs/s offered, ${params.seconds} s each\n`);
+  if (!params.databaseUrl) process.stdout.write('PostgreSQL skipped: set HAVEN_TEST_DATABASE_URL or pass --database-url\n');
+  const results = [];
+  const ratios = [];
+  for (const rate of params.rates) {
+    const lite = await runOnce('pglite', { ...params, rate });
+    const postgres = params.databaseUrl ? await withPgDatabase(params.databaseUrl, (url) => runOnce('postgres', { ...params, rate }, url)) : undefined;
+    for (const r of postgres ? [lite, postgres] : [lite]) {
+      results.push(r);
+      process.stdout.write(
+        `${String(rate).padStart(5)}/s ${r.database.padEnd(9)} delivered ${r.delivered}/${r.sent} (${r.deliveredPerSecond} msgs/s), latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, p999 ${r.latencyMs.p999} ms, errors ${r.errors}\n`,
+      );
+    }
+    if (postgres) {
+      ratios.push({
+        offeredRate: rate,
+        postgresOverPgliteThroughput: round(postgres.deliveredPerSecond / lite.deliveredPerSecond),
+        pgliteOverPostgresP99: round(lite.latencyMs.p99 / postgres.latencyMs.p99),
+      });
+    }
+  }
+  const out = {
+    benchmark: 'delivery',
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    params: { clients: params.clients, rates: params.rates, seconds: params.seconds },
+    results,
+    ratios,
+  };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/delivery.json'), `${JSON.stringify(out, null, 2)}\n`);
+  process.stdout.write('wrote bench/results/delivery.json\n');
+}
