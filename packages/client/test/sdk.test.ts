@@ -191,6 +191,17 @@ describe('Messenger and Connection', () => {
     expect(r.decoded).toMatchObject({ kind: 'undecodable', code: 'codec.payload' });
   });
 
+  it('stops, without reconnecting, when the session is signed out elsewhere', async () => {
+    const a = await account(server.url, 'sara');
+    const conn = connect(server.url, a.session.token);
+    const errors: HavenError[] = [];
+    conn.on('error', (e) => errors.push(e));
+    await conn.open();
+    await a.client.logout();
+    await until(() => conn.state === 'closed', 5000, 'the connection to close');
+    expect(errors.map((e) => e.code)).toEqual(['auth.invalid_token']);
+  });
+
   it('open() fails clearly for a bad token or an unreachable server, without retrying forever', async () => {
     const bad = connect(server.url, 'not-a-token');
     await expect(bad.open()).rejects.toMatchObject({ code: 'auth.invalid_token' });
