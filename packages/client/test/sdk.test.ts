@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HavenError, PAYLOAD_CONTENT_TYPE, type Message } from '@haven/protocol';
-import { startTestServer, type TestServer } from '@haven/server';
+import { createAccount, startTestServer, type TestServer } from '@haven/server';
 import { Connection, HavenClient, Messenger, bytesToBase64, newClientMessageId, nodeWebSocket } from '../src/index.node';
 import { PASSWORD, account, handle, until } from './helpers';
 
@@ -59,6 +59,22 @@ describe('HavenClient', () => {
     } finally {
       clock = Date.now();
     }
+  });
+
+  it('health, readiness, and the admin-only user creation', async () => {
+    const anon = new HavenClient({ serverUrl: server.url });
+    expect(await anon.health()).toEqual({ status: 'ok' });
+    expect((await anon.ready()).status).toBe('ready');
+    const user = await account(server.url, 'tina');
+    await expect(user.client.createUser({ handle: handle('mod') as never, password: PASSWORD, birthDate: '1980-01-01', role: 'moderator' })).rejects.toMatchObject({
+      code: 'auth.forbidden',
+    });
+    const root = handle('root');
+    await createAccount(server.storage.db, new Date(), { handle: root as never, password: PASSWORD, birthDate: '1980-01-01', role: 'admin' });
+    const admin = new HavenClient({ serverUrl: server.url });
+    await admin.login({ handle: root, password: PASSWORD });
+    const mod = await admin.createUser({ handle: handle('mod') as never, password: PASSWORD, birthDate: '1980-01-01', role: 'moderator' });
+    expect(mod.role).toBe('moderator');
   });
 
   it('says when the server cannot be reached', async () => {
