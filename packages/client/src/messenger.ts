@@ -8,9 +8,10 @@ import { newClientMessageId } from './ids';
 export interface ReceivedMessage {
   id: string;
   conversation: string;
-  conversationKind: Conversation['kind'];
+  /** null when the conversation can no longer be looked up (e.g. you left it since). */
+  conversationKind: Conversation['kind'] | null;
   conversationTitle: string | null;
-  mode: Conversation['mode'];
+  mode: Conversation['mode'] | null;
   seq: number;
   from: string;
   fromAccountId: string;
@@ -104,22 +105,30 @@ export class Messenger {
 
   /** Decodes a received message with its conversation's codec. Never throws for a bad body. */
   async read(message: Message): Promise<ReceivedMessage> {
-    const conversation = await this.conversation(message.conversationId);
-    const codec = this.#codecs(conversation);
-    const decoded: Decoded = codec
-      ? await codec.decode(conversation, message).catch((e: unknown) => ({
-          kind: 'undecodable' as const,
-          code: 'codec.failed',
-          reason: e instanceof Error ? e.message : String(e),
-        }))
-      : { kind: 'undecodable', code: 'codec.unsupported_mode', reason: `no codec for ${conversation.mode} conversations` };
+    let conversation: Conversation | undefined;
+    try {
+      conversation = await this.conversation(message.conversationId);
+    } catch (e) {
+      // Gone since (left, removed): still report the message, so it can be acknowledged, not retried forever.
+      if (!(e instanceof HavenError && e.code === 'conversation.not_found')) throw e;
+    }
+    const codec = conversation && this.#codecs(conversation);
+    const decoded: Decoded = !conversation
+      ? { kind: 'undecodable', code: 'codec.no_conversation', reason: 'the conversation is no longer available' }
+      : codec
+        ? await codec.decode(conversation, message).catch((e: unknown) => ({
+            kind: 'undecodable' as const,
+            code: 'codec.failed',
+            reason: e instanceof Error ? e.message : String(e),
+          }))
+        : { kind: 'undecodable', code: 'codec.unsupported_mode', reason: `no codec for ${conversation.mode} conversations` };
     const payload = decoded.kind === 'payload' ? decoded.payload : undefined;
     return {
       id: message.id,
       conversation: message.conversationId,
-      conversationKind: conversation.kind,
-      conversationTitle: conversation.title,
-      mode: conversation.mode,
+      conversationKind: conversation?.kind ?? null,
+      conversationTitle: conversation?.title ?? null,
+      mode: conversation?.mode ?? null,
       seq: message.seq,
       from: message.sender.handle,
       fromAccountId: message.sender.id,

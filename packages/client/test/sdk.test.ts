@@ -205,6 +205,11 @@ describe('Messenger and Connection', () => {
     const r = await new Messenger(b.client).read((await b.client.messages(convo.id)).find((m) => m.id === junk.id)!);
     expect(r.text).toBeNull();
     expect(r.decoded).toMatchObject({ kind: 'undecodable', code: 'codec.payload' });
+
+    // A message of a conversation the reader cannot see (left since): reported, not thrown.
+    const outsider = await account(server.url, 'olaf');
+    const gone = await outsider.messenger.read((await b.client.messages(convo.id))[0]!);
+    expect(gone).toMatchObject({ mode: null, conversationKind: null, text: null, decoded: { kind: 'undecodable', code: 'codec.no_conversation' } });
   });
 
   it('stops, without reconnecting, when the session is signed out elsewhere', async () => {
