@@ -8,9 +8,10 @@ import { newClientMessageId } from './ids';
 export interface ReceivedMessage {
   id: string;
   conversation: string;
-  conversationKind: Conversation['kind'];
+  /** null when the conversation can no longer be looked up (e.g. you left it since). */
+  conversationKind: Conversation['kind'] | null;
   conversationTitle: string | null;
-  mode: Conversation['mode'];
+  mode: Conversation['mode'] | null;
   seq: number;
   from: string;
   fromAccountId: string;
@@ -25,6 +26,8 @@ export interface ReceivedMessage {
 export interface MessengerOptions {
   /** Which codec each conversation uses; default: visible payloads only (the MLS codec plugs in here). */
   codecs?: CodecSelector;
+  /** Retries of an HTTP send whose answer was lost (server unreachable); default 2. */
+  retries?: number;
 }
 
 /**
@@ -39,12 +42,14 @@ export interface MessengerOptions {
 export class Messenger {
   readonly #codecs: CodecSelector;
   readonly #conversations = new Map<string, Conversation>();
+  readonly #retries: number;
 
   constructor(
     readonly client: HavenClient,
     opts: MessengerOptions = {},
   ) {
     this.#codecs = opts.codecs ?? defaultCodecs;
+    this.#retries = opts.retries ?? 2;
   }
 
   /** Caches a conversation seen elsewhere (a list, a `conversation` frame). */
@@ -81,7 +86,15 @@ export class Messenger {
     const { body, contentType } = await codecFor(this.#codecs, conversation).encode(conversation, checked.data);
     const clientMessageId = opts.clientMessageId ?? newClientMessageId();
     if (opts.via) return opts.via.send(conversation.id, body, contentType, clientMessageId);
-    return this.client.sendMessage(conversation.id, { clientMessageId, body, contentType });
+    // A lost answer may hide a stored message: retrying with the same clientMessageId is safe.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.client.sendMessage(conversation.id, { clientMessageId, body, contentType });
+      } catch (e) {
+        if (!(e instanceof HavenError && e.code === 'server.unavailable') || attempt >= this.#retries) throw e;
+        await new Promise((r) => setTimeout(r, 250 * 3 ** attempt));
+      }
+    }
   }
 
   /** Sends text; empty or blank text is refused before anything reaches the server. */
@@ -92,22 +105,30 @@ export class Messenger {
 
   /** Decodes a received message with its conversation's codec. Never throws for a bad body. */
   async read(message: Message): Promise<ReceivedMessage> {
-    const conversation = await this.conversation(message.conversationId);
-    const codec = this.#codecs(conversation);
-    const decoded: Decoded = codec
-      ? await codec.decode(conversation, message).catch((e: unknown) => ({
-          kind: 'undecodable' as const,
-          code: 'codec.failed',
-          reason: e instanceof Error ? e.message : String(e),
-        }))
-      : { kind: 'undecodable', code: 'codec.unsupported_mode', reason: `no codec for ${conversation.mode} conversations` };
+    let conversation: Conversation | undefined;
+    try {
+      conversation = await this.conversation(message.conversationId);
+    } catch (e) {
+      // Gone since (left, removed): still report the message, so it can be acknowledged, not retried forever.
+      if (!(e instanceof HavenError && e.code === 'conversation.not_found')) throw e;
+    }
+    const codec = conversation && this.#codecs(conversation);
+    const decoded: Decoded = !conversation
+      ? { kind: 'undecodable', code: 'codec.no_conversation', reason: 'the conversation is no longer available' }
+      : codec
+        ? await codec.decode(conversation, message).catch((e: unknown) => ({
+            kind: 'undecodable' as const,
+            code: 'codec.failed',
+            reason: e instanceof Error ? e.message : String(e),
+          }))
+        : { kind: 'undecodable', code: 'codec.unsupported_mode', reason: `no codec for ${conversation.mode} conversations` };
     const payload = decoded.kind === 'payload' ? decoded.payload : undefined;
     return {
       id: message.id,
       conversation: message.conversationId,
-      conversationKind: conversation.kind,
-      conversationTitle: conversation.title,
-      mode: conversation.mode,
+      conversationKind: conversation?.kind ?? null,
+      conversationTitle: conversation?.title ?? null,
+      mode: conversation?.mode ?? null,
       seq: message.seq,
       from: message.sender.handle,
       fromAccountId: message.sender.id,

@@ -199,3 +199,29 @@ describe('session expiry on an open connection', () => {
     }
   });
 });
+
+describe('a client that stops reading', () => {
+  it('is cut off once too much is queued for it, and gets everything again from its cursor', async () => {
+    const slow = await startTestServer({ limits: { connectionBufferBytes: 64 * 1024, messageBytes: 200_000, bodyBytes: 400_000, frameBytes: 400_000 } });
+    try {
+      const alice = await registerUser(slow.url);
+      const bob = await registerUser(slow.url);
+      const conv = await directConversation(slow.url, alice.token, bob.account.handle);
+      const b = await FrameClient.connect(slow.url, bob.token);
+      (b.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const big = Buffer.alloc(150_000, 7).toString('base64');
+      let sent = 0;
+      for (let i = 0; i < 60 && !b.closed; i++, sent++) {
+        const r = await call(slow.url, 'POST', `/v1/conversations/${conv.id}/messages`, { clientMessageId: `bulk-${i}-xyz`, body: big }, alice.token);
+        expect(r.status).toBe(201);
+      }
+      (b.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      expect((await b.waitClose(10_000)).code).toBe(1006);
+      const again = await FrameClient.connect(slow.url, bob.token);
+      expect(again.messages().map((m) => m.seq)).toEqual(Array.from({ length: sent }, (_, i) => i + 1));
+      again.close();
+    } finally {
+      await slow.close();
+    }
+  }, 60_000);
+});

@@ -8,6 +8,7 @@ import type { FanoutEvent } from '../fanout/fanout';
 /** WebSocket close codes Haven uses besides the standard ones (1009: frame too large, set by `ws`). */
 export const CLOSE = { goingAway: 1001, unauthorized: 4401, helloTimeout: 4408 } as const;
 
+
 const HELLO_TIMEOUT_MS = 10_000;
 
 type State = 'hello' | 'syncing' | 'live' | 'closed';
@@ -17,6 +18,8 @@ type State = 'hello' | 'syncing' | 'live' | 'closed';
  * Frames are handled one at a time, in order, so `sent` and acks keep the client's order.
  */
 export function handleConnection(ws: WebSocket, s: Services): void {
+  // A client that stops reading is cut off before its queue eats the server's memory; it resumes from its cursor.
+  const maxBuffered = s.config.limits.connectionBufferBytes;
   let state: State = 'hello';
   let caller: Caller | undefined;
   let unsubscribe: (() => void) | undefined;
@@ -27,6 +30,10 @@ export function handleConnection(ws: WebSocket, s: Services): void {
   const send = (frame: ServerFrame): Promise<void> =>
     new Promise((resolve) => {
       if (ws.readyState !== ws.OPEN) return resolve();
+      if (ws.bufferedAmount > maxBuffered) {
+        ws.terminate();
+        return resolve();
+      }
       ws.send(JSON.stringify(frame), () => resolve());
     });
   const sendError = (e: unknown, ref?: string): Promise<void> => {
@@ -86,8 +93,11 @@ export function handleConnection(ws: WebSocket, s: Services): void {
     const sentUpTo = new Map<string, number>();
     for await (const page of backlog(s, caller)) {
       if (ws.readyState !== ws.OPEN) return;
-      await Promise.all(page.map((message) => send({ type: 'message', message })));
-      for (const m of page) sentUpTo.set(m.conversationId, Math.max(sentUpTo.get(m.conversationId) ?? 0, m.seq));
+      // One frame at a time, each after the previous reached the socket: a large backlog never piles up in memory.
+      for (const message of page) {
+        await send({ type: 'message', message });
+        sentUpTo.set(message.conversationId, Math.max(sentUpTo.get(message.conversationId) ?? 0, message.seq));
+      }
     }
     for (const event of buffered.splice(0)) {
       if (event.type === 'message' && event.message.seq <= (sentUpTo.get(event.message.conversationId) ?? 0)) continue;
