@@ -75,6 +75,27 @@ describe('WebSocket delivery', () => {
     again.close();
   });
 
+  it('a burst of acks over several conversations is stored (merged), and confirmed by pong', async () => {
+    const [alice, bob, carol] = [await registerUser(server.url), await registerUser(server.url), await registerUser(server.url)];
+    const ab = await directConversation(server.url, alice.token, bob.account.handle);
+    const cb = await directConversation(server.url, carol.token, bob.account.handle);
+    for (let i = 0; i < 5; i++) {
+      await sendText(server.url, alice.token, ab.id, `a${i}`);
+      await sendText(server.url, carol.token, cb.id, `c${i}`);
+    }
+    const b = await FrameClient.connect(server.url, bob.token);
+    expect(b.messages()).toHaveLength(10);
+    for (const m of b.messages()) b.send({ type: 'ack', conversationId: m.conversationId, seq: m.seq });
+    b.send({ type: 'ack', conversationId: ab.id, seq: 2 }); // late and lower: never moves the cursor back
+    b.send({ type: 'ping', ref: 'acks' });
+    await b.next((f) => f.type === 'pong');
+    b.close();
+    await b.waitClose();
+    const again = await FrameClient.connect(server.url, bob.token);
+    expect(again.messages()).toEqual([]);
+    again.close();
+  });
+
   it('a resent clientMessageId returns the same message and is not fanned out twice', async () => {
     const alice = await registerUser(server.url);
     const bob = await registerUser(server.url);
