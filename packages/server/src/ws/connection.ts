@@ -8,7 +8,6 @@ import type { FanoutEvent } from '../fanout/fanout';
 /** WebSocket close codes Haven uses besides the standard ones (1009: frame too large, set by `ws`). */
 export const CLOSE = { goingAway: 1001, unauthorized: 4401, helloTimeout: 4408 } as const;
 
-
 const HELLO_TIMEOUT_MS = 10_000;
 
 type State = 'hello' | 'syncing' | 'live' | 'closed';
