@@ -8,7 +8,6 @@ import type { FanoutEvent } from '../fanout/fanout';
 /** WebSocket close codes Haven uses besides the standard ones (1009: frame too large, set by `ws`). */
 export const CLOSE = { goingAway: 1001, unauthorized: 4401, helloTimeout: 4408 } as const;
 
-
 const HELLO_TIMEOUT_MS = 10_000;
 
 type State = 'hello' | 'syncing' | 'live' | 'closed';
@@ -107,6 +106,20 @@ export function handleConnection(ws: WebSocket, s: Services): void {
     await send({ type: 'synced' });
   }
 
+  const pendingAcks = new Map<string, number>();
+  async function flushAcks(): Promise<void> {
+    if (!caller || pendingAcks.size === 0) return;
+    const acks = [...pendingAcks];
+    pendingAcks.clear();
+    for (const [conversationId, seq] of acks) {
+      try {
+        await acknowledge(s, caller, conversationId, seq);
+      } catch (e) {
+        await sendError(e);
+      }
+    }
+  }
+
   async function handle(raw: WebSocket.RawData, isBinary: boolean): Promise<void> {
     if (isBinary) return sendError(new HavenError('request.invalid', 'Frames are JSON text, not binary.'));
     let json: unknown;
@@ -135,9 +148,13 @@ export function handleConnection(ws: WebSocket, s: Services): void {
           return send({ type: 'sent', clientMessageId: frame.clientMessageId, message });
         }
         case 'ack':
-          await acknowledge(s, caller, frame.conversationId, frame.seq);
+          // Acks that arrive while earlier frames are processed are merged: one write per conversation.
+          if (pendingAcks.size === 0) queue = queue.then(flushAcks);
+          pendingAcks.set(frame.conversationId, Math.max(pendingAcks.get(frame.conversationId) ?? 0, frame.seq));
           return;
         case 'ping':
+          // A pong confirms that every frame before the ping has been processed, acks included.
+          await flushAcks();
           return send({ type: 'pong', ...(frame.ref ? { ref: frame.ref } : {}) });
       }
     } catch (e) {
@@ -154,5 +171,7 @@ export function handleConnection(ws: WebSocket, s: Services): void {
     clearTimeout(helloTimer);
     clearTimeout(expiryTimer);
     unsubscribe?.();
+    // Acks received before the close still count.
+    queue = queue.then(flushAcks).catch((e: unknown) => s.log.warn({ err: e }, 'could not store acknowledgements'));
   });
 }
