@@ -162,6 +162,49 @@ describe('PdqIndex posting fingerprints (pair-bound filter)', () => {
   });
 });
 
+describe('PdqIndex saved with its tables', () => {
+  it('M12 round-trip with tables answers as the original and the scan; damaged tables are refused', () => {
+    const next = rng(4321);
+    const base = randomWords(20_000, next);
+    for (const segments of [undefined, 12]) {
+      const index = PdqIndex.fromWords(base, 20_000, segments === undefined ? {} : { segments });
+      const bytes = index.toBytes({ tables: true });
+      expect(bytes.length).toBe(8 + 8 + index.byteLength); // header, segment header, what is in memory
+      const back = PdqIndex.fromBytes(bytes)!;
+      expect(back.segmentCount).toBe(index.segmentCount);
+      expect(back.byteLength).toBe(index.byteLength);
+      for (let k = 0; k < 40; k++) {
+        const q = nearby(base, k * 7, next() % 40, next);
+        expect(sorted(back.query(q, 31))).toEqual(sorted(index.scan(q, 31)));
+        expect(sorted(back.query(q, 16))).toEqual(sorted(index.query(q, 16)));
+      }
+      // Unaligned input is copied, not refused.
+      const shifted = new Uint8Array(bytes.length + 1);
+      shifted.set(bytes, 1);
+      expect(PdqIndex.fromBytes(shifted.subarray(1))!.query(base.subarray(0, 16), 0)).toEqual([{ index: 0, distance: 0 }]);
+      // Truncated, trailing bytes, a decreasing offset, an id out of range, a bad segment count.
+      expect(PdqIndex.fromBytes(bytes.subarray(0, bytes.length - 4))).toBeUndefined();
+      const longer = new Uint8Array(bytes.length + 4);
+      longer.set(bytes);
+      expect(PdqIndex.fromBytes(longer)).toBeUndefined();
+      const tablesAt = 8 + 20_000 * 32 + 8;
+      const badOffset = bytes.slice();
+      new DataView(badOffset.buffer).setUint32(tablesAt + 4 * 100, 0xffffff, true);
+      expect(PdqIndex.fromBytes(badOffset)).toBeUndefined();
+      const badId = bytes.slice();
+      const firstPostings = tablesAt + 4 * (2 ** segmentLayout(index.segmentCount)[0]!.width + 1);
+      new DataView(badId.buffer).setUint32(firstPostings + 4 * 5, 30_000, true);
+      expect(PdqIndex.fromBytes(badId)).toBeUndefined();
+      const badM = bytes.slice();
+      new DataView(badM.buffer).setUint32(8 + 20_000 * 32, 7, true);
+      expect(PdqIndex.fromBytes(badM)).toBeUndefined();
+    }
+    // A list small enough to scan has no tables: the hashes-only format is written either way.
+    const small = PdqIndex.fromWords(base.subarray(0, 100 * 16), 100);
+    expect(small.toBytes({ tables: true }).length).toBe(8 + 100 * 32);
+  });
+});
+
 describe('segment layout', () => {
   it('M10 the pair bound holds: any split of at most d bits has a segment within its radius whose pair is within bound', () => {
     const next = rng(31);
