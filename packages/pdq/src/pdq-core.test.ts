@@ -117,7 +117,7 @@ describe('division by the window as a multiplication', () => {
         for (const base of [s0, Math.fround(mid * n)]) {
           f32[0] = base;
           for (let d = -2; d <= 2; d++) {
-            const bits = u32[0]!;
+            const bits: number = u32[0]!;
             u32[0] = bits + d;
             const s = f32[0]!;
             // Object.is: NaN equals NaN, and -0 differs from 0.
