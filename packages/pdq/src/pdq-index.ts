@@ -2,8 +2,10 @@
 // cut into m segments (16 of 16 bits as Meta's C++ index does for small lists, down to 12 of ~21 bits for
 // ten million, chosen to stay under 100 bytes per hash), one bucket table per segment. Any hash within d
 // of the query is close to it on some segment (pigeonhole, see mih-layout.ts), so probing the keys near
-// each query segment finds every match; each candidate is checked with a full popcount. A match is
-// reported only from the first segment where it is within that segment's radius, so no dedup set is
+// each query segment finds every match. Entries are first filtered by the pair bound (mih-layout.ts)
+// on a fingerprint of the next segment packed beside the id in the posting entry, so most are dropped
+// without reading their hash; survivors are checked with a full popcount. A match is
+// reported only from the first segment where it passes both tests, so no dedup set is
 // needed. Hashes are read through a little-endian Uint32Array view (every Node platform is little-endian).
 import { PDQ_WORDS, pdqWordsFromHex, popcount32, type PdqHex } from './hash256';
 import { chooseSegmentCount, pairBounds, probeMasks, ringNext, segmentLayout, segmentRadii, type Segment } from './mih-layout';
