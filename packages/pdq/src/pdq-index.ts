@@ -15,7 +15,9 @@ const SCAN_BELOW = 16_384;
 /** Candidates are verified in chunks: first touched (so cache and TLB misses overlap), then checked. */
 const CHUNK = 64;
 const MAGIC = 0x31514450; // 'PDQ1' little-endian: hashes only
-const MAGIC_TABLES = 0x32514450; // 'PDQ2': hashes and bucket tables
+// 'PDQ2': hashes and bucket tables. The tables' meaning (segment layout, ring, fingerprint placement)
+// is derived from m, n and the fingerprint width on load: changing any of those rules needs a new magic.
+const MAGIC_TABLES = 0x32514450;
 
 export interface PdqIndexOptions {
   /** Force the number of segments (11-16), or 0 for a linear scan; default: chosen by size. */
