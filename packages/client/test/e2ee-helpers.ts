@@ -18,7 +18,7 @@ export interface E2eeUser {
 
 async function withEngine(client: HavenClient, handle: string, accountId: string, deviceId: string): Promise<E2eeUser> {
   const store = new MemoryStateStore();
-  const engine = await E2eeEngine.open(client, store, { accountId: accountId as never, deviceId }, { keyPackageBatch: 5, lowWater: 2 });
+  const engine = await E2eeEngine.open(client, store, { accountId: accountId as never, deviceId: deviceId as never }, { keyPackageBatch: 5, lowWater: 2 });
   await engine.ensureKeyPackages();
   return { client, handle, accountId, deviceId, engine, store, messenger: new Messenger(client, { codecs: e2eeCodecs(engine) }) };
 }

@@ -5,6 +5,7 @@ import { register as contacts } from './contacts';
 import { register as conversations } from './conversations';
 import { register as groups } from './groups';
 import { register as inbox } from './inbox';
+import { register as report } from './report';
 import { register as send } from './send';
 import { register as serve } from './serve';
 
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   inbox(program);
   conversations(program);
   groups(program);
+  report(program);
 }
