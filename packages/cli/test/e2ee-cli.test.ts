@@ -60,5 +60,5 @@ describe('haven CLI, end-to-end encrypted', () => {
     expect(tooBig.code).toBe(1);
     expect(tooBig.stderr).toContain('(media.too_large)');
     expect((await haven(['inbox', '--profile', b.profile, '--json'])).stdout).toBe('');
-  });
+  }, 120_000);
 });
