@@ -90,6 +90,7 @@ describe('haven CLI with a server', () => {
     await haven(['send', '--profile', b.profile, '--to', a.handle, 'hi', 'there']);
     const readable = await haven(['inbox', '--profile', a.profile]);
     expect(readable.stdout).toMatch(new RegExp(`${b.handle}: hi there\\n$`));
+    expect((await haven(['inbox', '--profile', a.profile])).stdout).toBe('No new messages.\n');
   });
 
   it('groups create/add/list and send --group reach every member', async () => {

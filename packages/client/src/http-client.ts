@@ -3,6 +3,7 @@ import {
   ROUTES,
   routePath,
   type AccountSelf,
+  type CreateUserRequest,
   type Contact,
   type Conversation,
   type CreateConversationRequest,
@@ -84,6 +85,17 @@ export class HavenClient {
     this.#token = token;
   }
 
+  // Health
+
+  /** `/healthz`: the process is up. */
+  async health(): Promise<{ status: 'ok' }> {
+    return this.#route('health');
+  }
+  /** `/readyz`: the database is reachable and migrated. */
+  async ready(): Promise<{ status: 'ready' | 'not_ready'; database: string; migrations: string }> {
+    return this.#route('ready');
+  }
+
   // Accounts and sessions
 
   /** Creates an account and signs in on a new device; the token is kept by this client. */
@@ -118,6 +130,11 @@ export class HavenClient {
 
   async devices(): Promise<Device[]> {
     return (await this.#route('devices')).devices;
+  }
+
+  /** Admin only: creates an account with a role (moderators, other admins). */
+  async createUser(req: z.input<typeof CreateUserRequest>): Promise<AccountSelf> {
+    return this.#route('createUser', { body: req });
   }
 
   // Contacts

@@ -39,6 +39,7 @@ export function register(program: Command): void {
     let work: Promise<void> = Promise.resolve();
     let failure: unknown;
     const highest = new Map<string, number>();
+    let shown = 0;
     conn.on('conversation', (c) => messenger.remember(c));
     conn.on('message', (m) => {
       work = work.then(async () => {
@@ -48,6 +49,7 @@ export function register(program: Command): void {
           if (r.decoded.kind !== 'control') {
             const saved = opts.save ? await saveAll(client, r.attachments, opts.save, r.id) : [];
             show(r, !!opts.json, saved);
+            shown++;
           }
           conn.ack(m.conversationId, m.seq);
           highest.set(m.conversationId, Math.max(m.seq, highest.get(m.conversationId) ?? 0));
@@ -71,6 +73,7 @@ export function register(program: Command): void {
       await withTimeout(conn.synced(), timeoutMs, 'The server did not deliver the waiting messages in time.');
       await work;
       if (failure) throw failure;
+      if (!opts.json && shown === 0) printLine(opts.follow ? 'No new messages; waiting for more (Ctrl-C to stop).' : 'No new messages.');
       if (!opts.follow) return;
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

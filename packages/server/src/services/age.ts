@@ -9,6 +9,9 @@ export function ageOn(birthDate: string, now: Date): number {
   return age;
 }
 
+/** The band of an existing account today (accounts are 13+ by construction). */
+export const bandOf = (birthDate: string, now: Date): AgeBand => (ageOn(birthDate, now) >= 18 ? 'adult' : 'child');
+
 export type AgeDecision = { ok: true; band: AgeBand } | { ok: false; code: 'account.too_young' | 'account.birth_date_in_future' };
 
 /** Under 13 refused; 13–17 `child`; 18+ `adult`. The clock comes in so birthdays are testable. */

@@ -11,14 +11,14 @@ import {
   membersOf,
   removeMember as removeMemberRow,
 } from '../storage/repos/conversations';
-import { ageOn } from './age';
+import { bandOf } from './age';
 import type { Caller, Services } from './context';
 import { decideMode, type Participant } from './mode';
 import { conversationView } from './views';
 
 function participants(s: Services, accounts: AccountRow[]): Participant[] {
   const now = s.now();
-  return accounts.map((a) => ({ accountId: a.id, ageBand: ageOn(a.birth_date, now) >= 18 ? 'adult' : 'child' }));
+  return accounts.map((a) => ({ accountId: a.id, ageBand: bandOf(a.birth_date, now) }));
 }
 
 /** Wire views of conversations with their members. */

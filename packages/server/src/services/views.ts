@@ -1,6 +1,6 @@
 import type { AccountPublic, AccountSelf, Contact, Conversation, Device, Message } from '@haven/protocol';
 import type { AccountRow, ContactRow, ConversationRow, DeviceRow, MessageRow } from '../storage/database';
-import { ageOn } from './age';
+import { bandOf } from './age';
 import { modeReasonText } from './mode';
 
 // Database rows to wire shapes. Branded ids come from our own storage, so they are cast, not re-parsed.
@@ -12,7 +12,7 @@ export function accountSelf(a: AccountRow, now: Date): AccountSelf {
     id: a.id as AccountSelf['id'],
     handle: a.handle,
     displayName: a.display_name,
-    ageBand: ageOn(a.birth_date, now) >= 18 ? 'adult' : 'child',
+    ageBand: bandOf(a.birth_date, now),
     ageAssurance: a.age_assurance,
     role: a.role,
     region: a.region,
