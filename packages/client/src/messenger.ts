@@ -83,16 +83,23 @@ export class Messenger {
   ): Promise<Message> {
     const checked = MessagePayload.safeParse(payload);
     if (!checked.success) throw new HavenError('request.invalid', `The message is not valid: ${checked.error.issues[0]?.message ?? 'unknown problem'}.`);
-    const { body, contentType } = await codecFor(this.#codecs, conversation).encode(conversation, checked.data);
     const clientMessageId = opts.clientMessageId ?? newClientMessageId();
-    if (opts.via) return opts.via.send(conversation.id, body, contentType, clientMessageId);
-    // A lost answer may hide a stored message: retrying with the same clientMessageId is safe.
-    for (let attempt = 0; ; attempt++) {
+    for (let staleRetries = 0; ; staleRetries++) {
+      const { body, contentType } = await codecFor(this.#codecs, conversation).encode(conversation, checked.data);
       try {
-        return await this.client.sendMessage(conversation.id, { clientMessageId, body, contentType });
+        if (opts.via) return await opts.via.send(conversation.id, body, contentType, clientMessageId);
+        // A lost answer may hide a stored message: retrying with the same clientMessageId is safe.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await this.client.sendMessage(conversation.id, { clientMessageId, body, contentType });
+          } catch (e) {
+            if (!(e instanceof HavenError && e.code === 'server.unavailable') || attempt >= this.#retries) throw e;
+            await new Promise((r) => setTimeout(r, 250 * 3 ** attempt));
+          }
+        }
       } catch (e) {
-        if (!(e instanceof HavenError && e.code === 'server.unavailable') || attempt >= this.#retries) throw e;
-        await new Promise((r) => setTimeout(r, 250 * 3 ** attempt));
+        // e2ee: a commit reached the server between encrypting and sending; the codec catches up and re-encrypts.
+        if (!(e instanceof HavenError && e.code === 'mls.stale_epoch' && staleRetries < 3)) throw e;
       }
     }
   }

@@ -12,6 +12,7 @@ import { loadMessageKey, messageSealer } from './services/message-key.node.ts';
 import { openStorage, pgliteDirOf, type Storage } from './storage/connect';
 import { deleteExpiredSessions } from './storage/repos/sessions';
 import { attachGateway } from './ws/gateway';
+import { frankingKeyring } from './mls/franking-keys';
 
 export interface RunningServer {
   /** `http://host:port` it listens on (the real port when 0 was asked for). */
@@ -41,13 +42,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     const fan = (fanout = config.nats.url ? await natsFanout(config.nats.url, log) : localFanout());
     const now = options.now ?? (() => new Date());
+    const messageKey = loadMessageKey(config.storage.messageKey, config.dataDir);
     const services: Services = {
       config,
       db: storage.db,
       now,
       log,
       fanout: fan,
-      sealer: messageSealer(loadMessageKey(config.storage.messageKey, config.dataDir)),
+      sealer: messageSealer(messageKey),
+      franking: frankingKeyring(config, messageKey),
     };
     await deleteExpiredSessions(storage.db, now());
     // Expired sessions are refused anyway; this only keeps the table small.

@@ -7,7 +7,8 @@ import { FrameClient } from './ws-client';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ limits: { frameBytes: 4096, messageBytes: 1024 } });
+  // The delivery layer's visible path: this server offers no e2ee (MLS has its own tests).
+  server = await startTestServer({ limits: { frameBytes: 4096, messageBytes: 1024 }, mls: { enabled: false } });
 });
 afterAll(() => server.close());
 
@@ -210,7 +211,7 @@ describe('WebSocket delivery', () => {
 describe('session expiry on an open connection', () => {
   it('closes with 4401 and auth.expired_token when the session expires', async () => {
     let offsetMs = 0;
-    const clocked = await startTestServer({ sessions: { ttlSeconds: 60 } }, { now: () => new Date(Date.now() + offsetMs) });
+    const clocked = await startTestServer({ sessions: { ttlSeconds: 60 }, mls: { enabled: false } }, { now: () => new Date(Date.now() + offsetMs) });
     try {
       const alice = await registerUser(clocked.url);
       offsetMs = 60_000 - 1500; // the session has 1.5 s left
@@ -228,7 +229,7 @@ describe('session expiry on an open connection', () => {
 
 describe('a client that stops reading', () => {
   it('is cut off once too much is queued for it, and gets everything again from its cursor', async () => {
-    const slow = await startTestServer({ limits: { connectionBufferBytes: 64 * 1024, messageBytes: 200_000, bodyBytes: 400_000, frameBytes: 400_000 } });
+    const slow = await startTestServer({ mls: { enabled: false }, limits: { connectionBufferBytes: 64 * 1024, messageBytes: 200_000, bodyBytes: 400_000, frameBytes: 400_000 } });
     try {
       const alice = await registerUser(slow.url);
       const bob = await registerUser(slow.url);

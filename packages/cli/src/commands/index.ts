@@ -8,6 +8,7 @@ import { register as hash } from './hash';
 import { register as hashlist } from './hashlist';
 import { register as inbox } from './inbox';
 import { register as match } from './match';
+import { register as report } from './report';
 import { register as send } from './send';
 import { register as serve } from './serve';
 
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   inbox(program);
   conversations(program);
   groups(program);
+  report(program);
   hash(program);
   hashlist(program);
   match(program);

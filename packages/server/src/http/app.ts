@@ -6,6 +6,8 @@ import { accountRoutes } from './routes/accounts';
 import { contactRoutes } from './routes/contacts';
 import { conversationRoutes } from './routes/conversations';
 import { healthRoutes } from './routes/health';
+import { mlsRoutes } from '../mls/routes';
+import { mediaRoutes } from '../media/routes';
 
 /** The HTTP app with every route; no listening socket (tests use `app.inject()`). */
 export function buildApp(s: Services): FastifyInstance {
@@ -30,5 +32,7 @@ export function buildApp(s: Services): FastifyInstance {
   accountRoutes(app, s);
   contactRoutes(app, s);
   conversationRoutes(app, s);
+  mlsRoutes(app, s);
+  mediaRoutes(app, s);
   return app;
 }

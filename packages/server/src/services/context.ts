@@ -1,3 +1,4 @@
+import type { FrankingKeyring } from '@haven/crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
@@ -13,6 +14,8 @@ export interface Services {
   log: Logger;
   fanout: Fanout;
   sealer: MessageSealer;
+  /** Server franking secrets by key id (e2ee message tags and report verification). */
+  franking: FrankingKeyring;
 }
 
 /** Who is calling: the result of authenticating a session token. */

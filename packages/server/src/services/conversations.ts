@@ -58,7 +58,7 @@ export async function createConversation(s: Services, caller: Caller, req: Creat
   }
   await refuseIfBlocked(s, caller, others);
   const all = [me, ...others];
-  const decision = decideMode(participants(s, all));
+  const decision = decideMode(participants(s, all), { e2eeEnabled: s.config.mls.enabled });
   const { row, created } = await insertConversation(
     s.db,
     {
@@ -103,7 +103,7 @@ export async function addMember(s: Services, caller: Caller, id: string, handle:
   const current = (await membersOf(s.db, [id])).get(id) ?? [];
   if (current.includes(target.id)) throw new HavenError('conversation.already_member');
   if (current.length + 1 > s.config.limits.groupMembers) throw new HavenError('conversation.too_many_members');
-  const decision = decideMode(participants(s, [...(await findAccountsByIds(s.db, current)), target]));
+  const decision = decideMode(participants(s, [...(await findAccountsByIds(s.db, current)), target]), { e2eeEnabled: s.config.mls.enabled });
   if (decision.mode !== row.mode) throw new HavenError('policy.mode_change');
   if (!(await addMemberRow(s.db, id, target.id))) throw new HavenError('conversation.already_member');
   const conversation = await getConversation(s, caller, id);

@@ -5,6 +5,8 @@ import type { AgeBand, ConversationMode } from '@haven/protocol';
 
 export const MODE_REASONS = {
   'mode.default_visible': 'Visible to safety checks: end-to-end encryption is not enabled on this server yet.',
+  'mode.adults_e2ee': 'End-to-end encrypted: every member is an adult.',
+  'mode.member_under_18': 'Visible to safety checks: a member is under 18.',
 } as const;
 export type ModeReasonCode = keyof typeof MODE_REASONS;
 
@@ -18,9 +20,11 @@ export interface ModeDecision {
   reasonCode: ModeReasonCode;
 }
 
-export function decideMode(participants: readonly Participant[]): ModeDecision {
-  void participants;
-  return { mode: 'visible', reasonCode: 'mode.default_visible' };
+export function decideMode(participants: readonly Participant[], opts: { e2eeEnabled?: boolean } = {}): ModeDecision {
+  if (opts.e2eeEnabled === false) return { mode: 'visible', reasonCode: 'mode.default_visible' };
+  // Until the safety policy engine decides (issue 6): adults-only conversations are e2ee, any child → visible.
+  if (participants.some((p) => p.ageBand === 'child')) return { mode: 'visible', reasonCode: 'mode.member_under_18' };
+  return { mode: 'e2ee', reasonCode: 'mode.adults_e2ee' };
 }
 
 /** The sentence shown to members for a stored reason code (unknown codes from later versions fall back). */
