@@ -4,7 +4,10 @@ import { register as admin } from './admin';
 import { register as contacts } from './contacts';
 import { register as conversations } from './conversations';
 import { register as groups } from './groups';
+import { register as hash } from './hash';
+import { register as hashlist } from './hashlist';
 import { register as inbox } from './inbox';
+import { register as match } from './match';
 import { register as send } from './send';
 import { register as serve } from './serve';
 
@@ -18,4 +21,7 @@ export function registerCommands(program: Command): void {
   inbox(program);
   conversations(program);
   groups(program);
+  hash(program);
+  hashlist(program);
+  match(program);
 }

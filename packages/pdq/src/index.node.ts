@@ -1,0 +1,25 @@
+// `@haven/pdq/node`: everything in `@haven/pdq` plus what needs Node: decoding with sharp, file hashing,
+// the hash-list store and the terminal progress bar.
+export * from './index';
+export {
+  decodeImage,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_PIXELS,
+  digestFile,
+  hashImageBuffer,
+  hashImageFile,
+  ImageHashError,
+  type HashImageOptions,
+  type HashMode,
+  type ImageHashResult,
+} from './image.node.ts';
+export {
+  HashListError,
+  HashListStore,
+  isValidListName,
+  type HashListManifest,
+  type ImportOptions,
+  type ImportResult,
+  type LoadedHashList,
+} from './store.node.ts';
+export { progressBar, type Progress } from './progress.node.ts';

@@ -1,0 +1,328 @@
+// Exact Hamming-radius search over PDQ hashes by multi-index hashing (Norouzi et al.): the 256 bits are
+// cut into m segments (16 of 16 bits as Meta's C++ index does for small lists, down to 12 of ~21 bits for
+// ten million, chosen to stay under 100 bytes per hash), one bucket table per segment. Any hash within d
+// of the query is close to it on some segment (pigeonhole, see mih-layout.ts), so probing the keys near
+// each query segment finds every match; each candidate is checked with a full popcount. A match is
+// reported only from the first segment where it is within that segment's radius, so no dedup set is
+// needed. Hashes are read through a little-endian Uint32Array view (every Node platform is little-endian).
+import { PDQ_WORDS, pdqWordsFromHex, popcount32, type PdqHex } from './hash256';
+import { chooseSegmentCount, probeMasks, segmentLayout, segmentRadii, type Segment } from './mih-layout';
+
+/** Below this many hashes a linear scan is as fast as probing, and needs no tables. */
+const SCAN_BELOW = 16_384;
+/** Candidates are verified in chunks: first touched (so cache and TLB misses overlap), then checked. */
+const CHUNK = 64;
+const MAGIC = 0x31514450; // 'PDQ1' little-endian
+
+/** One match: the entry's position in insertion order and its Hamming distance. */
+export interface PdqMatch {
+  index: number;
+  distance: number;
+}
+
+/** A dihedral match also says which variant of the query matched best. */
+export interface PdqDihedralMatch extends PdqMatch {
+  variant: number;
+}
+
+/** Bits [start, start + width) of the hash at u32 offset o (width <= 24). */
+function segmentKey(w32: Uint32Array, o: number, start: number, width: number): number {
+  const wi = start >>> 5;
+  const sh = start & 31;
+  let v = w32[o + wi]! >>> sh;
+  if (sh + width > 32) v |= w32[o + wi + 1]! << (32 - sh);
+  return (v & ((1 << width) - 1)) >>> 0;
+}
+
+/**
+ * An in-memory index of PDQ hashes: 32 bytes per hash plus the bucket tables (under 100 B/hash at 10M).
+ * @example
+ * const index = PdqIndex.fromHex(listOfHexHashes);
+ * index.query(hash, 31); // [{ index: 12, distance: 4 }]
+ */
+export class PdqIndex {
+  #words: Uint16Array;
+  #w32: Uint32Array;
+  #size = 0;
+  #segments: Segment[] = [];
+  #offsets: Uint32Array[] = [];
+  #postings: Uint32Array[] = [];
+  #built = false;
+  #cand = new Uint32Array(1024);
+  #candSeg = new Uint8Array(1024);
+
+  constructor(capacity = 1024) {
+    this.#words = new Uint16Array(Math.max(1, capacity) * PDQ_WORDS);
+    this.#w32 = new Uint32Array(this.#words.buffer);
+  }
+
+  /** Wraps 16-words-per-hash storage (shared, not copied) and builds the index. */
+  static fromWords(words: Uint16Array, count = words.length / PDQ_WORDS): PdqIndex {
+    const index = new PdqIndex(0);
+    const own = words.byteOffset % 4 === 0 ? words : words.slice();
+    index.#words = own;
+    index.#w32 = new Uint32Array(own.buffer, own.byteOffset, count * 8);
+    index.#size = count;
+    index.build();
+    return index;
+  }
+
+  static fromHex(hashes: readonly PdqHex[]): PdqIndex {
+    const words = new Uint16Array(hashes.length * PDQ_WORDS);
+    hashes.forEach((h, i) => pdqWordsFromHex(h, words, i * PDQ_WORDS));
+    return PdqIndex.fromWords(words);
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Number of segments (0 while the index scans linearly). */
+  get segmentCount(): number {
+    if (!this.#built) this.build();
+    return this.#segments.length;
+  }
+
+  /** The stored hashes, 16 words each, in insertion order (a view; do not modify). */
+  get words(): Uint16Array {
+    return this.#words.subarray(0, this.#size * PDQ_WORDS);
+  }
+
+  /** Appends a hash; the bucket tables are rebuilt on the next query. Returns its index. */
+  add(hash: PdqHex | Uint16Array): number {
+    if ((this.#size + 1) * PDQ_WORDS > this.#words.length) {
+      const bigger = new Uint16Array(Math.max(PDQ_WORDS * 1024, this.#words.length * 2));
+      bigger.set(this.#words.subarray(0, this.#size * PDQ_WORDS));
+      this.#words = bigger;
+      this.#w32 = new Uint32Array(bigger.buffer);
+    }
+    if (typeof hash === 'string') pdqWordsFromHex(hash, this.#words, this.#size * PDQ_WORDS);
+    else this.#words.set(hash.subarray(0, PDQ_WORDS), this.#size * PDQ_WORDS);
+    this.#built = false;
+    return this.#size++;
+  }
+
+  /**
+   * Builds the bucket tables (called lazily by `query`). Per segment: a radix pass on the key's top 8
+   * bits, then a counting sort inside each partition, so every table access stays in cache (a plain
+   * counting sort over a 2^21-bucket table misses cache on every hash).
+   */
+  build(): void {
+    const n = this.#size;
+    const w32 = this.#w32;
+    this.#segments = n < SCAN_BELOW ? [] : segmentLayout(chooseSegmentCount(n));
+    this.#offsets = [];
+    this.#postings = [];
+    if (this.#segments.length === 0) {
+      this.#built = true;
+      return;
+    }
+    const keys = new Uint32Array(n);
+    const partIds = new Uint32Array(n);
+    const partKeys = new Uint32Array(n);
+    const hist = new Uint32Array(257);
+    for (const { start, width } of this.#segments) {
+      const buckets = 2 ** width;
+      const shift = width - 8;
+      hist.fill(0);
+      for (let i = 0, o = 0; i < n; i++, o += 8) {
+        const k = segmentKey(w32, o, start, width);
+        keys[i] = k;
+        hist[(k >>> shift) + 1]!++;
+      }
+      for (let h = 0; h < 256; h++) hist[h + 1]! += hist[h]!;
+      const pos = hist.slice(0, 256);
+      for (let i = 0; i < n; i++) {
+        const k = keys[i]!;
+        const p = pos[k >>> shift]!++;
+        partIds[p] = i;
+        partKeys[p] = k;
+      }
+      const offsets = new Uint32Array(buckets + 1);
+      for (let p = 0; p < n; p++) offsets[partKeys[p]! + 1]!++;
+      for (let b = 0; b < buckets; b++) offsets[b + 1]! += offsets[b]!;
+      const fill = offsets.slice(0, buckets);
+      const postings = new Uint32Array(n);
+      for (let p = 0; p < n; p++) postings[fill[partKeys[p]!]!++] = partIds[p]!;
+      this.#offsets.push(offsets);
+      this.#postings.push(postings);
+    }
+    this.#built = true;
+  }
+
+  /** Bytes held by the index (hashes and bucket tables). */
+  get byteLength(): number {
+    if (!this.#built) this.build();
+    let total = this.#size * PDQ_WORDS * 2;
+    for (let s = 0; s < this.#offsets.length; s++) total += this.#offsets[s]!.byteLength + this.#postings[s]!.byteLength;
+    return total;
+  }
+
+  /**
+   * Every entry within `maxDistance` of the query (exact: the same answers as a linear scan).
+   * @example index.query('f8f8…' as PdqHex, 31)
+   */
+  query(hash: PdqHex | Uint16Array, maxDistance = 31): PdqMatch[] {
+    const q = typeof hash === 'string' ? pdqWordsFromHex(hash) : hash.subarray(0, PDQ_WORDS);
+    const out: PdqMatch[] = [];
+    if (maxDistance < 0 || this.#size === 0) return out;
+    if (!this.#built) this.build();
+    const segments = this.#segments;
+    const m = segments.length;
+    const radii = segmentRadii(Math.max(1, m), maxDistance);
+    // Probe cost grows fast with the radius; past 3 bits per segment a scan is cheaper.
+    if (m === 0 || radii[0]! > 3) {
+      scanInto(this.#w32, this.#size, q, maxDistance, out);
+      return out;
+    }
+    const q32 = toU32(q);
+    const qk = segments.map((g) => segmentKey(q32, 0, g.start, g.width));
+    // 1. Gather candidate ids from every probed bucket. The bucket tables are large, so each segment's
+    //    probes are first touched in one pass (overlapping the misses), then read.
+    let nc = 0;
+    let sink = 0;
+    for (let s = 0; s < m; s++) {
+      if (radii[s]! < 0) continue;
+      const offsets = this.#offsets[s]!;
+      const postings = this.#postings[s]!;
+      const masks = probeMasks(segments[s]!.width, radii[s]!);
+      const key = qk[s]!;
+      const nm = masks.length;
+      for (let i = 0; i < nm; i++) sink ^= offsets[key ^ masks[i]!]!;
+      for (let i = 0; i < nm; i++) {
+        const v = key ^ masks[i]!;
+        const from = offsets[v]!;
+        const to = offsets[v + 1]!;
+        if (to === from) continue;
+        if (nc + (to - from) > this.#cand.length) this.#grow(nc + (to - from));
+        const cand = this.#cand;
+        const cseg = this.#candSeg;
+        for (let p = from; p < to; p++, nc++) {
+          cand[nc] = postings[p]!;
+          cseg[nc] = s;
+        }
+      }
+    }
+    // 2. Verify in chunks: a first pass touches each candidate's line so the misses overlap.
+    const w32 = this.#w32;
+    const cand = this.#cand;
+    const q0 = q32[0]!, q1 = q32[1]!, q2 = q32[2]!, q3 = q32[3]!, q4 = q32[4]!, q5 = q32[5]!, q6 = q32[6]!, q7 = q32[7]!;
+    for (let c0 = 0; c0 < nc; c0 += CHUNK) {
+      const c1 = Math.min(nc, c0 + CHUNK);
+      for (let c = c0; c < c1; c++) sink ^= w32[cand[c]! * 8]!;
+      for (let c = c0; c < c1; c++) {
+        const o = cand[c]! * 8;
+        // Half the bits first: a random candidate is ~64 bits away on them and is dropped here.
+        const h = byteSum(byteCounts(w32[o]! ^ q0) + byteCounts(w32[o + 1]! ^ q1) + byteCounts(w32[o + 2]! ^ q2) + byteCounts(w32[o + 3]! ^ q3));
+        if (h > maxDistance) continue;
+        const d = h + byteSum(byteCounts(w32[o + 4]! ^ q4) + byteCounts(w32[o + 5]! ^ q5) + byteCounts(w32[o + 6]! ^ q6) + byteCounts(w32[o + 7]! ^ q7));
+        if (d > maxDistance) continue;
+        // Report from the first segment within its radius only.
+        const s = this.#candSeg[c]!;
+        let first = true;
+        for (let t = 0; t < s; t++) {
+          const g = segments[t]!;
+          if (radii[t]! >= 0 && popcount32(segmentKey(w32, o, g.start, g.width) ^ qk[t]!) <= radii[t]!) {
+            first = false;
+            break;
+          }
+        }
+        if (first) out.push({ index: cand[c]!, distance: d });
+      }
+    }
+    this.#sink = sink;
+    return out;
+  }
+
+  #sink = 0;
+
+  #grow(need: number): void {
+    let len = this.#cand.length;
+    while (len < need) len *= 2;
+    const c = new Uint32Array(len);
+    c.set(this.#cand);
+    const s = new Uint8Array(len);
+    s.set(this.#candSeg);
+    this.#cand = c;
+    this.#candSeg = s;
+  }
+
+  /**
+   * Query with several hashes (e.g. the eight dihedral variants of one image); each entry is reported
+   * once, with the smallest distance and the position of the variant that gave it.
+   */
+  queryAny(hashes: readonly (PdqHex | Uint16Array)[], maxDistance = 31): PdqDihedralMatch[] {
+    const best = new Map<number, PdqDihedralMatch>();
+    hashes.forEach((h, variant) => {
+      for (const m of this.query(h, maxDistance)) {
+        const prev = best.get(m.index);
+        if (!prev || m.distance < prev.distance) best.set(m.index, { ...m, variant });
+      }
+    });
+    return [...best.values()].sort((a, b) => a.distance - b.distance || a.index - b.index);
+  }
+
+  /** The linear scan over the same arrays (for tests and benchmarks). */
+  scan(hash: PdqHex | Uint16Array, maxDistance = 31): PdqMatch[] {
+    const q = typeof hash === 'string' ? pdqWordsFromHex(hash) : hash.subarray(0, PDQ_WORDS);
+    const out: PdqMatch[] = [];
+    scanInto(this.#w32, this.#size, q, maxDistance, out);
+    return out;
+  }
+
+  /** Serialises the hashes (the tables are rebuilt on load, which is faster than reading them). */
+  toBytes(): Uint8Array {
+    const body = this.#size * PDQ_WORDS * 2;
+    const out = new Uint8Array(8 + body);
+    const dv = new DataView(out.buffer);
+    dv.setUint32(0, MAGIC, true);
+    dv.setUint32(4, this.#size, true);
+    out.set(new Uint8Array(this.#words.buffer, this.#words.byteOffset, body), 8);
+    return out;
+  }
+
+  /** Inverse of `toBytes`; `undefined` when the bytes are not a PDQ index. */
+  static fromBytes(bytes: Uint8Array): PdqIndex | undefined {
+    if (bytes.length < 8) return undefined;
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    if (dv.getUint32(0, true) !== MAGIC) return undefined;
+    const n = dv.getUint32(4, true);
+    if (bytes.length !== 8 + n * PDQ_WORDS * 2) return undefined;
+    // Wrap the bytes in place when aligned (a file read into its own buffer is); copy otherwise.
+    const at = bytes.byteOffset + 8;
+    if (at % 4 === 0) return PdqIndex.fromWords(new Uint16Array(bytes.buffer, at, n * PDQ_WORDS), n);
+    const words = new Uint16Array(n * PDQ_WORDS);
+    new Uint8Array(words.buffer).set(bytes.subarray(8));
+    return PdqIndex.fromWords(words, n);
+  }
+}
+
+/** Per-byte bit counts of x (each byte 0..8); up to 31 of these can be added without overflow. */
+function byteCounts(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (x + (x >>> 4)) & 0x0f0f0f0f;
+}
+
+/** Sum of the four bytes of a byteCounts total (each byte at most 255). */
+function byteSum(x: number): number {
+  x = (x & 0x00ff00ff) + ((x >>> 8) & 0x00ff00ff);
+  return (x & 0xffff) + (x >>> 16);
+}
+
+function toU32(q: Uint16Array): Uint32Array {
+  const out = new Uint32Array(8);
+  for (let i = 0; i < 8; i++) out[i] = (q[2 * i]! | (q[2 * i + 1]! << 16)) >>> 0;
+  return out;
+}
+
+function scanInto(w32: Uint32Array, n: number, q: Uint16Array, maxDistance: number, out: PdqMatch[]): void {
+  const q32 = toU32(q);
+  const q0 = q32[0]!, q1 = q32[1]!, q2 = q32[2]!, q3 = q32[3]!, q4 = q32[4]!, q5 = q32[5]!, q6 = q32[6]!, q7 = q32[7]!;
+  for (let id = 0, o = 0; id < n; id++, o += 8) {
+    const d =
+      byteSum(byteCounts(w32[o]! ^ q0) + byteCounts(w32[o + 1]! ^ q1) + byteCounts(w32[o + 2]! ^ q2) + byteCounts(w32[o + 3]! ^ q3)) +
+      byteSum(byteCounts(w32[o + 4]! ^ q4) + byteCounts(w32[o + 5]! ^ q5) + byteCounts(w32[o + 6]! ^ q6) + byteCounts(w32[o + 7]! ^ q7));
+    if (d <= maxDistance) out.push({ index: id, distance: d });
+  }
+}
