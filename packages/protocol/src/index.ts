@@ -5,3 +5,4 @@ export * from './http';
 export * from './payload';
 export * from './ws';
 export * from './routes';
+export * from './safety';

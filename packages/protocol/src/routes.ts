@@ -16,6 +16,7 @@ import {
   SessionResponse,
 } from './http';
 import { ConversationId, Handle } from './ids';
+import { POLICY_ROUTES } from './safety';
 
 // The HTTP routes: one table that the server mounts, the client calls and /openapi.json describes.
 // Authenticated routes take `Authorization: Bearer <token>`.
@@ -70,6 +71,7 @@ export const ROUTES = {
   listMessages: { method: 'GET', path: '/v1/conversations/:id/messages', summary: 'Messages after a sequence number.', auth: 'session', params: IdParams, query: MessagesQuery, status: 200, response: MessageList },
   ack: { method: 'POST', path: '/v1/conversations/:id/ack', summary: "Acknowledge messages up to seq for this session's device.", auth: 'session', params: IdParams, body: AckRequest, status: 200, response: AckResponse },
   createUser: { method: 'POST', path: '/v1/admin/users', summary: 'Admin: create an account with a role.', auth: 'admin', body: CreateUserRequest, status: 201, response: AccountSelf },
+  ...POLICY_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

@@ -12,6 +12,7 @@ import { loadMessageKey, messageSealer } from './services/message-key.node.ts';
 import { openStorage, pgliteDirOf, type Storage } from './storage/connect';
 import { deleteExpiredSessions } from './storage/repos/sessions';
 import { attachGateway } from './ws/gateway';
+import { serverPolicy } from './policy/config';
 
 export interface RunningServer {
   /** `http://host:port` it listens on (the real port when 0 was asked for). */
@@ -48,6 +49,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       log,
       fanout: fan,
       sealer: messageSealer(loadMessageKey(config.storage.messageKey, config.dataDir)),
+      policy: serverPolicy(config.safety),
     };
     await deleteExpiredSessions(storage.db, now());
     const app = buildApp(services);

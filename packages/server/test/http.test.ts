@@ -195,7 +195,7 @@ describe('contacts', () => {
     const conv = await req('POST', '/v1/conversations', { kind: 'direct', with: b.handle }, a.token);
     expect((await req('POST', `/v1/contacts/${b.handle}/block`, undefined, a.token)).body.state).toBe('blocked');
     expect((await req('GET', '/v1/contacts', undefined, b.token)).body.contacts).toEqual([]);
-    expectError(await req('POST', '/v1/contacts', { handle: a.handle }, b.token), 403, 'contact.blocked');
+    expectError(await req('POST', '/v1/contacts', { handle: a.handle }, b.token), 403, 'policy.blocked');
     expectError(await req('POST', '/v1/conversations', { kind: 'direct', with: a.handle }, b.token), 403, 'policy.blocked');
     const send = await req('POST', `/v1/conversations/${conv.body.id}/messages`, { clientMessageId: 'blocked-send-1', body: 'aGk=' }, b.token);
     expectError(send, 403, 'policy.blocked');
@@ -206,13 +206,13 @@ describe('contacts', () => {
 });
 
 describe('conversations and messages', () => {
-  it('direct conversations between two fresh adults: idempotent per pair, visible with a reason', async () => {
+  it('direct conversations between two fresh adults: idempotent per pair, e2ee with a reason (P2)', async () => {
     const a = await user();
     const b = await user();
     const c1 = await req('POST', '/v1/conversations', { kind: 'direct', with: b.handle }, a.token);
     expect(c1.status).toBe(201);
-    expect(c1.body).toMatchObject({ kind: 'direct', mode: 'visible', modeReasonCode: 'mode.default_visible', lastSeq: 0 });
-    expect(c1.body.modeReason).toMatch(/safety checks/);
+    expect(c1.body).toMatchObject({ kind: 'direct', mode: 'e2ee', modeReasonCode: 'mode.adults_only', lastSeq: 0 });
+    expect(c1.body.modeReason).toMatch(/end-to-end encrypted/);
     const c2 = await req('POST', '/v1/conversations', { kind: 'direct', with: a.handle }, b.token);
     expect(c2.status).toBe(200);
     expect(c2.body.id).toBe(c1.body.id);

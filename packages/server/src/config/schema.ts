@@ -1,3 +1,4 @@
+import { SafetyConfig } from '@haven/safety';
 import { z } from 'zod';
 
 // Every setting of a Haven server, with its default. Unknown keys are refused: a typo in a config file
@@ -69,6 +70,8 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The safety policy (preset, contact rules, help, signals): validated by @haven/safety (P5). */
+    safety: SafetyConfig.prefault({}),
   })
   .strict()
   // Several nodes read each other's messages, so they must share one key; a per-node generated key would not.

@@ -6,6 +6,7 @@ import { accountRoutes } from './routes/accounts';
 import { contactRoutes } from './routes/contacts';
 import { conversationRoutes } from './routes/conversations';
 import { healthRoutes } from './routes/health';
+import { policyRoutes } from '../policy/routes';
 
 /** The HTTP app with every route; no listening socket (tests use `app.inject()`). */
 export function buildApp(s: Services): FastifyInstance {
@@ -30,5 +31,6 @@ export function buildApp(s: Services): FastifyInstance {
   accountRoutes(app, s);
   contactRoutes(app, s);
   conversationRoutes(app, s);
+  policyRoutes(app, s);
   return app;
 }

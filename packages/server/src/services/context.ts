@@ -1,3 +1,4 @@
+import type { Policy } from '@haven/safety';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
@@ -13,6 +14,8 @@ export interface Services {
   log: Logger;
   fanout: Fanout;
   sealer: MessageSealer;
+  /** The safety policy in force, resolved from `config.safety` at start. */
+  policy: Policy;
 }
 
 /** Who is calling: the result of authenticating a session token. */

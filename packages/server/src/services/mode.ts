@@ -1,29 +1,26 @@
-import type { AgeBand, ConversationMode } from '@haven/protocol';
+import type { ConversationMode } from '@haven/protocol';
+import { conversationMode, REASONS, type Participant, type Policy } from '@haven/safety';
 
-// The one place that decides a conversation's mode. The safety policy engine replaces the body of
-// `decideMode` later; everything else asks this function.
+// The one place that decides a conversation's mode: the safety policy engine (@haven/safety, P2).
+// Everything else asks this function.
 
-export const MODE_REASONS = {
-  'mode.default_visible': 'Visible to safety checks: end-to-end encryption is not enabled on this server yet.',
-} as const;
-export type ModeReasonCode = keyof typeof MODE_REASONS;
-
-export interface Participant {
-  accountId: string;
-  ageBand: AgeBand;
-}
+export type { Participant };
 
 export interface ModeDecision {
   mode: ConversationMode;
-  reasonCode: ModeReasonCode;
+  reasonCode: string;
+  reason: string;
 }
 
-export function decideMode(participants: readonly Participant[]): ModeDecision {
-  void participants;
-  return { mode: 'visible', reasonCode: 'mode.default_visible' };
+/** The mode of a new conversation with these participants (bands computed by the caller, at this moment). */
+export function decideMode(policy: Policy, participants: readonly Participant[]): ModeDecision {
+  const d = conversationMode(policy, participants);
+  return { mode: d.mode, reasonCode: d.code, reason: d.reason };
 }
 
-/** The sentence shown to members for a stored reason code (unknown codes from later versions fall back). */
-export function modeReasonText(code: string): string {
-  return (MODE_REASONS as Record<string, string>)[code] ?? code;
+/** The sentence shown to members: the one stored at creation, else the current wording of the code. */
+export function modeReasonText(code: string, stored?: string | null): string {
+  if (stored) return stored;
+  if (code === 'mode.default_visible') return 'Visible to safety checks: end-to-end encryption is not enabled on this server yet.';
+  return (REASONS as Record<string, string>)[code] ?? code;
 }
