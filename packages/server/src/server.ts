@@ -13,6 +13,7 @@ import { openStorage, pgliteDirOf, type Storage } from './storage/connect';
 import { deleteExpiredSessions } from './storage/repos/sessions';
 import { attachGateway } from './ws/gateway';
 import { serverPolicy } from './policy/config';
+import { HashLists } from './detection/hashlists.node.ts';
 
 export interface RunningServer {
   /** `http://host:port` it listens on (the real port when 0 was asked for). */
@@ -50,6 +51,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       fanout: fan,
       sealer: messageSealer(loadMessageKey(config.storage.messageKey, config.dataDir)),
       policy: serverPolicy(config.safety),
+      hashLists: await HashLists.open(config.dataDir, log),
     };
     await deleteExpiredSessions(storage.db, now());
     const app = buildApp(services);

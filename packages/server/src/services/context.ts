@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
 import type { Fanout } from '../fanout/fanout';
+import type { HashLists } from '../detection/hashlists.node.ts';
 import type { Database } from '../storage/database';
 import type { MessageSealer } from './message-key.node.ts';
 
@@ -16,6 +17,8 @@ export interface Services {
   sealer: MessageSealer;
   /** The safety policy in force, resolved from `config.safety` at start. */
   policy: Policy;
+  /** The enabled hash lists of `<dataDir>/hashlists`, reloaded when they change. */
+  hashLists: HashLists;
 }
 
 /** Who is calling: the result of authenticating a session token. */
