@@ -7,6 +7,8 @@ import { contactRoutes } from './routes/contacts';
 import { conversationRoutes } from './routes/conversations';
 import { healthRoutes } from './routes/health';
 import { policyRoutes } from '../policy/routes';
+import { adminRoutes } from '../admin/routes';
+import { detectionRoutes } from '../detection/routes';
 
 /** The HTTP app with every route; no listening socket (tests use `app.inject()`). */
 export function buildApp(s: Services): FastifyInstance {
@@ -32,5 +34,7 @@ export function buildApp(s: Services): FastifyInstance {
   contactRoutes(app, s);
   conversationRoutes(app, s);
   policyRoutes(app, s);
+  adminRoutes(app, s);
+  detectionRoutes(app, s);
   return app;
 }

@@ -43,6 +43,8 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   if (!found) throw new HavenError('conversation.not_found');
   const { conversation, memberIds, blocked } = found;
   if (blocked) throw new HavenError('policy.blocked');
+  // P9: an age correction left this conversation's mode unfit for its members; it takes no new messages.
+  if (conversation.closed_reason) throw new HavenError('policy.mode_change', conversation.closed_reason);
   const id = randomUUID();
   const { row, created } = await insertMessage(s.db, {
     id,

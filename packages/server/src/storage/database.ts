@@ -52,6 +52,8 @@ export interface ConversationsTable {
   mode_reason_code: string;
   /** The reason in words as decided at creation (migration 0002; null for older rows). */
   mode_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Set when an age correction makes the stored mode unfit for the members (P9): new messages are refused. */
+  closed_reason: ColumnType<string | null, string | null | undefined, string | null>;
   created_by: string;
   /** `min(a,b):max(a,b)` of the two account ids for direct conversations: one per pair. */
   direct_key: string | null;

@@ -8,6 +8,8 @@ export const policy: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
     // The sentence shown with the mode, as decided at creation (a later wording change never rewrites it).
     await db.schema.alterTable('conversations').addColumn('mode_reason', 'text').execute();
+    // Set when an age correction leaves the stored mode unfit for its members (P9): sends are refused.
+    await db.schema.alterTable('conversations').addColumn('closed_reason', 'text').execute();
 
     await db.schema
       .createTable('invites')
