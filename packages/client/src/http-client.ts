@@ -2,7 +2,13 @@ import type { z } from 'zod';
 import {
   ROUTES,
   routePath,
+  type AccountPublic,
   type AccountSelf,
+  type DeviceDetectionReport,
+  type HashListSync,
+  type HelpPageWire,
+  type HelpWire,
+  type Invite,
   type Contact,
   type Conversation,
   type CreateConversationRequest,
@@ -40,7 +46,7 @@ type Answer<N extends RouteName> = (typeof ROUTES)[N]['response'] extends z.ZodT
   ? z.output<(typeof ROUTES)[N]['response'] & z.ZodType>
   : undefined;
 
-interface CallOptions {
+export interface CallOptions {
   params?: Record<string, string>;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
@@ -174,6 +180,35 @@ export class HavenClient {
   /** Acknowledges every message of the conversation up to `seq` for this session's device. */
   async ack(conversationId: string, seq: number): Promise<{ conversationId: string; ackedSeq: number }> {
     return this.#route('ack', { params: { id: conversationId }, body: { seq } });
+  }
+
+  // Safety policy (issue 6): search, help, invite links, hash-list sync, device reports, admin.
+
+  /** Accounts whose handle starts with `q`; the server never shows children to adults. */
+  async searchAccounts(q: string): Promise<AccountPublic[]> {
+    return (await this.#route('searchAccounts', { query: { q } })).accounts;
+  }
+  /** Help for your band and region (or those given), and the policy in force. */
+  async help(opts: { region?: string; band?: 'child' | 'adult' } = {}): Promise<HelpPageWire> {
+    return this.#route('help', { query: opts });
+  }
+  async createInvite(conversationId: string): Promise<Invite> {
+    return this.#route('createInvite', { params: { id: conversationId } });
+  }
+  async joinInvite(token: string): Promise<Conversation> {
+    return this.#route('joinInvite', { params: { token } });
+  }
+  /** The enabled hash lists this account's devices hold (empty when the policy puts none on them). */
+  async hashListSync(): Promise<HashListSync> {
+    return this.#route('hashListSync');
+  }
+  /** Files a device's known-image match: hashes and metadata only. */
+  async reportDetection(report: DeviceDetectionReport): Promise<{ detectionId: string; help: HelpWire }> {
+    return this.#route('reportDetection', { body: report });
+  }
+  /** Admin routes by name (role admin), e.g. `admin('adminSetHashList', { params: { name }, body })`. */
+  async admin<N extends Extract<RouteName, `admin${string}`>>(name: N, opts: CallOptions = {}): Promise<Answer<N>> {
+    return this.#route(name, opts);
   }
 
   /** Calls a route of the shared table and parses the answer with its schema. */

@@ -5,6 +5,7 @@ import type { WebSocketFactory, WebSocketLike } from './connection';
 export * from './index';
 export { FileProfileStore, PROFILE_FILE, defaultProfileDir } from './profile.node.ts';
 export { ensurePrivateDir, writeFileAtomic } from './files.node.ts';
+export { nodeAttachmentHasher } from './safety/hasher.node.ts';
 
 /** The `ws` package as a {@link WebSocketFactory}, for Node (20 has no global WebSocket). */
 export const nodeWebSocket: WebSocketFactory = (url) => new WebSocket(url, { maxPayload: 16 * 1024 * 1024 }) as unknown as WebSocketLike;

@@ -15,3 +15,4 @@ export { Emitter, type Listener } from './emitter';
 export { newClientMessageId } from './ids';
 export { base64ToBytes, bytesToBase64 } from './base64';
 export { errorFromResponse } from './errors';
+export { HashListGuard, decodeSyncedLists, type AttachmentHasher, type AttachmentHashes, type GuardMatch, type GuardVerdict } from './safety/hash-guard';
