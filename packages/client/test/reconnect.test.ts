@@ -19,6 +19,7 @@ const start = async (port: number) =>
       overrides: {
         dataDir,
         log: { level: 'silent' },
+        mls: { enabled: false },
         server: { host: '127.0.0.1', port },
         rateLimits: { register: { burst: 1000, perMinute: 1000 }, login: { burst: 1000, perMinute: 1000 } },
       },

@@ -10,7 +10,8 @@ import { PASSWORD, account, handle, until } from './helpers';
 let server: TestServer;
 let clock = Date.now();
 beforeAll(async () => {
-  server = await startTestServer({}, { now: () => new Date(clock) });
+  // The visible codec path; the e2ee codec has its own tests (e2ee.test.ts).
+  server = await startTestServer({ mls: { enabled: false } }, { now: () => new Date(clock) });
 });
 afterAll(async () => {
   await server?.close();

@@ -107,6 +107,16 @@ export const SendMessageRequest = z
   .strict();
 export type SendMessageRequest = z.infer<typeof SendMessageRequest>;
 
+/** The server's franking tag of an e2ee application message (see @haven/crypto FRANKING.md). */
+export const FrankingTagWire = z.object({
+  keyId: z.string().min(1).max(64),
+  /** base64 HMAC-SHA256. */
+  tag: Base64,
+  /** Server receive time (ms since the epoch) bound into the tag. */
+  timestamp: z.number().int().nonnegative(),
+});
+export type FrankingTagWire = z.infer<typeof FrankingTagWire>;
+
 export const Message = z.object({
   id: MessageId,
   conversationId: ConversationId,
@@ -117,6 +127,10 @@ export const Message = z.object({
   contentType: z.string(),
   body: Base64,
   sentAt: z.string(),
+  /** Device-targeted messages (MLS welcomes): only this device receives it. */
+  recipientDeviceId: DeviceId.optional(),
+  /** e2ee application messages: the server's franking tag over the sender's commitment. */
+  franking: FrankingTagWire.optional(),
 });
 export type Message = z.infer<typeof Message>;
 

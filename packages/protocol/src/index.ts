@@ -6,3 +6,4 @@ export * from './payload';
 export * from './ws';
 export * from './routes';
 export * from './safety';
+export * from './mls';

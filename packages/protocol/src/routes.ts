@@ -17,6 +17,17 @@ import {
 } from './http';
 import { ConversationId, Handle } from './ids';
 import { POLICY_ROUTES } from './safety';
+import {
+  ClaimKeyPackagesRequest,
+  ClaimedKeyPackages,
+  CommitAccepted,
+  KeyPackageStatus,
+  MlsGroupState,
+  ReportAccepted,
+  ReportRequest,
+  SubmitCommitRequest,
+  UploadKeyPackagesRequest,
+} from './mls';
 
 // The HTTP routes: one table that the server mounts, the client calls and /openapi.json describes.
 // Authenticated routes take `Authorization: Bearer <token>`.
@@ -70,6 +81,12 @@ export const ROUTES = {
   sendMessage: { method: 'POST', path: '/v1/conversations/:id/messages', summary: 'Send a message; a repeated clientMessageId returns the first message (200).', auth: 'session', params: IdParams, body: SendMessageRequest, status: 201, response: Message },
   listMessages: { method: 'GET', path: '/v1/conversations/:id/messages', summary: 'Messages after a sequence number.', auth: 'session', params: IdParams, query: MessagesQuery, status: 200, response: MessageList },
   ack: { method: 'POST', path: '/v1/conversations/:id/ack', summary: "Acknowledge messages up to seq for this session's device.", auth: 'session', params: IdParams, body: AckRequest, status: 200, response: AckResponse },
+  uploadKeyPackages: { method: 'POST', path: '/v1/mls/key-packages', summary: "Upload this device's MLS key packages (one-time ones, and at most one last-resort).", auth: 'session', body: UploadKeyPackagesRequest, status: 200, response: KeyPackageStatus },
+  keyPackageStatus: { method: 'GET', path: '/v1/mls/key-packages', summary: "How many of this device's key packages the server holds; the allowed suites.", auth: 'session', status: 200, response: KeyPackageStatus },
+  claimKeyPackages: { method: 'POST', path: '/v1/conversations/:id/mls/claim', summary: "Claim one key package of each named device of the conversation's members (one-time first, else last-resort).", auth: 'session', params: IdParams, body: ClaimKeyPackagesRequest, status: 200, response: ClaimedKeyPackages },
+  mlsGroup: { method: 'GET', path: '/v1/conversations/:id/mls', summary: "The MLS group's epoch and leaves, and the devices that should be in it.", auth: 'session', params: IdParams, status: 200, response: MlsGroupState },
+  submitCommit: { method: 'POST', path: '/v1/conversations/:id/mls/commits', summary: 'Submit a commit (and its welcome) for the current epoch; the first one wins, later ones get mls.stale_epoch.', auth: 'session', params: IdParams, body: SubmitCommitRequest, status: 201, response: CommitAccepted },
+  report: { method: 'POST', path: '/v1/reports', summary: 'Report an e2ee message with its franking proof; refused with report.unverified unless it verifies.', auth: 'session', body: ReportRequest, status: 201, response: ReportAccepted },
   createUser: { method: 'POST', path: '/v1/admin/users', summary: 'Admin: create an account with a role.', auth: 'admin', body: CreateUserRequest, status: 201, response: AccountSelf },
   ...POLICY_ROUTES,
 } as const satisfies Record<string, RouteSpec>;

@@ -14,6 +14,7 @@ import { deleteExpiredSessions } from './storage/repos/sessions';
 import { attachGateway } from './ws/gateway';
 import { serverPolicy } from './policy/config';
 import { HashLists } from './detection/hashlists.node.ts';
+import { frankingKeyring } from './mls/franking-keys';
 
 export interface RunningServer {
   /** `http://host:port` it listens on (the real port when 0 was asked for). */
@@ -43,15 +44,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     const fan = (fanout = config.nats.url ? await natsFanout(config.nats.url, log) : localFanout());
     const now = options.now ?? (() => new Date());
+    const messageKey = loadMessageKey(config.storage.messageKey, config.dataDir);
     const services: Services = {
       config,
       db: storage.db,
       now,
       log,
       fanout: fan,
-      sealer: messageSealer(loadMessageKey(config.storage.messageKey, config.dataDir)),
       policy: serverPolicy(config.safety),
       hashLists: await HashLists.open(config.dataDir, log),
+      sealer: messageSealer(messageKey),
+      franking: frankingKeyring(config, messageKey),
     };
     await deleteExpiredSessions(storage.db, now());
     const app = buildApp(services);

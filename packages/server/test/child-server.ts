@@ -14,7 +14,8 @@ export interface ChildServer {
 export async function startChildServer(args: string[], env: Record<string, string> = {}): Promise<ChildServer> {
   const proc = spawn(process.execPath, [join(REPO_ROOT, 'packages/cli/bin/haven.js'), 'serve', '--port', '0', ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, HAVEN_LOG_LEVEL: 'info', ...env },
+    // Delivery tests exchange visible payloads: e2ee is off unless a test turns it on (HAVEN_E2EE).
+    env: { ...process.env, HAVEN_LOG_LEVEL: 'info', HAVEN_E2EE: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

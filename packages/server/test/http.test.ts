@@ -7,7 +7,8 @@ import { startTestServer, type TestServer } from '../src/testing.node.ts';
 let server: TestServer;
 let now = new Date();
 beforeAll(async () => {
-  server = await startTestServer({ limits: { bodyBytes: 4096, messageBytes: 1024 } }, { now: () => now });
+  // The delivery layer's visible path: this server offers no e2ee (MLS has its own tests).
+  server = await startTestServer({ limits: { bodyBytes: 4096, messageBytes: 1024 }, mls: { enabled: false } }, { now: () => now });
 });
 afterAll(() => server.close());
 
@@ -287,7 +288,7 @@ describe('conversations and messages', () => {
     expectError(await req('POST', '/v1/conversations', { kind: 'group', title: 'x', members: ['no.such.one'] }, a.token), 404, 'account.not_found');
     const direct = (await req('POST', '/v1/conversations', { kind: 'direct', with: b.handle }, a.token)).body;
     expectError(await req('POST', `/v1/conversations/${direct.id}/members`, { handle: c.handle }, a.token), 400, 'conversation.not_group');
-    const small = await startTestServer({ limits: { groupMembers: 2 } });
+    const small = await startTestServer({ limits: { groupMembers: 2 }, mls: { enabled: false } });
     try {
       const reg = async (h: string) => (await small.app.inject({ method: 'POST', url: '/v1/accounts', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ handle: h, password: 'a long password', birthDate: '1990-01-01' }) })).json();
       const [x] = [await reg('gx.one'), await reg('gx.two'), await reg('gx.three')];

@@ -13,7 +13,7 @@ describe('logs', () => {
         done();
       },
     });
-    const server = await startTestServer({ log: { level: 'trace' } }, { logDestination: sink });
+    const server = await startTestServer({ log: { level: 'trace' }, mls: { enabled: false } }, { logDestination: sink });
     const marker = `log-marker-${Date.now()}`;
     try {
       const alice = await registerUser(server.url);

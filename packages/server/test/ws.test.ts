@@ -7,7 +7,8 @@ import { FrameClient } from './ws-client';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ limits: { frameBytes: 4096, messageBytes: 1024 } });
+  // The delivery layer's visible path: this server offers no e2ee (MLS has its own tests).
+  server = await startTestServer({ limits: { frameBytes: 4096, messageBytes: 1024 }, mls: { enabled: false } });
 });
 afterAll(() => server.close());
 
@@ -187,7 +188,7 @@ describe('WebSocket delivery', () => {
 describe('session expiry on an open connection', () => {
   it('closes with 4401 and auth.expired_token when the session expires', async () => {
     let offsetMs = 0;
-    const clocked = await startTestServer({ sessions: { ttlSeconds: 60 } }, { now: () => new Date(Date.now() + offsetMs) });
+    const clocked = await startTestServer({ sessions: { ttlSeconds: 60 }, mls: { enabled: false } }, { now: () => new Date(Date.now() + offsetMs) });
     try {
       const alice = await registerUser(clocked.url);
       offsetMs = 60_000 - 400; // the session has 0.4 s left

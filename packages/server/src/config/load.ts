@@ -31,6 +31,9 @@ export const ENV_KEYS = {
   HAVEN_GROUP_MEMBERS: { key: 'limits.groupMembers', kind: 'int' },
   HAVEN_SESSION_TTL: { key: 'sessions.ttlSeconds', kind: 'int' },
   HAVEN_MESSAGE_KEY: { key: 'storage.messageKey', kind: 'string' },
+  HAVEN_E2EE: { key: 'mls.enabled', kind: 'bool' },
+  HAVEN_MEDIA_LIMIT: { key: 'media.maxBytes', kind: 'int' },
+  HAVEN_FRANKING_KEY_ID: { key: 'franking.currentKeyId', kind: 'string' },
 } as const satisfies Record<string, { key: string; kind: Kind }>;
 
 export interface LoadConfigOptions {

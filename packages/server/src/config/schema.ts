@@ -1,5 +1,6 @@
 import { SafetyConfig } from '@haven/safety';
 import { z } from 'zod';
+import { DEFAULT_SUITE, SUITE_NAMES } from '@haven/crypto';
 
 // Every setting of a Haven server, with its default. Unknown keys are refused: a typo in a config file
 // must stop the server, not be silently ignored.
@@ -60,6 +61,33 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    mls: z
+      .object({
+        /** false: this server offers no end-to-end encryption; every conversation is `visible` (mode.default_visible). */
+        enabled: z.boolean().default(true),
+        /** Cipher suites whose key packages the server accepts (first = the one clients should use). */
+        allowedSuites: z.array(z.enum(SUITE_NAMES as unknown as [string, ...string[]])).min(1).default([DEFAULT_SUITE]),
+      })
+      .strict()
+      .prefault({}),
+    franking: z
+      .object({
+        /** Key id new tags use; unset: `default` (derived from the message key). */
+        currentKeyId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+        /** Extra franking secrets by key id (base64, at least 32 bytes); keep old ids to verify old tags. */
+        secrets: z
+          .record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), z.string().refine((s) => Buffer.from(s, 'base64').length >= 32, 'base64 of at least 32 bytes'))
+          .default({}),
+      })
+      .strict()
+      .prefault({}),
+    media: z
+      .object({
+        /** Largest upload (bytes, as stored: ciphertext for e2ee). */
+        maxBytes: z.number().int().min(1024).max(4 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
     storage: z
       .object({
         /** base64 of 32 bytes; unset: generated once into <dataDir>/message.key (mode 0600). */
@@ -75,6 +103,10 @@ export const ConfigSchema = z
   })
   .strict()
   // Several nodes read each other's messages, so they must share one key; a per-node generated key would not.
+  .refine((c) => c.franking.currentKeyId === undefined || c.franking.currentKeyId === 'default' || c.franking.currentKeyId in c.franking.secrets, {
+    path: ['franking', 'currentKeyId'],
+    message: 'must be "default" or name one of franking.secrets',
+  })
   .refine((c) => !c.nats.url || c.storage.messageKey !== undefined, {
     path: ['storage', 'messageKey'],
     message: 'required when nats.url is set: every node must use the same message key (base64 of 32 bytes)',

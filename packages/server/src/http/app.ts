@@ -9,6 +9,9 @@ import { healthRoutes } from './routes/health';
 import { policyRoutes } from '../policy/routes';
 import { adminRoutes } from '../admin/routes';
 import { detectionRoutes } from '../detection/routes';
+import { mediaPolicyInspector } from '../detection/inspector';
+import { mlsRoutes } from '../mls/routes';
+import { mediaRoutes } from '../media/routes';
 
 /** The HTTP app with every route; no listening socket (tests use `app.inject()`). */
 export function buildApp(s: Services): FastifyInstance {
@@ -36,5 +39,8 @@ export function buildApp(s: Services): FastifyInstance {
   policyRoutes(app, s);
   adminRoutes(app, s);
   detectionRoutes(app, s);
+  mlsRoutes(app, s);
+  // Every upload passes the safety check first: restricted senders, and scanning in visible conversations (D1).
+  mediaRoutes(app, s, [mediaPolicyInspector(s, { maxBytes: s.config.media.maxBytes })]);
   return app;
 }

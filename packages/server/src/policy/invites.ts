@@ -5,7 +5,7 @@ import { findAccountsByIds } from '../storage/repos/accounts';
 import { findConversationForMember } from '../storage/repos/conversations';
 import { announce, getConversation, joinChecked } from '../services/conversations';
 import type { Caller, Services } from '../services/context';
-import { participantOf } from './participants';
+import { modeForCheck, participantOf } from './participants';
 import { refusalError } from './refusal';
 import { relationsOf } from './relations';
 
@@ -42,7 +42,7 @@ export async function joinByInvite(s: Services, caller: Caller, token: string): 
       participantOf(policy, joiner, now),
       participantOf(policy, inviter, now),
       await relationsOf(tx, joiner.id, [...new Set([...members.map((m) => m.id), inviter.id])]),
-      { members: members.map((m) => participantOf(policy, m, now)), mode: row.mode },
+      { members: members.map((m) => participantOf(policy, m, now)), mode: modeForCheck(policy, s.config.mls.enabled, row.mode, [...members, joiner].map((m) => participantOf(policy, m, now))) },
     );
     if (!d.ok) throw refusalError(policy, d.error, joiner, now);
   });

@@ -1,5 +1,5 @@
-import { ageBand, type Participant, type Policy } from '@haven/safety';
-import type { AgeBand } from '@haven/protocol';
+import { ageBand, conversationMode, type Participant, type Policy } from '@haven/safety';
+import type { AgeBand, ConversationMode } from '@haven/protocol';
 import type { AccountRow } from '../storage/database';
 
 /**
@@ -19,4 +19,13 @@ export function participantOf(policy: Policy, account: Pick<AccountRow, 'id' | '
 /** A participant with the region used for help (never shown to others). */
 export function partyOf(policy: Policy, account: Pick<AccountRow, 'id' | 'birth_date' | 'region'>, now: Date): Participant & { region: string | null } {
   return { ...participantOf(policy, account, now), region: account.region };
+}
+
+/**
+ * The stored mode a membership check compares against (P4). With MLS turned off every conversation is
+ * visible and nothing else is possible, so a change cannot change the mode: the check uses the mode the
+ * new membership would get.
+ */
+export function modeForCheck(policy: Policy, e2eeEnabled: boolean, stored: ConversationMode, after: readonly Participant[]): ConversationMode {
+  return e2eeEnabled ? stored : conversationMode(policy, after).mode;
 }

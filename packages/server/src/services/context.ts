@@ -1,4 +1,5 @@
 import type { Policy } from '@haven/safety';
+import type { FrankingKeyring } from '@haven/crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
@@ -19,6 +20,8 @@ export interface Services {
   policy: Policy;
   /** The enabled hash lists of `<dataDir>/hashlists`, reloaded when they change. */
   hashLists: HashLists;
+  /** Server franking secrets by key id (e2ee message tags and report verification). */
+  franking: FrankingKeyring;
 }
 
 /** Who is calling: the result of authenticating a session token. */

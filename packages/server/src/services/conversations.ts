@@ -12,7 +12,7 @@ import {
   membersOf,
   removeMember as removeMemberRow,
 } from '../storage/repos/conversations';
-import { participantOf } from '../policy/participants';
+import { modeForCheck, participantOf } from '../policy/participants';
 import { refusalError } from '../policy/refusal';
 import { relationsAmong, relationsOf, relationship } from '../policy/relations';
 import type { Caller, Services } from './context';
@@ -73,7 +73,7 @@ export async function createConversation(s: Services, caller: Caller, req: Creat
     if (!d.ok) throw refusalError(policy, d.error, me, now);
   }
   const all = [me, ...others];
-  const decision = decideMode(policy, all.map((a) => participantOf(policy, a, now)));
+  const decision = decideMode(policy, all.map((a) => participantOf(policy, a, now)), { e2eeEnabled: s.config.mls.enabled });
   const { row, created } = await insertConversation(
     s.db,
     {
@@ -152,7 +152,7 @@ export async function addMember(s: Services, caller: Caller, id: string, handle:
       participantOf(policy, adder, now),
       participantOf(policy, target, now),
       await relationsOf(tx, target.id, members.map((m) => m.id)),
-      { members: members.map((m) => participantOf(policy, m, now)), mode: row.mode },
+      { members: members.map((m) => participantOf(policy, m, now)), mode: modeForCheck(policy, s.config.mls.enabled, row.mode, [...members, target].map((m) => participantOf(policy, m, now))) },
     );
     if (!d.ok) throw refusalError(policy, d.error, adder, now);
   });

@@ -7,6 +7,8 @@ import { acknowledgeAsMember } from '../storage/repos/cursors';
 import { backlogForDevice, insertMessage, listMessagesAfter } from '../storage/repos/messages';
 import type { Caller, Services } from './context';
 import { accountPublic, messageView } from './views';
+import { insertMlsApplication } from '../mls/service';
+import { MLS_CONTENT_TYPES } from '@haven/protocol';
 
 export interface SendInput {
   conversationId: string;
@@ -46,13 +48,18 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   // P9: an age correction left this conversation's mode unfit for its members; it takes no new messages.
   if (conversation.closed_reason) throw new HavenError('policy.mode_change', conversation.closed_reason);
   const id = randomUUID();
-  const { row, created } = await insertMessage(s.db, {
+  const contentType = input.contentType ?? PAYLOAD_CONTENT_TYPE;
+  if (conversation.mode !== 'e2ee' && Object.values<string>(MLS_CONTENT_TYPES).includes(contentType))
+    throw new HavenError('request.unsupported_media_type', 'MLS messages belong in end-to-end encrypted conversations only.');
+  const { row, created } = conversation.mode === 'e2ee'
+    ? await insertMlsApplication(s, caller, conversation, { id, clientMessageId: input.clientMessageId, contentType, body, sentAt: s.now() })
+    : await insertMessage(s.db, {
     id,
     conversation_id: conversation.id,
     sender_account_id: caller.accountId,
     sender_device_id: caller.deviceId,
     client_message_id: input.clientMessageId,
-    content_type: input.contentType ?? PAYLOAD_CONTENT_TYPE,
+    content_type: contentType,
     body: s.sealer.seal(body, id, conversation.id),
     sent_at: s.now(),
   });
@@ -64,7 +71,7 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
 
 export async function listMessages(s: Services, caller: Caller, conversationId: string, after: number, limit: number): Promise<Message[]> {
   const { joinedSeq } = await membership(s, caller, conversationId);
-  return viewMessages(s, await listMessagesAfter(s.db, conversationId, Math.max(after, joinedSeq), limit));
+  return viewMessages(s, await listMessagesAfter(s.db, conversationId, Math.max(after, joinedSeq), limit, caller.deviceId));
 }
 
 /** Advances this device's cursor (never backwards, never past the last message); returns the cursor. */

@@ -12,8 +12,12 @@ export interface ModeDecision {
   reason: string;
 }
 
-/** The mode of a new conversation with these participants (bands computed by the caller, at this moment). */
-export function decideMode(policy: Policy, participants: readonly Participant[]): ModeDecision {
+/**
+ * The mode of a new conversation with these participants (bands computed by the caller, at this
+ * moment). With MLS turned off (`mls.enabled: false`) nothing can be e2ee: every conversation is visible.
+ */
+export function decideMode(policy: Policy, participants: readonly Participant[], opts: { e2eeEnabled?: boolean } = {}): ModeDecision {
+  if (opts.e2eeEnabled === false) return { mode: 'visible', reasonCode: 'mode.default_visible', reason: modeReasonText('mode.default_visible') };
   const d = conversationMode(policy, participants);
   return { mode: d.mode, reasonCode: d.code, reason: d.reason };
 }

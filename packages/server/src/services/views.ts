@@ -59,5 +59,9 @@ export function messageView(m: MessageRow, sender: AccountPublic, body: Uint8Arr
     contentType: m.content_type,
     body: Buffer.from(body).toString('base64'),
     sentAt: iso(m.sent_at),
+    ...(m.recipient_device_id ? { recipientDeviceId: m.recipient_device_id as Message['senderDeviceId'] } : {}),
+    ...(m.franking_key_id && m.franking_tag
+      ? { franking: { keyId: m.franking_key_id, tag: Buffer.from(m.franking_tag).toString('base64'), timestamp: m.sent_at.getTime() } }
+      : {}),
   };
 }

@@ -80,6 +80,11 @@ export interface MessagesTable {
   /** AES-256-GCM under the server message key: nonce || ciphertext || tag. */
   body: Uint8Array;
   sent_at: Date;
+  /** Device-targeted messages (MLS welcomes): only this device receives it. */
+  recipient_device_id: ColumnType<string | null, string | null | undefined, never>;
+  /** e2ee application messages: the server's franking key id and tag. */
+  franking_key_id: ColumnType<string | null, string | null | undefined, never>;
+  franking_tag: ColumnType<Uint8Array | null, Uint8Array | null | undefined, never>;
 }
 
 export interface CursorsTable {
@@ -150,6 +155,60 @@ export interface AuditLogTable {
   hash: string;
 }
 
+export interface MlsDevicesTable {
+  device_id: string;
+  account_id: string;
+  /** Pinned on the first key package upload: every later package and commit must use it. */
+  signature_key: Uint8Array;
+  created_at: CreatedAt;
+}
+
+export interface MlsKeyPackagesTable {
+  /** KeyPackageRef, hex. */
+  ref: string;
+  device_id: string;
+  suite: string;
+  last_resort: boolean;
+  /** End of lifetime, seconds since the epoch (bigint: pg returns it as a string). */
+  not_after: ColumnType<string, number, number> & {};
+  key_package: Uint8Array;
+  created_at: CreatedAt;
+}
+
+export interface MlsGroupsTable {
+  conversation_id: string;
+  epoch: number;
+  /** JSON of @haven/crypto's Roster (public: leaf index → account and device). */
+  roster: string;
+  updated_at: Date;
+}
+
+export interface FrankedReportsTable {
+  id: string;
+  reporter_account_id: string;
+  reporter_device_id: string;
+  message_id: string;
+  conversation_id: string;
+  sender_account_id: string;
+  sender_device_id: string;
+  message_sent_at: Date;
+  reason: string;
+  /** The plaintext payload the reporter chose to reveal (JSON), verified against the franking tag. */
+  payload: string;
+  franking_key_id: string;
+  created_at: Date;
+}
+
+export interface MediaTable {
+  id: string;
+  uploader_account_id: string;
+  uploader_device_id: string;
+  conversation_id: string;
+  size: ColumnType<string, number, never>;
+  sha256: string;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -164,6 +223,11 @@ export interface Database {
   quarantine: QuarantineTable;
   media_restrictions: MediaRestrictionsTable;
   audit_log: AuditLogTable;
+  mls_devices: MlsDevicesTable;
+  mls_key_packages: MlsKeyPackagesTable;
+  mls_groups: MlsGroupsTable;
+  franked_reports: FrankedReportsTable;
+  media: MediaTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -43,6 +43,7 @@ export function handleConnection(ws: WebSocket, s: Services): void {
     switch (event.type) {
       case 'message':
         if (event.message.senderDeviceId === caller?.deviceId) return; // it got `sent` for its own message
+        if (event.message.recipientDeviceId && event.message.recipientDeviceId !== caller?.deviceId) return; // another device's welcome
         void send({ type: 'message', message: event.message });
         return;
       case 'conversation':

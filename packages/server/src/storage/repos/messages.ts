@@ -18,7 +18,14 @@ export function findByClientId(db: Kysely<Database>, conversationId: string, sen
  * device and client message id) returns the stored message with `created: false` and allocates nothing;
  * only two copies racing in the same instant can leave a gap in the seqs, never a duplicate.
  */
-export async function insertMessage(db: Kysely<Database>, msg: Omit<NewMessage, 'seq'>): Promise<{ row: MessageRow; created: boolean }> {
+export async function insertMessage(
+  db: Kysely<Database>,
+  msg: Omit<NewMessage, 'seq' | 'recipient_device_id' | 'franking_key_id' | 'franking_tag'> & {
+    recipient_device_id?: string | null;
+    franking_key_id?: string | null;
+    franking_tag?: Uint8Array | null;
+  },
+): Promise<{ row: MessageRow; created: boolean }> {
   const inserted = await db
     .with('seq', (q) =>
       q
@@ -40,7 +47,7 @@ export async function insertMessage(db: Kysely<Database>, msg: Omit<NewMessage, 
         .returning('last_seq'),
     )
     .insertInto('messages')
-    .columns(['id', 'conversation_id', 'seq', 'sender_account_id', 'sender_device_id', 'client_message_id', 'content_type', 'body', 'sent_at'])
+    .columns(['id', 'conversation_id', 'seq', 'sender_account_id', 'sender_device_id', 'client_message_id', 'content_type', 'body', 'sent_at', 'recipient_device_id', 'franking_key_id', 'franking_tag'])
     .expression((eb) =>
       eb
         .selectFrom('seq')
@@ -54,6 +61,9 @@ export async function insertMessage(db: Kysely<Database>, msg: Omit<NewMessage, 
           s.val(msg.content_type).as('content_type'),
           s.val(msg.body).as('body'),
           s.val(msg.sent_at).as('sent_at'),
+          sql<string | null>`${msg.recipient_device_id ?? null}::uuid`.as('recipient_device_id'),
+          sql<string | null>`${msg.franking_key_id ?? null}::text`.as('franking_key_id'),
+          sql<Uint8Array | null>`${msg.franking_tag ?? null}::bytea`.as('franking_tag'),
         ]),
     )
     .onConflict((oc) => oc.columns(['conversation_id', 'sender_device_id', 'client_message_id']).doNothing())
@@ -65,12 +75,14 @@ export async function insertMessage(db: Kysely<Database>, msg: Omit<NewMessage, 
   return { row: existing, created: false };
 }
 
-export function listMessagesAfter(db: Kysely<Database>, conversationId: string, after: number, limit: number): Promise<MessageRow[]> {
+/** Messages after `after`; device-targeted ones only for `deviceId`. */
+export function listMessagesAfter(db: Kysely<Database>, conversationId: string, after: number, limit: number, deviceId?: string): Promise<MessageRow[]> {
   return db
     .selectFrom('messages')
     .selectAll()
     .where('conversation_id', '=', conversationId)
     .where('seq', '>', after)
+    .where((eb) => (deviceId ? eb.or([eb('recipient_device_id', 'is', null), eb('recipient_device_id', '=', deviceId)]) : eb('recipient_device_id', 'is', null)))
     .orderBy('seq')
     .limit(limit)
     .execute();
@@ -94,6 +106,7 @@ export function backlogForDevice(
     .leftJoin('cursors as c', (j) => j.onRef('c.conversation_id', '=', 'messages.conversation_id').on('c.device_id', '=', deviceId))
     .selectAll('messages')
     .where('messages.sender_device_id', '<>', deviceId)
+    .where((eb) => eb.or([eb('messages.recipient_device_id', 'is', null), eb('messages.recipient_device_id', '=', deviceId)]))
     .where('messages.seq', '>', sql<number>`greatest(coalesce(c.acked_seq, 0), mb.joined_seq)`);
   if (from) {
     q = q.where((eb) =>

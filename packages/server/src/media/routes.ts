@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { HavenError, MediaParams, MediaUploadQuery, type MediaUploaded } from '@haven/protocol';
+import type { FastifyInstance } from 'fastify';
+import { authenticate } from '../services/accounts';
+import type { Caller, Services } from '../services/context';
+import type { ConversationRow } from '../storage/database';
+import { findConversationForMember } from '../storage/repos/conversations';
+import { bearerToken } from '../http/route';
+import { parseInput } from '../http/errors';
+import { MediaStore, mediaDirOf, type StagedBlob } from './store.node.ts';
+
+/**
+ * A check run on an upload before it is kept (the safety work adds scanning of `visible` conversations'
+ * plaintext uploads here); throw a HavenError to refuse it.
+ */
+export type MediaInspector = (upload: { staged: StagedBlob; conversation: ConversationRow; caller: Caller; mediaId: string }) => Promise<void>;
+
+/**
+ * `POST /v1/media?conversationId=ID` (body: the raw bytes, `application/octet-stream`, streamed to disk,
+ * limit `media.maxBytes`) → `{ id, size, sha256, conversationId }`; `GET /v1/media/:id` streams them
+ * back to members of that conversation. e2ee uploads are ciphertext: the key is inside the MLS message.
+ */
+export function mediaRoutes(app: FastifyInstance, s: Services, inspectors: MediaInspector[] = []): void {
+  const store = new MediaStore(mediaDirOf(s.config.dataDir));
+  void app.register(async (sub) => {
+    // Raw bytes reach the handler as a stream: nothing is buffered whole.
+    sub.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+    sub.post('/v1/media', async (req, reply) => {
+      const caller = await authenticate(s, bearerToken(req));
+      const { conversationId } = parseInput(MediaUploadQuery, req.query, 'query string');
+      const conversation = await findConversationForMember(s.db, conversationId, caller.accountId);
+      if (!conversation) throw new HavenError('conversation.not_found');
+      const declared = Number(req.headers['content-length'] ?? NaN);
+      if (declared > s.config.media.maxBytes) throw new HavenError('media.too_large', `The file is larger than this server accepts (${s.config.media.maxBytes} bytes).`);
+      if (!req.body) throw new HavenError('request.unsupported_media_type', 'Upload the file as application/octet-stream.');
+      const staged = await store.stage(req.body as Readable, s.config.media.maxBytes);
+      const id = randomUUID();
+      try {
+        for (const inspect of inspectors) await inspect({ staged, conversation, caller, mediaId: id });
+        await store.commit(staged, id);
+      } catch (e) {
+        await store.discard(staged);
+        throw e;
+      }
+      await s.db
+        .insertInto('media')
+        .values({ id, uploader_account_id: caller.accountId, uploader_device_id: caller.deviceId, conversation_id: conversationId, size: staged.size, sha256: staged.sha256 })
+        .execute();
+      const out: MediaUploaded = { id, size: staged.size, sha256: staged.sha256, conversationId: conversationId as MediaUploaded['conversationId'] };
+      return reply.status(201).send(out);
+    });
+  });
+  app.get('/v1/media/:id', async (req, reply) => {
+    const caller = await authenticate(s, bearerToken(req));
+    const { id } = parseInput(MediaParams, req.params, 'path');
+    const row = await s.db.selectFrom('media').select(['conversation_id']).where('id', '=', id).executeTakeFirst();
+    // Not a member and no such file look the same.
+    if (!row || !(await findConversationForMember(s.db, row.conversation_id, caller.accountId))) throw new HavenError('media.not_found');
+    const { stream, size } = await store.open(id);
+    return reply.type('application/octet-stream').header('content-length', size).send(stream);
+  });
+}
