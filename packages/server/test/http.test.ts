@@ -207,13 +207,13 @@ describe('contacts', () => {
 });
 
 describe('conversations and messages', () => {
-  it('direct conversations between two fresh adults: idempotent per pair, e2ee with a reason (P2)', async () => {
+  it('direct conversations between two fresh adults: idempotent per pair, visible with a reason (MLS off here)', async () => {
     const a = await user();
     const b = await user();
     const c1 = await req('POST', '/v1/conversations', { kind: 'direct', with: b.handle }, a.token);
     expect(c1.status).toBe(201);
-    expect(c1.body).toMatchObject({ kind: 'direct', mode: 'e2ee', modeReasonCode: 'mode.adults_only', lastSeq: 0 });
-    expect(c1.body.modeReason).toMatch(/end-to-end encrypted/);
+    expect(c1.body).toMatchObject({ kind: 'direct', mode: 'visible', modeReasonCode: 'mode.default_visible', lastSeq: 0 });
+    expect(c1.body.modeReason).toMatch(/safety checks/);
     const c2 = await req('POST', '/v1/conversations', { kind: 'direct', with: a.handle }, b.token);
     expect(c2.status).toBe(200);
     expect(c2.body.id).toBe(c1.body.id);

@@ -6,6 +6,7 @@ import { register as conversations } from './conversations';
 import { register as groups } from './groups';
 import { register as hash } from './hash';
 import { register as hashlist } from './hashlist';
+import { register as help } from './help';
 import { register as inbox } from './inbox';
 import { register as match } from './match';
 import { register as send } from './send';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   hash(program);
   hashlist(program);
   match(program);
+  help(program);
 }
