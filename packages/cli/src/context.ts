@@ -1,6 +1,16 @@
 import { Option, type Command } from 'commander';
 import { Handle, HavenError } from '@haven/protocol';
-import { FileProfileStore, HavenClient, Messenger, defaultCodecs, defaultProfileDir, type CodecSelector, type Profile } from '@haven/client/node';
+import {
+  FileProfileStore,
+  HavenClient,
+  Messenger,
+  defaultProfileDir,
+  e2eeCodecs,
+  openProfileE2ee,
+  type CodecSelector,
+  type E2eeEngine,
+  type Profile,
+} from '@haven/client/node';
 import { UsageError } from './output';
 
 /** Options every account command takes. */
@@ -28,6 +38,8 @@ export interface SignedIn {
   profile: Profile & { token: string; handle: string };
   client: HavenClient;
   messenger: Messenger;
+  /** This device's end-to-end encryption (opened on first use). */
+  e2ee: () => Promise<E2eeEngine>;
 }
 
 /** The signed-in session of the profile, or a clear error telling how to sign in. */
@@ -41,18 +53,28 @@ export async function signedIn(opts: ProfileOptions): Promise<SignedIn> {
     throw new HavenError('auth.expired_token', 'The session has expired; sign in again with `haven login`.');
   }
   const client = new HavenClient({ serverUrl: profile.server, token: profile.token });
-  const messenger = new Messenger(client, { codecs: codecsFor(store, client) });
-  return { store, profile: profile as SignedIn['profile'], client, messenger };
+  const e2ee = e2eeOf(store, client, profile);
+  const messenger = new Messenger(client, { codecs: codecsFor(e2ee) });
+  return { store, profile: profile as SignedIn['profile'], client, messenger, e2ee };
+}
+
+/** The profile device's e2ee engine, opened once on first use (state in `<profile>/e2ee-<deviceId>/`). */
+export function e2eeOf(store: FileProfileStore, client: HavenClient, profile: Profile): () => Promise<E2eeEngine> {
+  let engine: Promise<E2eeEngine> | undefined;
+  return () => {
+    if (!profile.accountId || !profile.deviceId) {
+      return Promise.reject(new HavenError('auth.required', 'The profile names no device; sign in again with `haven login`.'));
+    }
+    return (engine ??= openProfileE2ee(store.dir, client, { accountId: profile.accountId, deviceId: profile.deviceId }));
+  };
 }
 
 /**
- * The codecs this CLI reads and writes messages with. The one place the e2ee (MLS) codec plugs in: it
- * keeps its state beside the profile (`store.dir`) and needs the client for key packages.
+ * The codecs this CLI reads and writes messages with: visible payloads, and MLS for e2ee conversations
+ * (state beside the profile, see {@link e2eeOf}).
  */
-export function codecsFor(store: FileProfileStore, client: HavenClient): CodecSelector {
-  void store;
-  void client;
-  return defaultCodecs;
+export function codecsFor(e2ee: () => Promise<E2eeEngine>): CodecSelector {
+  return e2eeCodecs(e2ee);
 }
 
 /** Parses a handle from the command line; a malformed one is a usage error (exit 2). */

@@ -19,7 +19,15 @@ import {
   type RouteName,
   type SendMessageRequest,
   type SessionResponse,
+  type ClaimedKeyPackages,
+  type CommitAccepted,
+  type KeyPackageStatus,
+  type MlsGroupState,
+  type ReportAccepted,
+  type ReportRequest,
+  type SubmitCommitRequest,
   HavenError,
+  MediaUploaded,
 } from '@haven/protocol';
 import { errorFromResponse, unreachable } from './errors';
 
@@ -209,6 +217,76 @@ export class HavenClient {
   /** Admin routes by name (role admin), e.g. `admin('adminSetHashList', { params: { name }, body })`. */
   async admin<N extends Extract<RouteName, `admin${string}`>>(name: N, opts: CallOptions = {}): Promise<Answer<N>> {
     return this.#route(name, opts);
+  }
+
+  // MLS (end-to-end encryption): the SDK's e2ee engine calls these.
+
+  /** Uploads this device's key packages (base64 MLS messages); answers what the server now holds. */
+  async uploadKeyPackages(keyPackages: string[]): Promise<KeyPackageStatus> {
+    return this.#route('uploadKeyPackages', { body: { keyPackages } });
+  }
+  async keyPackageStatus(): Promise<KeyPackageStatus> {
+    return this.#route('keyPackageStatus');
+  }
+  async claimKeyPackages(conversationId: string, devices: string[]): Promise<ClaimedKeyPackages> {
+    return this.#route('claimKeyPackages', { params: { id: conversationId }, body: { devices } });
+  }
+  async mlsGroup(conversationId: string): Promise<MlsGroupState> {
+    return this.#route('mlsGroup', { params: { id: conversationId } });
+  }
+  /** Submits a commit (and welcome); `mls.stale_epoch` when another commit came first. */
+  async submitCommit(conversationId: string, req: SubmitCommitRequest): Promise<CommitAccepted> {
+    return this.#route('submitCommit', { params: { id: conversationId }, body: req });
+  }
+  /** Sends a franked report of an e2ee message; `report.unverified` when it does not verify. */
+  async report(req: ReportRequest): Promise<ReportAccepted> {
+    return this.#route('report', { body: req });
+  }
+
+  // Media: raw bytes, streamed.
+
+  /** Uploads a blob (ciphertext for e2ee conversations) bound to a conversation. */
+  async uploadMedia(conversationId: string, body: Uint8Array | ReadableStream<Uint8Array>, size?: number): Promise<MediaUploaded> {
+    const res = await this.#raw('POST', `/v1/media?conversationId=${encodeURIComponent(conversationId)}`, body, size);
+    const r = MediaUploaded.safeParse(await res.json().catch(() => undefined));
+    if (!r.success) throw new HavenError('server.internal', 'The server answered an upload with something this client does not understand.');
+    return r.data;
+  }
+
+  /** Downloads a blob as a stream of bytes. */
+  async downloadMedia(id: string): Promise<ReadableStream<Uint8Array>> {
+    const res = await this.#raw('GET', `/v1/media/${encodeURIComponent(id)}`);
+    if (!res.body) throw new HavenError('media.not_found');
+    return res.body;
+  }
+
+  async #raw(method: string, path: string, body?: Uint8Array | ReadableStream<Uint8Array>, size?: number): Promise<Response> {
+    if (!this.#token) throw new HavenError('auth.required', 'Not signed in: run `haven login` or `haven register` first.');
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
+    if (body !== undefined) headers['content-type'] = 'application/octet-stream';
+    void size; // fetch sets Content-Length for byte arrays; streams go chunked, limited by the server as they arrive
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.serverUrl}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: body as BodyInit, duplex: 'half' } : {}),
+        signal: AbortSignal.timeout(Math.max(this.#timeoutMs, 300_000)),
+      } as RequestInit);
+    } catch (e) {
+      throw unreachable(this.serverUrl, e);
+    }
+    if (!res.ok) {
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      throw errorFromResponse(res.status, json);
+    }
+    return res;
   }
 
   /** Calls a route of the shared table and parses the answer with its schema. */

@@ -16,3 +16,7 @@ export { newClientMessageId } from './ids';
 export { base64ToBytes, bytesToBase64 } from './base64';
 export { errorFromResponse } from './errors';
 export { HashListGuard, decodeSyncedLists, type AttachmentHasher, type AttachmentHashes, type GuardMatch, type GuardVerdict } from './safety/hash-guard';
+export { E2eeEngine, type E2eeEngineOptions } from './e2ee/engine';
+export { mlsCodec, e2eeCodecs } from './e2ee/codec';
+export { ReceivedRecord } from './e2ee/received';
+export { uploadAttachment, attachmentStream, type AttachmentSource } from './e2ee/attachments';

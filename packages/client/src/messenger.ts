@@ -78,10 +78,17 @@ export class Messenger {
   ): Promise<Message> {
     const checked = MessagePayload.safeParse(payload);
     if (!checked.success) throw new HavenError('request.invalid', `The message is not valid: ${checked.error.issues[0]?.message ?? 'unknown problem'}.`);
-    const { body, contentType } = await codecFor(this.#codecs, conversation).encode(conversation, checked.data);
     const clientMessageId = opts.clientMessageId ?? newClientMessageId();
-    if (opts.via) return opts.via.send(conversation.id, body, contentType, clientMessageId);
-    return this.client.sendMessage(conversation.id, { clientMessageId, body, contentType });
+    for (let attempt = 0; ; attempt++) {
+      const { body, contentType } = await codecFor(this.#codecs, conversation).encode(conversation, checked.data);
+      try {
+        if (opts.via) return await opts.via.send(conversation.id, body, contentType, clientMessageId);
+        return await this.client.sendMessage(conversation.id, { clientMessageId, body, contentType });
+      } catch (e) {
+        // e2ee: a commit reached the server between encrypting and sending; the codec catches up and re-encrypts.
+        if (!(e instanceof HavenError && e.code === 'mls.stale_epoch' && attempt < 3)) throw e;
+      }
+    }
   }
 
   /** Sends text; empty or blank text is refused before anything reaches the server. */

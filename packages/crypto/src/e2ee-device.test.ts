@@ -77,6 +77,20 @@ describe('E2eeDevice', () => {
     expect(await store.list('kp.')).toEqual([`kp.${lr!.ref}`]);
   });
 
+  it('works in the default (X-Wing, SHA-512) suite, whose 128-hex-digit refs exceed a state key', async () => {
+    const bob = await E2eeDevice.open(new MemoryStateStore(), who());
+    const [kp] = await bob.generateKeyPackages({ count: 1, lastResort: false, now: Date.now() });
+    expect(kp!.ref).toHaveLength(128);
+    const alice = await E2eeDevice.open(new MemoryStateStore(), who());
+    const a = await alice.createGroup(uuid());
+    const p = value(await a.addMembers([kp!.keyPackage], { now: Date.now() }));
+    value(await a.mergePendingCommit());
+    const b = value(await bob.join(p.welcome!)).session;
+    expect(await bob.oneTimeKeyPackageCount()).toBe(0);
+    const ev = value(await b.process(value(await a.encrypt(text('pq hello')))));
+    expect(ev.kind === 'application' && untext(ev.data)).toBe('pq hello');
+  });
+
   it('refuses a store of another device', async () => {
     const store = new MemoryStateStore();
     await E2eeDevice.open(store, who(), { suite: SUITE1 });

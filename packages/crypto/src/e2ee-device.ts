@@ -65,7 +65,7 @@ export class E2eeDevice {
         if (s && decodeKeyPackageSecret(s)?.lastResort) await this.store.delete(key);
       }
     }
-    for (const k of kps) await this.store.put(KP + k.ref, k.secret);
+    for (const k of kps) await this.store.put(kpKey(k.ref), k.secret);
     return kps;
   }
 
@@ -108,12 +108,12 @@ export class E2eeDevice {
    * and stores the session under the conversation its group id names.
    */
   async join(welcome: Uint8Array): Promise<CryptoResult<{ conversationId: string; session: GroupSession }>> {
-    const r = await GroupSession.join(welcome, (ref) => this.store.get(KP + ref), this.#opts);
+    const r = await GroupSession.join(welcome, (ref) => this.store.get(kpKey(ref)), this.#opts);
     if (!r.ok) return r;
     const conversationId = fromUtf8(r.value.session.groupId);
     if (conversationId === undefined || !isStateKey(GROUP + conversationId))
       return fail('mls.bad_message', 'The group id of the welcome is not a Haven conversation id.');
-    if (!r.value.lastResort) await this.store.delete(KP + r.value.keyPackageRef);
+    if (!r.value.lastResort) await this.store.delete(kpKey(r.value.keyPackageRef));
     await this.save(conversationId, r.value.session);
     return succeed({ conversationId, session: r.value.session });
   }
@@ -144,6 +144,14 @@ export class E2eeDevice {
     this.#sessions.delete(key);
     await this.store.delete(key);
   }
+}
+
+/**
+ * State key of a key package secret: `kp.` + the first 64 hex digits (256 bits) of its ref. Refs of
+ * SHA-512 suites (X-Wing) are 128 hex digits, too long for a state key with its prefix.
+ */
+function kpKey(ref: string): string {
+  return KP + ref.slice(0, 64);
 }
 
 function groupKey(conversationId: string): string {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { HavenError, IsoDate, type SessionResponse } from '@haven/protocol';
 import { HavenClient, normaliseServerUrl, type Profile } from '@haven/client/node';
-import { handleArg, profileStore, signedIn, withJson, withProfile, type ProfileOptions } from '../context';
+import { e2eeOf, handleArg, profileStore, signedIn, withJson, withProfile, type ProfileOptions } from '../context';
 import { UsageError, printJson, printLine } from '../output';
 import { readPassword } from '../password';
 
@@ -127,7 +127,14 @@ async function saveSession(opts: ProfileOptions, server: string, s: SessionRespo
     token: s.token,
     expiresAt: s.expiresAt,
   };
-  await profileStore(opts).save(profile);
+  const store = profileStore(opts);
+  await store.save(profile);
+  // This device's MLS key packages, so others can start end-to-end encrypted conversations with it.
+  try {
+    await (await e2eeOf(store, new HavenClient({ serverUrl: server, token: s.token }), profile)()).ensureKeyPackages();
+  } catch (e) {
+    process.stderr.write(`haven: could not upload this device's encryption keys yet (${e instanceof Error ? e.message : String(e)}); they are uploaded on the next send or inbox\n`);
+  }
 }
 
 /** What scripts may see of a session: never the token. */

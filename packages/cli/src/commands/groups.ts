@@ -20,8 +20,9 @@ export function register(program: Command): void {
   ).action(async (title: string, opts: JsonOpts & { member: string[] }) => {
     if (title.trim() === '') throw new UsageError('the group needs a title');
     const members = [...new Set(opts.member.map(handleArg))];
-    const { client } = await signedIn(opts);
+    const { client, e2ee } = await signedIn(opts);
     const g = await client.createGroup(title, members);
+    if (g.mode === 'e2ee') await (await e2ee()).reconcile(g);
     if (opts.json) printJson(conversationJson(g));
     else {
       printLine(g.id);
@@ -33,8 +34,10 @@ export function register(program: Command): void {
     async (id: string, raw: string, opts: JsonOpts) => {
       const gid = groupId(id);
       const handle = handleArg(raw);
-      const { client } = await signedIn(opts);
+      const { client, e2ee } = await signedIn(opts);
       const g = await client.addMember(gid, handle);
+      // e2ee: add the new member's devices to the MLS group (they receive a welcome).
+      if (g.mode === 'e2ee') await (await e2ee()).reconcile(g);
       if (opts.json) printJson(conversationJson(g));
       else printLine(`Added ${handle} to "${g.title ?? gid}".`);
     },
@@ -44,8 +47,10 @@ export function register(program: Command): void {
     async (id: string, raw: string, opts: JsonOpts) => {
       const gid = groupId(id);
       const handle = handleArg(raw);
-      const { client } = await signedIn(opts);
+      const { client, e2ee, profile } = await signedIn(opts);
       const g = await client.removeMember(gid, handle);
+      // e2ee: commit the removal of their devices at once, so they cannot read anything sent after it.
+      if (g.mode === 'e2ee' && handle !== profile.handle) await (await e2ee()).reconcile(g);
       if (opts.json) printJson(conversationJson(g));
       else printLine(`Removed ${handle} from "${g.title ?? gid}".`);
     },

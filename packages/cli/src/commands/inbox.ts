@@ -1,6 +1,10 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { HavenError } from '@haven/protocol';
-import { Connection, nodeWebSocket, type ReceivedMessage } from '@haven/client/node';
+import { HavenError, type AttachmentRef } from '@haven/protocol';
+import { Connection, attachmentStream, nodeWebSocket, type HavenClient, type ReceivedMessage } from '@haven/client/node';
 import { signedIn, withJson, withProfile, type ProfileOptions } from '../context';
 import { UsageError, helpLines, printJson, printLine } from '../output';
 
@@ -8,6 +12,7 @@ interface InboxOptions extends ProfileOptions {
   follow?: boolean;
   json?: boolean;
   timeout: string;
+  save?: string;
 }
 
 /** inbox [--follow] [--json]: receive, print and acknowledge. */
@@ -18,13 +23,15 @@ export function register(program: Command): void {
         .command('inbox')
         .description('receive the messages waiting for this device, print them and acknowledge them')
         .option('--follow', 'keep receiving new messages until interrupted (Ctrl-C)')
-        .option('--timeout <seconds>', 'give up if the server has not delivered the waiting messages in this time', '30'),
+        .option('--timeout <seconds>', 'give up if the server has not delivered the waiting messages in this time', '30')
+        .option('--save <dir>', 'download attachments into this directory (decrypted and checked on this device); without it they are only listed'),
     ),
     'print one JSON object per message (JSON lines)',
   ).action(async (opts: InboxOptions) => {
     const timeoutMs = Number(opts.timeout) * 1000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout ${opts.timeout}: give a number of seconds`);
-    const { messenger, profile, client } = await signedIn(opts);
+    const { messenger, profile, client, e2ee } = await signedIn(opts);
+    if (opts.save) await mkdir(opts.save, { recursive: true });
     // Fetch conversations first: checks the token with a clear HTTP error, and fills the cache.
     for (const c of await client.conversations()) messenger.remember(c);
 
@@ -38,7 +45,10 @@ export function register(program: Command): void {
         if (failure) return;
         try {
           const r = await messenger.read(m);
-          if (r.decoded.kind !== 'control') show(r, !!opts.json);
+          if (r.decoded.kind !== 'control') {
+            const saved = opts.save ? await saveAll(client, r.attachments, opts.save, r.id) : [];
+            show(r, !!opts.json, saved);
+          }
           conn.ack(m.conversationId, m.seq);
           highest.set(m.conversationId, Math.max(m.seq, highest.get(m.conversationId) ?? 0));
         } catch (e) {
@@ -76,10 +86,36 @@ export function register(program: Command): void {
     // Acks also went over the socket as messages were shown; confirming them over HTTP means nothing
     // shown here is delivered again, however the socket closed.
     await Promise.all([...highest].map(([id, seq]) => client.ack(id, seq)));
+    // Welcomes consume this device's key packages: top up when few are left.
+    if ([...highest.keys()].length > 0) await (await e2ee()).ensureKeyPackages().catch(() => undefined);
   });
 }
 
-function show(r: ReceivedMessage, json: boolean): void {
+/** Downloads each attachment into `dir` (decrypted and checked); returns the paths, or the error per file. */
+async function saveAll(client: HavenClient, refs: AttachmentRef[], dir: string, messageId: string): Promise<(string | { error: string })[]> {
+  const out: (string | { error: string })[] = [];
+  for (const [i, ref] of refs.entries()) {
+    const name = (ref.name ? basename(ref.name) : '').replace(/[^A-Za-z0-9._ -]/g, '_').replace(/^\.+/, '') || `attachment-${i + 1}`;
+    const path = join(dir, `${messageId.slice(0, 8)}-${name}`);
+    try {
+      const stream = await attachmentStream(client, ref);
+      await new Promise<void>((resolve, reject) => {
+        // 'wx': never overwrite a file that is already there.
+        const w = createWriteStream(path, { mode: 0o600, flags: 'wx' });
+        Readable.fromWeb(stream as never).on('error', reject).pipe(w).on('finish', () => resolve()).on('error', reject);
+      });
+      out.push(path);
+    } catch (e) {
+      await rm(path, { force: true });
+      out.push({ error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return out;
+}
+
+function show(r: ReceivedMessage, json: boolean, saved: (string | { error: string })[] = []): void {
+  // Attachment keys stay on this device: never printed.
+  const attachments = r.attachments.map(({ key: _key, ...a }, i) => ({ ...a, ...(saved[i] === undefined ? {} : typeof saved[i] === 'string' ? { savedTo: saved[i] } : { saveError: (saved[i] as { error: string }).error }) }));
   if (json) {
     printJson({
       id: r.id,
@@ -91,7 +127,7 @@ function show(r: ReceivedMessage, json: boolean): void {
       from: r.from,
       fromDeviceId: r.fromDeviceId,
       text: r.text,
-      ...(r.attachments.length ? { attachments: r.attachments } : {}),
+      ...(attachments.length ? { attachments } : {}),
       sentAt: r.sentAt,
       ...(r.decoded.kind === 'undecodable' ? { error: { code: r.decoded.code, message: r.decoded.reason } } : {}),
     });
@@ -101,7 +137,9 @@ function show(r: ReceivedMessage, json: boolean): void {
   const where = r.conversationKind === 'group' ? ` in ${r.conversationTitle ?? r.conversation}` : '';
   const lock = r.mode === 'e2ee' ? '🔒 ' : '';
   const body = r.decoded.kind === 'undecodable' ? `[could not be read: ${r.decoded.reason}]` : (r.text ?? '[no text]');
-  const extra = r.attachments.length ? ` [+${r.attachments.length} attachment${r.attachments.length > 1 ? 's' : ''}]` : '';
+  const extra = attachments
+    .map((a) => ` [attachment ${a.name ?? a.mediaId} (${a.contentType}, ${a.size} bytes)${'savedTo' in a ? ` saved to ${a.savedTo}` : 'saveError' in a ? ` not saved: ${a.saveError}` : ''}]`)
+    .join('');
   printLine(`${when}  ${lock}${r.from}${where}: ${body}${extra}`);
 }
 

@@ -9,6 +9,7 @@ import { register as hashlist } from './hashlist';
 import { register as help } from './help';
 import { register as inbox } from './inbox';
 import { register as match } from './match';
+import { register as report } from './report';
 import { register as send } from './send';
 import { register as serve } from './serve';
 
@@ -26,4 +27,5 @@ export function registerCommands(program: Command): void {
   hashlist(program);
   match(program);
   help(program);
+  report(program);
 }

@@ -1,11 +1,18 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { ConversationId } from '@haven/protocol';
+import { ConversationId, type AttachmentRef, type MessagePayload } from '@haven/protocol';
+import { uploadAttachment } from '@haven/client/node';
 import { handleArg, signedIn, withJson, withProfile, type ProfileOptions } from '../context';
 import { UsageError, printJson, printLine } from '../output';
 
 interface SendOptions extends ProfileOptions {
   to?: string;
   group?: string;
+  attach: string[];
+  type?: string;
   json?: boolean;
 }
 
@@ -16,15 +23,22 @@ export function register(program: Command): void {
       program
         .command('send')
         .description('send a text message to a person (direct conversation, created if needed) or a group')
-        .argument('<text...>', 'the message; several words are joined with spaces; "-" reads it from standard input')
+        .argument('[text...]', 'the message; several words are joined with spaces; "-" reads it from standard input')
         .option('--to <handle>', 'send to this person')
-        .option('--group <id>', 'send to this group conversation'),
+        .option('--group <id>', 'send to this group conversation')
+        .option('--attach <file>', 'attach a file (repeat for several); end-to-end encrypted on this device in e2ee conversations', (v: string, p: string[]) => [...p, v], [] as string[])
+        .option('--type <mime>', 'content type of the attachments (default: guessed from the name)'),
     ),
     'print the sent message as JSON',
   ).action(async (words: string[], opts: SendOptions) => {
     if (!!opts.to === !!opts.group) throw new UsageError('say where to send: either --to HANDLE or --group ID');
     const text = words.length === 1 && words[0] === '-' ? await readStdin() : words.join(' ');
-    if (text.trim() === '') throw new UsageError('the message is empty');
+    if (text.trim() === '' && opts.attach.length === 0) throw new UsageError('the message is empty');
+    if (opts.attach.length > 10) throw new UsageError('attach at most 10 files');
+    for (const f of opts.attach) {
+      const st = await stat(f).catch(() => undefined);
+      if (!st?.isFile()) throw new UsageError(`--attach ${f}: no such file`);
+    }
     const to = opts.to ? handleArg(opts.to) : undefined;
     let groupId: string | undefined;
     if (opts.group) {
@@ -32,9 +46,16 @@ export function register(program: Command): void {
       if (!r.success) throw new UsageError(`--group ${opts.group}: a group id looks like 123e4567-e89b-12d3-a456-426614174000 (see \`haven groups list\`)`);
       groupId = r.data;
     }
-    const { messenger } = await signedIn(opts);
+    const { messenger, client, e2ee } = await signedIn(opts);
     const conversation = to ? await messenger.directWith(to) : await messenger.conversation(groupId!);
-    const m = await messenger.sendText(conversation, text);
+    const attachments: AttachmentRef[] = [];
+    for (const f of opts.attach) {
+      const stream = Readable.toWeb(createReadStream(f)) as unknown as ReadableStream<Uint8Array>;
+      attachments.push(await uploadAttachment(client, conversation, { stream, contentType: opts.type ?? guessType(f), name: basename(f) }));
+    }
+    const payload: MessagePayload = { v: 1, ...(text.trim() !== '' ? { text } : {}), ...(attachments.length ? { attachments } : {}) };
+    const m = await messenger.send(conversation, payload);
+    if (conversation.mode === 'e2ee') await (await e2ee()).ensureKeyPackages().catch(() => undefined);
     if (opts.json) {
       printJson({ id: m.id, conversation: m.conversationId, seq: m.seq, clientMessageId: m.clientMessageId, sentAt: m.sentAt, mode: conversation.mode });
     } else {
@@ -42,6 +63,11 @@ export function register(program: Command): void {
       printLine(`Sent to ${where} (${conversation.mode === 'e2ee' ? 'end-to-end encrypted' : 'visible to safety checks'}).`);
     }
   });
+}
+
+const TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', txt: 'text/plain', pdf: 'application/pdf', mp4: 'video/mp4' };
+function guessType(file: string): string {
+  return TYPES[(/\.([^.]+)$/.exec(file)?.[1] ?? '').toLowerCase()] ?? 'application/octet-stream';
 }
 
 async function readStdin(): Promise<string> {
