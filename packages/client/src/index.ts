@@ -20,3 +20,4 @@ export { E2eeEngine, type E2eeEngineOptions } from './e2ee/engine';
 export { mlsCodec, e2eeCodecs } from './e2ee/codec';
 export { ReceivedRecord } from './e2ee/received';
 export { uploadAttachment, attachmentStream, type AttachmentSource } from './e2ee/attachments';
+export { openGuardedAttachment, uploadGuardedAttachment } from './safety/guarded-attachments';

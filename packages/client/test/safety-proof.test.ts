@@ -6,7 +6,7 @@ import { hashImageBuffer } from '@haven/pdq/node';
 import { startTestServer, type TestServer } from '@haven/server';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Connection, HashListGuard, HavenClient, nodeAttachmentHasher, nodeWebSocket } from '../src/index.node';
+import { Connection, HashListGuard, HavenClient, nodeAttachmentHasher, nodeWebSocket, uploadGuardedAttachment } from '../src/index.node';
 import { account, until } from './helpers';
 
 // Issue 6's proof, end to end through a real server and the SDK: adult A, adult B, child C (15).
@@ -158,7 +158,9 @@ describe('issue 6 proof (e2ee-safeguarded): blocked on the device, the server ne
     await guardA.sync();
     expect(guardA.holdsLists).toBe(true);
     const sent = await sharp(image).jpeg({ quality: 45 }).toBuffer();
-    const refused = guardA.guardOutgoing(ac, sent);
+    // Through the SDK's attachment path: checked before it is encrypted or uploaded.
+    const stream = new Blob([new Uint8Array(sent)]).stream();
+    const refused = uploadGuardedAttachment(a.client, ac, { stream, contentType: 'image/jpeg', name: 'photo.jpg' }, guardA);
     await expect(refused).rejects.toMatchObject({ code: 'media.blocked' });
     const err = (await refused.catch((e: unknown) => e)) as { help: { resources: { contact: string }[] } };
     expect(err.help.resources.map((r) => r.contact)).toContain('0808 800 5000');
