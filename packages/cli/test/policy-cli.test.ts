@@ -62,6 +62,15 @@ describe('haven CLI and the safety policy', () => {
     expect(help.stdout).toContain('nspcc');
   });
 
+  it('a wrong safety setting stops `haven serve` with exit 2 and names the key', async () => {
+    const cwd = await mkdtemp(join(dir, 'cfg-'));
+    await writeFile(join(cwd, 'bad.json'), JSON.stringify({ safety: { policy: 'anything-goes' } }));
+    const r = await haven(['serve', '--port', '0', '--data-dir', join(cwd, 'data'), '--config', join(cwd, 'bad.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/safety\.policy/);
+    expect(r.stderr).toMatch(/nspcc/);
+  });
+
   it('admin: actions need a reason (exit 2), are refused to users (exit 1), and show in `admin audit`', async () => {
     await writeFile(join(dir, 'list.txt'), `${'ab'.repeat(32)}\n`);
     expect((await server.services.hashLists.store.import(join(dir, 'list.txt'), { name: 'clilist', source: 'test' })).ok).toBe(true);

@@ -324,6 +324,23 @@ describe('media, detections, admin and audit (D1, D3–D6)', () => {
     await expect(inspect({ staged: staged(Buffer.from('opaque ciphertext')), conversation: await row(e2ee.id), caller: callerOf(a), mediaId: 'z' })).resolves.toBeUndefined();
   });
 
+  it('through the upload route: a non-image in a visible conversation is 415 media.not_image and nothing is kept; e2ee ciphertext is stored', async () => {
+    const [a, b, c] = [await adult(), await adult(), await child()];
+    await contacts(c, a);
+    const visible = (await req('POST', '/v1/conversations', { kind: 'direct', with: c.handle }, a.token)).body;
+    const e2ee = (await req('POST', '/v1/conversations', { kind: 'direct', with: b.handle }, a.token)).body;
+    const up = (id: string, bytes: Buffer) =>
+      server.app.inject({ method: 'POST', url: `/v1/media?conversationId=${id}`, headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/octet-stream' }, payload: bytes });
+    const bad = await up(visible.id, Buffer.from('%PDF-1.7 a document'));
+    expect(bad.statusCode).toBe(415);
+    expect(bad.json().error.code).toBe('media.not_image');
+    const ok = await up(visible.id, await jpeg(await patternImage(77), 80));
+    expect(ok.statusCode).toBe(201);
+    expect((await up(e2ee.id, Buffer.from('opaque ciphertext bytes'))).statusCode).toBe(201);
+    const kept = await server.services.db.selectFrom('media').select(['conversation_id']).where('uploader_account_id', '=', a.id).execute();
+    expect(kept.map((k) => k.conversation_id).sort()).toEqual([visible.id, e2ee.id].sort());
+  });
+
   it('D3: hash-list sync gives devices the enabled PDQ lists in compact form', async () => {
     const a = await adult();
     const r = await req('GET', '/v1/hashlists/sync', undefined, a.token);
