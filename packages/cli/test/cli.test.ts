@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '@haven/server';
-import { FileProfileStore, HavenClient } from '@haven/client/node';
+import { FileProfileStore, HavenClient, openProfileE2ee } from '@haven/client/node';
 import { haven, jsonLines, startHaven } from './run';
 
 // The CLI as a user runs it (`node packages/cli/bin/haven.js …`) against a real server in this process.
@@ -33,6 +33,8 @@ async function user(base: string, birthDate = '1990-01-01') {
   const profile = join(dir, handle);
   const s = await new HavenClient({ serverUrl: server.url }).register({ handle: handle as never, password: PASSWORD, birthDate });
   await new FileProfileStore(profile).save({ v: 1, server: server.url, handle, accountId: s.account.id, deviceId: s.deviceId, token: s.token, expiresAt: s.expiresAt });
+  // What `haven register` does too: this device's MLS key packages, so adults' conversations are e2ee.
+  await (await openProfileE2ee(profile, new HavenClient({ serverUrl: server.url, token: s.token }), { accountId: s.account.id, deviceId: s.deviceId })).ensureKeyPackages();
   return { handle, profile, session: s };
 }
 
@@ -78,7 +80,7 @@ describe('haven CLI with a server', () => {
     expect(inbox.code).toBe(0);
     const lines = jsonLines(inbox.stdout) as Record<string, unknown>[];
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ id: m.id, conversation: m.conversation, seq: m.seq, from: a.handle, text: marker, mode: 'visible', kind: 'direct' });
+    expect(lines[0]).toMatchObject({ id: m.id, conversation: m.conversation, seq: m.seq, from: a.handle, text: marker, mode: 'e2ee', kind: 'direct' });
     expect(typeof lines[0]!.sentAt).toBe('string');
 
     const again = await haven(['inbox', '--profile', b.profile, '--json']);

@@ -287,6 +287,11 @@ export class E2eeEngine {
     const me = this.identity.deviceId;
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
       const state = await this.client.mlsGroup(conversationId);
+      // The server's directory must know this device before it may commit (its key packages pin its key).
+      if (!state.devices.some((d) => d.deviceId === me)) {
+        await this.ensureKeyPackages();
+        continue;
+      }
       let s = await this.#session(conversationId);
       if (!s?.active) {
         if (state.epoch > 0) {
