@@ -339,6 +339,20 @@ describe('media, detections, admin and audit (D1, D3–D6)', () => {
     expect((await up(e2ee.id, Buffer.from('opaque ciphertext bytes'))).statusCode).toBe(201);
     const kept = await server.services.db.selectFrom('media').select(['conversation_id']).where('uploader_account_id', '=', a.id).execute();
     expect(kept.map((k) => k.conversation_id).sort()).toEqual([visible.id, e2ee.id].sort());
+
+    // A visible message may reference only media uploaded (and so checked) in that conversation.
+    const e2eeMedia = (await up(e2ee.id, Buffer.from('more opaque bytes'))).json().id as string;
+    const ref = (mediaId: string) => ({ mediaId, contentType: 'image/jpeg', size: 1, sha256: 'c'.repeat(64) });
+    const send = (mediaId: string, cid: string) =>
+      req('POST', `/v1/conversations/${visible.id}/messages`, { clientMessageId: cid, body: Buffer.from(JSON.stringify({ v: 1, attachments: [ref(mediaId)] })).toString('base64') }, a.token);
+    expectError(await send(e2eeMedia, 'smuggle-1x'), 404, 'media.not_found');
+    expectError(await send('not-a-media-id', 'smuggle-2x'), 404, 'media.not_found');
+    expect((await send(ok.json().id, 'legit-att-1')).status).toBe(201);
+    // Once restricted, files uploaded before cannot be shared either.
+    await server.services.db.insertInto('media_restrictions').values({ account_id: a.id, detection_id: null, reason: 'test', created_at: now }).execute();
+    const restricted = await send(ok.json().id, 'legit-att-2');
+    expectError(restricted, 403, 'policy.media_restricted');
+    expect(restricted.body.error.help.resources.length).toBeGreaterThan(0);
   });
 
   it('D3: hash-list sync gives devices the enabled PDQ lists in compact form', async () => {
