@@ -200,6 +200,10 @@ export class HavenClient {
   async help(opts: { region?: string; band?: 'child' | 'adult' } = {}): Promise<HelpPageWire> {
     return this.#route('help', { query: opts });
   }
+  /** Your recent safety notices (newest first): what was blocked, with help. */
+  async notices(): Promise<{ id: string; event: string; data: unknown; at: string }[]> {
+    return (await this.#route('notices')).notices;
+  }
   async createInvite(conversationId: string): Promise<Invite> {
     return this.#route('createInvite', { params: { id: conversationId } });
   }

@@ -114,6 +114,9 @@ describe('issue 6 proof (nspcc, the default preset)', () => {
       const ev = events.find((e) => e.event === 'media.blocked')!;
       expect(ev.data.conversationId).toBe(ac.id);
       expect(ev.data.help.resources.map((r: any) => r.contact)).toEqual(expect.arrayContaining(['0800 1111']));
+      // Kept too, for when C was offline.
+      const [notice] = await c.client.notices();
+      expect(notice).toMatchObject({ event: 'media.blocked', data: { conversationId: ac.id } });
 
       // The detection is recorded with list, entry and distance; A is restricted from media.
       const d = await server.services.db.selectFrom('detections').selectAll().where('conversation_id', '=', ac.id).executeTakeFirstOrThrow();

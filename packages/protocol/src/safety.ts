@@ -100,7 +100,10 @@ const HandleParams = z.object({ handle: Handle }).strict();
 const IdParams = z.object({ id: ConversationId }).strict();
 const TokenParams = z.object({ token: InviteToken }).strict();
 
+export const NoticeList = z.object({ notices: z.array(z.object({ id: z.string(), event: z.string(), data: z.unknown(), at: z.string() })) });
+
 export const POLICY_ROUTES = {
+  notices: { method: 'GET', path: '/v1/notices', summary: 'Your recent safety notices (a blocked image, a block), with help.', auth: 'session', status: 200, response: NoticeList },
   searchAccounts: { method: 'GET', path: '/v1/accounts/search', summary: 'Find accounts by handle; children are never shown to adults.', auth: 'session', query: SearchQuery, status: 200, response: SearchResult },
   help: { method: 'GET', path: '/v1/help', summary: 'Help resources for your band and region (or those given), and the policy in force.', auth: 'session', query: HelpQuery, status: 200, response: HelpPageWire },
   createInvite: { method: 'POST', path: '/v1/conversations/:id/invites', summary: 'Make an invite link to a group (members only).', auth: 'session', params: IdParams, status: 201, response: Invite },

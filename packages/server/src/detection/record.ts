@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HavenError, type HelpWire, type MediaBlockedEvent } from '@haven/protocol';
 import { matchOutcome, type MatchSource } from '@haven/safety';
 import type { Kysely } from 'kysely';
+import { notify } from '../policy/notices';
 import { partyOf } from '../policy/participants';
 import { helpOf } from '../policy/refusal';
 import type { Services } from '../services/context';
@@ -105,7 +106,7 @@ export async function recordMatch(s: Services, f: MatchFacts): Promise<RecordedM
       message: 'An image sent to you was blocked by a safety check. You did nothing wrong.',
       help: n.help as HelpWire,
     };
-    await s.fanout.publish([n.accountId], { type: 'event', event: 'media.blocked', data });
+    await notify(s, [n.accountId], 'media.blocked', data);
   }
   s.log.warn({ detectionId: id, source: f.source, list: f.match.list, entry: f.match.entryIndex, distance: f.match.distance, conversationId: f.conversationId }, 'known-image match');
   const senderHelp = outcome.sender.help as HelpWire;

@@ -5,6 +5,7 @@ import type { Services } from '../services/context';
 import { findAccountById } from '../storage/repos/accounts';
 import { mount } from '../http/route';
 import { createInvite, joinByInvite } from './invites';
+import { listNotices } from './notices';
 import { bandOf } from './participants';
 import { searchAccounts } from './search';
 
@@ -17,6 +18,7 @@ export function policyRoutes(app: FastifyInstance, s: Services): void {
     if (!me) throw new HavenError('auth.invalid_token');
     return helpPage(s.policy, query.band ?? bandOf(s.policy, me.birth_date, s.now()), query.region ?? me.region);
   });
+  mount(app, s, ROUTES.notices, async ({ caller }) => ({ notices: await listNotices(s, caller.accountId) }));
   mount(app, s, ROUTES.createInvite, async ({ caller, params }) => createInvite(s, caller, params.id));
   mount(app, s, ROUTES.joinInvite, async ({ caller, params }) => joinByInvite(s, caller, params.token));
 }

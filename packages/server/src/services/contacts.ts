@@ -1,5 +1,6 @@
 import { HavenError, type Contact } from '@haven/protocol';
 import { canAcceptContactRequest, canSendContactRequest } from '@haven/safety';
+import { notify } from '../policy/notices';
 import { participantOf } from '../policy/participants';
 import { helpOf, refusalError } from '../policy/refusal';
 import { relationship } from '../policy/relations';
@@ -79,7 +80,7 @@ export async function blockContact(s: Services, caller: Caller, handle: string):
   });
   // H2: help for the one who blocked, as a safety event on their devices.
   const me = await meOf(s, caller);
-  await s.fanout.publish([caller.accountId], { type: 'event', event: 'contact.blocked', data: { handle: them.handle, help: helpOf(s.policy, me, now, 'block') } });
+  await notify(s, [caller.accountId], 'contact.blocked', { handle: them.handle, help: helpOf(s.policy, me, now, 'block') });
   return view;
 }
 

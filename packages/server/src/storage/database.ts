@@ -140,6 +140,15 @@ export interface MediaRestrictionsTable {
   created_at: Date;
 }
 
+export interface SafetyNoticesTable {
+  id: string;
+  account_id: string;
+  event: string;
+  /** JSON of the event's data (message, help, conversation). */
+  data: string;
+  created_at: Date;
+}
+
 /** Append-only (a trigger refuses updates and deletes), hash-chained: see src/admin/audit.ts. */
 export interface AuditLogTable {
   seq: number;
@@ -223,6 +232,7 @@ export interface Database {
   quarantine: QuarantineTable;
   media_restrictions: MediaRestrictionsTable;
   audit_log: AuditLogTable;
+  safety_notices: SafetyNoticesTable;
   mls_devices: MlsDevicesTable;
   mls_key_packages: MlsKeyPackagesTable;
   mls_groups: MlsGroupsTable;

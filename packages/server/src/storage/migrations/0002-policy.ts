@@ -60,6 +60,17 @@ export const policy: Migration = {
       .addColumn('created_at', 'timestamptz', (c) => c.notNull())
       .execute();
 
+    // Safety events kept for the account, so one who was offline still sees them (with their help).
+    await db.schema
+      .createTable('safety_notices')
+      .addColumn('id', 'uuid', (c) => c.primaryKey())
+      .addColumn('account_id', 'uuid', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('event', 'text', (c) => c.notNull())
+      .addColumn('data', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'timestamptz', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('safety_notices_account').on('safety_notices').columns(['account_id', 'created_at']).execute();
+
     await db.schema
       .createTable('audit_log')
       .addColumn('seq', 'integer', (c) => c.primaryKey())
