@@ -1,16 +1,28 @@
 // `npm run bench -- mls [--quick]`: MLS costs through @haven/crypto for groups of 2, 10, 50 and 200, in
 // the default (X-Wing) suite and suite 1, beside raw ts-mls in the same run and ts-mls's published
 // numbers (201 members: add ~41 ms, process commit ~61 ms). Writes bench/results/mls.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runMlsBench } from '@haven/crypto/bench';
+import { serverLatency } from './mls-server';
 
 /** ts-mls README / benchmark figures for a group of 201 members. */
 const PUBLISHED = { members: 201, add: 41, processCommit: 61 };
 
 export async function main(args: string[]): Promise<void> {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
+  const file = join(dir, 'mls.json');
+  // `--server`: only the server's added latency per e2ee message, merged into the existing results.
+  if (args.includes('--server')) {
+    const server = await serverLatency({ log: (s) => process.stderr.write(`${s}\n`) });
+    const prev = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : { bench: 'mls' };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, `${JSON.stringify({ ...prev, server: { date: new Date().toISOString(), ...server } }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(server, null, 2)}\n`);
+    return;
+  }
   const quick = args.includes('--quick');
   const sizes = quick ? [2, 10] : [2, 10, 50, 200];
   const started = Date.now();
@@ -44,9 +56,9 @@ export async function main(args: string[]): Promise<void> {
     published: PUBLISHED,
     results,
     comparison,
+    server: { date: new Date().toISOString(), ...(await serverLatency({ log })) },
   };
-  const dir = join(dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'mls.json'), `${JSON.stringify(out, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
 }

@@ -139,5 +139,5 @@ describe.each([
       }
     }
     expect(log.length).toBeGreaterThan(1000);
-  });
+  }, 90_000);
 });

@@ -106,5 +106,5 @@ describe('franked reports', () => {
     s = await start({ currentKeyId: 'k2', secrets: K2 });
     await refused(genuine);
     expect((await b.client.report(await reportOf(b, later.id))).verified).toBe(true);
-  });
+  }, 90_000);
 });

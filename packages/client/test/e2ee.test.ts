@@ -98,15 +98,19 @@ describe('e2ee conversations through the SDK', () => {
     const body = await a.engine.encrypt(convo, { v: 1, text: 'to be tampered' });
     body[body.length - 5]! ^= 0x01;
     const tampered = await a.client.sendMessage(convo.id, { clientMessageId: newClientMessageId(), body: bytesToBase64(body), contentType: 'application/mls-message' });
-    // Replaying the genuine message's bytes under a new client message id.
-    const replay = await a.client.sendMessage(convo.id, { clientMessageId: newClientMessageId(), body: genuine.body, contentType: 'application/mls-message' });
+    // Replaying the genuine message's bytes under a new client message id: the server refuses it.
+    await expect(
+      a.client.sendMessage(convo.id, { clientMessageId: newClientMessageId(), body: genuine.body, contentType: 'application/mls-message' }),
+    ).rejects.toMatchObject({ code: 'mls.bad_message', message: expect.stringMatching(/replay/) });
     const after = await a.messenger.sendText(convo, 'still fine');
     const got = await readAll(b, convo);
     const by = new Map(got.map((r) => [r.id, r]));
     expect(by.get(genuine.id)?.text).toBe('genuine');
     expect(by.get(tampered.id)?.decoded).toMatchObject({ kind: 'undecodable', code: 'mls.bad_message' });
-    expect(by.get(replay.id)?.decoded).toMatchObject({ kind: 'undecodable', code: 'mls.bad_message' });
     expect(by.get(after.id)?.text).toBe('still fine');
+    // And a recipient refuses a replay on its own too (MLS: each message key is used once).
+    const bs = (await GroupSession.import((await b.store.get(`group.${convo.id}`))!)) as { ok: true; value: GroupSession };
+    expect(await bs.value.process(base64ToBytes(genuine.body))).toMatchObject({ ok: false, error: { code: 'mls.bad_message' } });
     await b.messenger.sendText(convo, 'reply');
     expect((await readAll(a, convo)).map((r) => r.text)).toEqual(['reply']);
   });

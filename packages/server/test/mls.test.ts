@@ -58,7 +58,7 @@ const submit = (url: string, by: Dev, conversationId: string, commit: Uint8Array
   call(url, 'POST', `/v1/conversations/${conversationId}/mls/commits`, { clientMessageId: cid(), commit: b64(commit), ...(welcome ? { welcome: b64(welcome) } : {}) }, by.token);
 
 const sendMls = (url: string, by: Dev, conversationId: string, body: Uint8Array, contentType = 'application/mls-message') =>
-  call<Message>(url, 'POST', `/v1/conversations/${conversationId}/messages`, { clientMessageId: cid(), body: b64(body), contentType }, by.token);
+  call(url, 'POST', `/v1/conversations/${conversationId}/messages`, { clientMessageId: cid(), body: b64(body), contentType }, by.token);
 
 /** alice creates the conversation's group adding bob; both end at epoch 1. */
 async function pair(url: string) {

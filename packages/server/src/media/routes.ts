@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { HavenError, MediaParams, MediaUploadQuery, type MediaUploaded } from '@haven/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate } from '../services/accounts';
 import type { Caller, Services } from '../services/context';
 import type { ConversationRow } from '../storage/database';
@@ -27,6 +27,15 @@ export function mediaRoutes(app: FastifyInstance, s: Services, inspectors: Media
     // Raw bytes reach the handler as a stream: nothing is buffered whole.
     sub.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
     sub.post('/v1/media', async (req, reply) => {
+      try {
+        return await upload(req, reply);
+      } catch (e) {
+        // A refused upload may leave unread bytes on the socket: do not reuse the connection.
+        if (!req.raw.readableEnded) void reply.header('connection', 'close');
+        throw e;
+      }
+    });
+    const upload = async (req: FastifyRequest, reply: FastifyReply) => {
       const caller = await authenticate(s, bearerToken(req));
       const { conversationId } = parseInput(MediaUploadQuery, req.query, 'query string');
       const conversation = await findConversationForMember(s.db, conversationId, caller.accountId);
@@ -49,7 +58,7 @@ export function mediaRoutes(app: FastifyInstance, s: Services, inspectors: Media
         .execute();
       const out: MediaUploaded = { id, size: staged.size, sha256: staged.sha256, conversationId: conversationId as MediaUploaded['conversationId'] };
       return reply.status(201).send(out);
-    });
+    };
   });
   app.get('/v1/media/:id', async (req, reply) => {
     const caller = await authenticate(s, bearerToken(req));

@@ -20,6 +20,9 @@ export interface StagedBlob {
  * inspectors before commit).
  * @example const staged = await store.stage(req.raw, maxBytes); await store.commit(staged, id);
  */
+/** How much of an over-limit upload is read and discarded before the connection is dropped. */
+const DRAIN_MARGIN = 16 * 1024 * 1024;
+
 export class MediaStore {
   constructor(readonly dir: string) {}
 
@@ -36,18 +39,24 @@ export class MediaStore {
     const out = createWriteStream(tmpPath, { mode: 0o600 });
     const hash = createHash('sha256');
     let size = 0;
+    let tooLarge = false;
     try {
       for await (const chunk of source) {
         const buf = chunk as Buffer;
         size += buf.length;
-        if (size > maxBytes) throw new HavenError('media.too_large', `The file is larger than this server accepts (${maxBytes} bytes).`);
+        if (size > maxBytes) {
+          // Read on (discarding) so the client can be told why; give up on the connection past a margin.
+          tooLarge = true;
+          if (size > maxBytes + DRAIN_MARGIN) break;
+          continue;
+        }
         hash.update(buf);
         if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
       }
       await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+      if (tooLarge) throw new HavenError('media.too_large', `The file is larger than this server accepts (${maxBytes} bytes).`);
     } catch (e) {
       out.destroy();
-      source.resume();
       await rm(tmpPath, { force: true });
       throw e;
     }

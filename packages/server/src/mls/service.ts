@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   COMMITMENT_BYTES,
   createServerTag,
@@ -8,7 +8,6 @@ import {
   parseKeyPackage,
   rosterAfterCommit,
   rosterOfCreator,
-  sameIdentity,
   type CryptoResult,
   type DeviceIdentity,
   type Roster,
@@ -263,8 +262,11 @@ export async function insertMlsApplication(
     if (!group) throw new HavenError('mls.not_member', 'The group of this conversation has not been set up yet.');
     if (info.epoch !== group.epoch) throw new HavenError('mls.stale_epoch', 'The message is not for the group’s current epoch; process the latest commits and send again.');
     const roster = parseRoster(group.roster);
-    if (leavesOfDevice(roster, me(caller)).length === 0 || !roster.leaves.some((l) => sameIdentity(l.identity, me(caller))))
-      throw new HavenError('mls.not_member');
+    if (leavesOfDevice(roster, me(caller)).length === 0) throw new HavenError('mls.not_member');
+    // Replay: the same MLS ciphertext again (under another client message id). Checked under the group lock.
+    const digest = createHash('sha256').update(msg.body).digest();
+    const seen = await tx.selectFrom('messages').select('id').where('conversation_id', '=', conversation.id).where('mls_digest', '=', digest).executeTakeFirst();
+    if (seen) throw new HavenError('mls.bad_message', 'This message was already delivered (a replay).');
     return insertMessage(tx, {
       id: msg.id,
       conversation_id: conversation.id,
@@ -276,6 +278,7 @@ export async function insertMlsApplication(
       sent_at: msg.sentAt,
       franking_key_id: tag.keyId,
       franking_tag: tag.tag,
+      mls_digest: digest,
     });
   });
 }

@@ -85,6 +85,8 @@ export interface MessagesTable {
   /** e2ee application messages: the server's franking key id and tag. */
   franking_key_id: ColumnType<string | null, string | null | undefined, never>;
   franking_tag: ColumnType<Uint8Array | null, Uint8Array | null | undefined, never>;
+  /** SHA-256 of an e2ee application message's MLS bytes (replay check). */
+  mls_digest: ColumnType<Uint8Array | null, Uint8Array | null | undefined, never>;
 }
 
 export interface CursorsTable {

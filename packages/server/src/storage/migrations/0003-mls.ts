@@ -38,6 +38,9 @@ export const mls: Migration = {
     await db.schema.alterTable('messages').addColumn('recipient_device_id', 'uuid').execute();
     await db.schema.alterTable('messages').addColumn('franking_key_id', 'text').execute();
     await db.schema.alterTable('messages').addColumn('franking_tag', 'bytea').execute();
+    // SHA-256 of an MLS application message's bytes: the same ciphertext twice is a replay.
+    await db.schema.alterTable('messages').addColumn('mls_digest', 'bytea').execute();
+    await db.schema.createIndex('messages_mls_digest').on('messages').columns(['conversation_id', 'mls_digest']).execute();
 
     await db.schema
       .createTable('franked_reports')

@@ -20,10 +20,11 @@ export function findByClientId(db: Kysely<Database>, conversationId: string, sen
  */
 export async function insertMessage(
   db: Kysely<Database>,
-  msg: Omit<NewMessage, 'seq' | 'recipient_device_id' | 'franking_key_id' | 'franking_tag'> & {
+  msg: Omit<NewMessage, 'seq' | 'recipient_device_id' | 'franking_key_id' | 'franking_tag' | 'mls_digest'> & {
     recipient_device_id?: string | null;
     franking_key_id?: string | null;
     franking_tag?: Uint8Array | null;
+    mls_digest?: Uint8Array | null;
   },
 ): Promise<{ row: MessageRow; created: boolean }> {
   const inserted = await db
@@ -47,7 +48,7 @@ export async function insertMessage(
         .returning('last_seq'),
     )
     .insertInto('messages')
-    .columns(['id', 'conversation_id', 'seq', 'sender_account_id', 'sender_device_id', 'client_message_id', 'content_type', 'body', 'sent_at', 'recipient_device_id', 'franking_key_id', 'franking_tag'])
+    .columns(['id', 'conversation_id', 'seq', 'sender_account_id', 'sender_device_id', 'client_message_id', 'content_type', 'body', 'sent_at', 'recipient_device_id', 'franking_key_id', 'franking_tag', 'mls_digest'])
     .expression((eb) =>
       eb
         .selectFrom('seq')
@@ -64,6 +65,7 @@ export async function insertMessage(
           sql<string | null>`${msg.recipient_device_id ?? null}::uuid`.as('recipient_device_id'),
           sql<string | null>`${msg.franking_key_id ?? null}::text`.as('franking_key_id'),
           sql<Uint8Array | null>`${msg.franking_tag ?? null}::bytea`.as('franking_tag'),
+          sql<Uint8Array | null>`${msg.mls_digest ?? null}::bytea`.as('mls_digest'),
         ]),
     )
     .onConflict((oc) => oc.columns(['conversation_id', 'sender_device_id', 'client_message_id']).doNothing())
