@@ -62,6 +62,20 @@ describe('haven CLI and the safety policy', () => {
     expect(help.stdout).toContain('nspcc');
   });
 
+  it('invite links: `haven invite` makes one; a child who does not know the adults cannot `haven join` (exit 1), an adult can', async () => {
+    const [a, b, e, kid] = [await user('inva'), await user('invb'), await user('inve'), await user('invk', '2011-05-05')];
+    const g = await a.client.createGroup('book club', [b.handle]);
+    const made = await haven(['invite', g.id, '--profile', a.profile]);
+    expect(made.code).toBe(0);
+    const token = made.stdout.trim();
+    const [refused, joined] = await Promise.all([haven(['join', token, '--profile', kid.profile]), haven(['join', token, '--profile', e.profile])]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/policy\.adult_to_child/);
+    expect(joined.code).toBe(0);
+    expect(joined.stdout).toContain('book club');
+    expect(joined.stdout).toContain('🔒 end-to-end encrypted');
+  });
+
   it('a wrong safety setting stops `haven serve` with exit 2 and names the key', async () => {
     const cwd = await mkdtemp(join(dir, 'cfg-'));
     await writeFile(join(cwd, 'bad.json'), JSON.stringify({ safety: { policy: 'anything-goes' } }));

@@ -7,6 +7,7 @@ import { register as groups } from './groups';
 import { register as hash } from './hash';
 import { register as hashlist } from './hashlist';
 import { register as help } from './help';
+import { register as invites } from './invites';
 import { register as inbox } from './inbox';
 import { register as match } from './match';
 import { register as report } from './report';
@@ -27,5 +28,6 @@ export function registerCommands(program: Command): void {
   hashlist(program);
   match(program);
   help(program);
+  invites(program);
   report(program);
 }
