@@ -47,16 +47,23 @@ export async function listHashLists(s: Services) {
 }
 
 export async function setHashListEnabled(s: Services, caller: Caller, name: string, enabled: boolean, reason: string) {
-  let m: HashListManifest;
-  try {
-    m = await s.hashLists.setEnabled(name, enabled);
-  } catch (e) {
-    if (e instanceof HashListError && (e.code === 'hashlist.not_found' || e.code === 'hashlist.bad_name')) throw new HavenError('hashlist.not_found');
-    throw e;
-  }
-  await s.db.transaction().execute((tx) =>
-    appendAudit(tx, s.now(), { actorId: caller.accountId, actorHandle: caller.handle, action: enabled ? 'hashlist.enable' : 'hashlist.disable', target: `hashlist:${name}`, reason, details: { kind: m.kind, count: m.count } }),
-  );
+  // The audit row is written first, in a transaction that commits only if the change is made: no change
+  // without its record, and no record of a change that failed.
+  const m = await s.db.transaction().execute(async (tx) => {
+    const before = await s.hashLists.store.manifest(name).catch((e: unknown) => {
+      if (e instanceof HashListError && (e.code === 'hashlist.not_found' || e.code === 'hashlist.bad_name')) throw new HavenError('hashlist.not_found');
+      throw e;
+    });
+    await appendAudit(tx, s.now(), {
+      actorId: caller.accountId,
+      actorHandle: caller.handle,
+      action: enabled ? 'hashlist.enable' : 'hashlist.disable',
+      target: `hashlist:${name}`,
+      reason,
+      details: { kind: before.kind, count: before.count, wasEnabled: before.enabled },
+    });
+    return s.hashLists.setEnabled(name, enabled);
+  });
   return hashListView(m);
 }
 
