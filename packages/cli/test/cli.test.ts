@@ -15,8 +15,7 @@ let n = 0;
 const uniq = (base: string) => `${base}${process.pid % 1000}c${++n}`;
 
 beforeAll(async () => {
-  // MLS off: this CLI has no e2ee codec yet (codecsFor), so adults talk in visible conversations here.
-  server = await startTestServer({ mls: { enabled: false } });
+  server = await startTestServer();
   dir = await mkdtemp(join(tmpdir(), 'haven-cli-'));
 });
 afterAll(async () => {
@@ -91,6 +90,7 @@ describe('haven CLI with a server', () => {
     await haven(['send', '--profile', b.profile, '--to', a.handle, 'hi', 'there']);
     const readable = await haven(['inbox', '--profile', a.profile]);
     expect(readable.stdout).toMatch(new RegExp(`${b.handle}: hi there\\n$`));
+    expect((await haven(['inbox', '--profile', a.profile])).stdout).toBe('No new messages.\n');
   });
 
   it('groups create/add/list and send --group reach every member', async () => {
