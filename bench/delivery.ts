@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -184,6 +184,8 @@ async function withPgDatabase<T>(baseUrl: string, fn: (url: string) => Promise<T
 
 export async function main(args: string[]): Promise<void> {
   const params = parseArgs(args);
+  // The machine may be shared: the load before the run says how much to trust the numbers.
+  const loadBefore = loadavg().map(round);
   process.stdout.write(`delivery: ${params.clients} clients, ${params.rates.join(' and ')} msgs/s offered, ${params.seconds} s each\n`);
   if (!params.databaseUrl) process.stdout.write('PostgreSQL skipped: set HAVEN_TEST_DATABASE_URL or pass --database-url\n');
   const results = [];
@@ -208,7 +210,7 @@ export async function main(args: string[]): Promise<void> {
   const out = {
     benchmark: 'delivery',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadBefore, loadAfter: loadavg().map(round) },
     params: { clients: params.clients, rates: params.rates, seconds: params.seconds },
     results,
     ratios,

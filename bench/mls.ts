@@ -6,7 +6,7 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runMlsBench } from '@haven/crypto/bench';
-import { serverLatency } from './mls-server';
+import { serverLatency } from './_mls-server';
 
 /** ts-mls README / benchmark figures for a group of 201 members. */
 const PUBLISHED = { members: 201, add: 41, processCommit: 61 };

@@ -243,7 +243,12 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (this.#ws !== ws) return;
       this.#ws = undefined;
       clearInterval(this.#pingTimer);
-      this.#lost(failure ?? new HavenError('server.unavailable', `The connection to ${this.#serverUrl} was lost (${ev.code}${ev.reason ? `: ${ev.reason}` : ''}).`));
+      // 4401: the server ended this session (logout, expiry); retrying with the same token is pointless.
+      const fallback =
+        ev.code === 4401
+          ? new HavenError('auth.invalid_token', 'The server ended this session; sign in again.')
+          : new HavenError('server.unavailable', `The connection to ${this.#serverUrl} was lost (${ev.code}${ev.reason ? `: ${ev.reason}` : ''}).`);
+      this.#lost(failure ?? fallback);
     };
   }
 

@@ -9,6 +9,7 @@ import {
   type HelpPageWire,
   type HelpWire,
   type Invite,
+  type CreateUserRequest,
   type Contact,
   type Conversation,
   type CreateConversationRequest,
@@ -90,6 +91,17 @@ export class HavenClient {
     this.#token = token;
   }
 
+  // Health
+
+  /** `/healthz`: the process is up. */
+  async health(): Promise<{ status: 'ok' }> {
+    return this.#route('health');
+  }
+  /** `/readyz`: the database is reachable and migrated. */
+  async ready(): Promise<{ status: 'ready' | 'not_ready'; database: string; migrations: string }> {
+    return this.#route('ready');
+  }
+
   // Accounts and sessions
 
   /** Creates an account and signs in on a new device; the token is kept by this client. */
@@ -124,6 +136,11 @@ export class HavenClient {
 
   async devices(): Promise<Device[]> {
     return (await this.#route('devices')).devices;
+  }
+
+  /** Admin only: creates an account with a role (moderators, other admins). */
+  async createUser(req: z.input<typeof CreateUserRequest>): Promise<AccountSelf> {
+    return this.#route('createUser', { body: req });
   }
 
   // Contacts

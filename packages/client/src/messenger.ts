@@ -8,9 +8,10 @@ import { newClientMessageId } from './ids';
 export interface ReceivedMessage {
   id: string;
   conversation: string;
-  conversationKind: Conversation['kind'];
+  /** null when the conversation can no longer be looked up (e.g. you left it since). */
+  conversationKind: Conversation['kind'] | null;
   conversationTitle: string | null;
-  mode: Conversation['mode'];
+  mode: Conversation['mode'] | null;
   seq: number;
   from: string;
   fromAccountId: string;
@@ -25,6 +26,8 @@ export interface ReceivedMessage {
 export interface MessengerOptions {
   /** Which codec each conversation uses; default: visible payloads only (the MLS codec plugs in here). */
   codecs?: CodecSelector;
+  /** Retries of an HTTP send whose answer was lost (server unreachable); default 2. */
+  retries?: number;
 }
 
 /**
@@ -39,12 +42,14 @@ export interface MessengerOptions {
 export class Messenger {
   readonly #codecs: CodecSelector;
   readonly #conversations = new Map<string, Conversation>();
+  readonly #retries: number;
 
   constructor(
     readonly client: HavenClient,
     opts: MessengerOptions = {},
   ) {
     this.#codecs = opts.codecs ?? defaultCodecs;
+    this.#retries = opts.retries ?? 2;
   }
 
   /** Caches a conversation seen elsewhere (a list, a `conversation` frame). */
@@ -79,14 +84,22 @@ export class Messenger {
     const checked = MessagePayload.safeParse(payload);
     if (!checked.success) throw new HavenError('request.invalid', `The message is not valid: ${checked.error.issues[0]?.message ?? 'unknown problem'}.`);
     const clientMessageId = opts.clientMessageId ?? newClientMessageId();
-    for (let attempt = 0; ; attempt++) {
+    for (let staleRetries = 0; ; staleRetries++) {
       const { body, contentType } = await codecFor(this.#codecs, conversation).encode(conversation, checked.data);
       try {
         if (opts.via) return await opts.via.send(conversation.id, body, contentType, clientMessageId);
-        return await this.client.sendMessage(conversation.id, { clientMessageId, body, contentType });
+        // A lost answer may hide a stored message: retrying with the same clientMessageId is safe.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await this.client.sendMessage(conversation.id, { clientMessageId, body, contentType });
+          } catch (e) {
+            if (!(e instanceof HavenError && e.code === 'server.unavailable') || attempt >= this.#retries) throw e;
+            await new Promise((r) => setTimeout(r, 250 * 3 ** attempt));
+          }
+        }
       } catch (e) {
         // e2ee: a commit reached the server between encrypting and sending; the codec catches up and re-encrypts.
-        if (!(e instanceof HavenError && e.code === 'mls.stale_epoch' && attempt < 3)) throw e;
+        if (!(e instanceof HavenError && e.code === 'mls.stale_epoch' && staleRetries < 3)) throw e;
       }
     }
   }
@@ -99,22 +112,30 @@ export class Messenger {
 
   /** Decodes a received message with its conversation's codec. Never throws for a bad body. */
   async read(message: Message): Promise<ReceivedMessage> {
-    const conversation = await this.conversation(message.conversationId);
-    const codec = this.#codecs(conversation);
-    const decoded: Decoded = codec
-      ? await codec.decode(conversation, message).catch((e: unknown) => ({
-          kind: 'undecodable' as const,
-          code: 'codec.failed',
-          reason: e instanceof Error ? e.message : String(e),
-        }))
-      : { kind: 'undecodable', code: 'codec.unsupported_mode', reason: `no codec for ${conversation.mode} conversations` };
+    let conversation: Conversation | undefined;
+    try {
+      conversation = await this.conversation(message.conversationId);
+    } catch (e) {
+      // Gone since (left, removed): still report the message, so it can be acknowledged, not retried forever.
+      if (!(e instanceof HavenError && e.code === 'conversation.not_found')) throw e;
+    }
+    const codec = conversation && this.#codecs(conversation);
+    const decoded: Decoded = !conversation
+      ? { kind: 'undecodable', code: 'codec.no_conversation', reason: 'the conversation is no longer available' }
+      : codec
+        ? await codec.decode(conversation, message).catch((e: unknown) => ({
+            kind: 'undecodable' as const,
+            code: 'codec.failed',
+            reason: e instanceof Error ? e.message : String(e),
+          }))
+        : { kind: 'undecodable', code: 'codec.unsupported_mode', reason: `no codec for ${conversation.mode} conversations` };
     const payload = decoded.kind === 'payload' ? decoded.payload : undefined;
     return {
       id: message.id,
       conversation: message.conversationId,
-      conversationKind: conversation.kind,
-      conversationTitle: conversation.title,
-      mode: conversation.mode,
+      conversationKind: conversation?.kind ?? null,
+      conversationTitle: conversation?.title ?? null,
+      mode: conversation?.mode ?? null,
       seq: message.seq,
       from: message.sender.handle,
       fromAccountId: message.sender.id,

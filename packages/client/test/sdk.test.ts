@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HavenError, PAYLOAD_CONTENT_TYPE, type Message } from '@haven/protocol';
-import { startTestServer, type TestServer } from '@haven/server';
+import { createAccount, startTestServer, type TestServer } from '@haven/server';
 import { Connection, HavenClient, Messenger, bytesToBase64, newClientMessageId, nodeWebSocket } from '../src/index.node';
 import { PASSWORD, account, handle, until } from './helpers';
 
@@ -60,6 +60,22 @@ describe('HavenClient', () => {
     } finally {
       clock = Date.now();
     }
+  });
+
+  it('health, readiness, and the admin-only user creation', async () => {
+    const anon = new HavenClient({ serverUrl: server.url });
+    expect(await anon.health()).toEqual({ status: 'ok' });
+    expect((await anon.ready()).status).toBe('ready');
+    const user = await account(server.url, 'tina');
+    await expect(user.client.createUser({ handle: handle('mod') as never, password: PASSWORD, birthDate: '1980-01-01', role: 'moderator' })).rejects.toMatchObject({
+      code: 'auth.forbidden',
+    });
+    const root = handle('root');
+    await createAccount(server.storage.db, new Date(), { handle: root as never, password: PASSWORD, birthDate: '1980-01-01', role: 'admin' });
+    const admin = new HavenClient({ serverUrl: server.url });
+    await admin.login({ handle: root, password: PASSWORD });
+    const mod = await admin.createUser({ handle: handle('mod') as never, password: PASSWORD, birthDate: '1980-01-01', role: 'moderator' });
+    expect(mod.role).toBe('moderator');
   });
 
   it('says when the server cannot be reached', async () => {
@@ -152,6 +168,25 @@ describe('Messenger and Connection', () => {
     cb.close();
   });
 
+  it('retries an HTTP send whose answer was lost, and the retry does not duplicate it', async () => {
+    const a = await account(server.url, 'quin');
+    const b = await account(server.url, 'ruth');
+    let lost = 0;
+    // The first send reaches the server, but its answer is lost on the way back.
+    const lossy: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (init?.method === 'POST' && String(input).endsWith('/messages') && lost++ === 0) throw new TypeError('fetch failed');
+      return res;
+    };
+    const client = new HavenClient({ serverUrl: server.url, token: a.session.token, fetch: lossy });
+    const messenger = new Messenger(client);
+    const convo = await messenger.directWith(b.handle);
+    const m = await messenger.sendText(convo, 'once only');
+    expect(lost).toBe(2);
+    const stored = await b.client.messages(convo.id);
+    expect(stored.map((x) => x.id)).toEqual([m.id]);
+  });
+
   it('rejects a send the server refuses, with its code, and keeps the connection', async () => {
     const a = await account(server.url, 'nora');
     const ca = connect(server.url, a.session.token);
@@ -171,6 +206,22 @@ describe('Messenger and Connection', () => {
     const r = await new Messenger(b.client).read((await b.client.messages(convo.id)).find((m) => m.id === junk.id)!);
     expect(r.text).toBeNull();
     expect(r.decoded).toMatchObject({ kind: 'undecodable', code: 'codec.payload' });
+
+    // A message of a conversation the reader cannot see (left since): reported, not thrown.
+    const outsider = await account(server.url, 'olaf');
+    const gone = await outsider.messenger.read((await b.client.messages(convo.id))[0]!);
+    expect(gone).toMatchObject({ mode: null, conversationKind: null, text: null, decoded: { kind: 'undecodable', code: 'codec.no_conversation' } });
+  });
+
+  it('stops, without reconnecting, when the session is signed out elsewhere', async () => {
+    const a = await account(server.url, 'sara');
+    const conn = connect(server.url, a.session.token);
+    const errors: HavenError[] = [];
+    conn.on('error', (e) => errors.push(e));
+    await conn.open();
+    await a.client.logout();
+    await until(() => conn.state === 'closed', 5000, 'the connection to close');
+    expect(errors.map((e) => e.code)).toEqual(['auth.invalid_token']);
   });
 
   it('open() fails clearly for a bad token or an unreachable server, without retrying forever', async () => {

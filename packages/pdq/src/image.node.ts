@@ -33,10 +33,21 @@ export interface ImageHashResult extends PdqHashResult {
   timings: { decodeMs: number; hashMs: number };
 }
 
+/** Every reason an image can be refused; the sentence says what the code means (the error's message adds detail). */
+export const IMAGE_ERRORS = {
+  'image.empty': 'The file is empty.',
+  'image.too_large': 'The file is larger than the byte limit.',
+  'image.too_many_pixels': 'The image has more pixels than the limit (a possible decompression bomb).',
+  'image.unsupported': 'The file is not an image in a supported format.',
+  'image.corrupt': 'The image is corrupt or truncated.',
+  'image.unreadable': 'The file cannot be read.',
+} as const;
+export type ImageErrorCode = keyof typeof IMAGE_ERRORS;
+
 /** Why an image could not be hashed: a code for programs and a sentence for people. */
 export class ImageHashError extends Error {
   constructor(
-    readonly code: 'image.empty' | 'image.too_large' | 'image.too_many_pixels' | 'image.unsupported' | 'image.corrupt' | 'image.unreadable',
+    readonly code: ImageErrorCode,
     message: string,
   ) {
     super(message);

@@ -8,13 +8,17 @@ export {
   digestFile,
   hashImageBuffer,
   hashImageFile,
+  IMAGE_ERRORS,
   ImageHashError,
+  type ImageErrorCode,
   type HashImageOptions,
   type HashMode,
   type ImageHashResult,
 } from './image.node.ts';
 export {
+  HASHLIST_ERRORS,
   HashListError,
+  type HashListErrorCode,
   HashListStore,
   isValidListName,
   type HashListManifest,

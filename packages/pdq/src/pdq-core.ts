@@ -99,9 +99,9 @@ function boxColumns(input: Float32Array, out: Float32Array, rows: number, cols: 
     const l = li * cols;
     const o = oi * cols;
     for (let j = 0; j < cols; j++) {
-      sums[j] = sums[j]! + input[r + j]!;
-      sums[j] = sums[j]! - input[l + j]!;
-      out[o + j] = sums[j]! / n;
+      const s = f(f(sums[j]! + input[r + j]!) - input[l + j]!);
+      sums[j] = s;
+      out[o + j] = s / n;
     }
   }
   for (let i = 0; i < p4; i++, li++, oi++) {
@@ -149,9 +149,9 @@ function boxRows(input: Float32Array, out: Float32Array, rows: number, cols: num
     }
     for (let i = 0; i < p3; i++, ri++, li++, oi++) {
       for (let l = 0, b = base0; l < nb; l++, b += cols) {
-        sums[l] = sums[l]! + input[b + ri]!;
-        sums[l] = sums[l]! - input[b + li]!;
-        out[b + oi] = sums[l]! / n;
+        const s = f(f(sums[l]! + input[b + ri]!) - input[b + li]!);
+        sums[l] = s;
+        out[b + oi] = s / n;
       }
     }
     for (let i = 0; i < p4; i++, li++, oi++) {
@@ -197,10 +197,7 @@ function boxRowsKeeping(input: Float32Array, out: Float32Array, rows: number, co
       if (sl >= 0) for (let l = 0, o = obase0 + sl; l < nb; l++, o += k) out[o] = sums[l]! / n;
     }
     for (let i = 0; i < p3; i++, ri++, li++, oi++) {
-      for (let l = 0, b = base0; l < nb; l++, b += cols) {
-        sums[l] = sums[l]! + input[b + ri]!;
-        sums[l] = sums[l]! - input[b + li]!;
-      }
+      for (let l = 0, b = base0; l < nb; l++, b += cols) sums[l] = f(f(sums[l]! + input[b + ri]!) - input[b + li]!);
       const sl = slot[oi]!;
       if (sl >= 0) for (let l = 0, o = obase0 + sl; l < nb; l++, o += k) out[o] = sums[l]! / n;
     }

@@ -70,6 +70,8 @@ describe('PdqIndex', () => {
     expect(index.query(ones, 254)).toEqual([{ index: 1, distance: 0 }]);
     expect(index.query(zero, -1)).toEqual([]);
     expect(new PdqIndex().query(zero, 31)).toEqual([]);
+    expect(() => new PdqIndex(1, { segments: 5 })).toThrow(RangeError);
+    expect(PdqIndex.fromHex([zero, bit], { segments: 16 }).query(zero, 1).length).toBe(2);
   });
 
   it('M3 queryAny reports each entry once with its best variant', () => {

@@ -14,6 +14,11 @@ const SCAN_BELOW = 16_384;
 const CHUNK = 64;
 const MAGIC = 0x31514450; // 'PDQ1' little-endian
 
+export interface PdqIndexOptions {
+  /** Force the number of segments (11-16), or 0 for a linear scan; default: chosen by size. */
+  segments?: number;
+}
+
 /** One match: the entry's position in insertion order and its Hamming distance. */
 export interface PdqMatch {
   index: number;
@@ -51,14 +56,20 @@ export class PdqIndex {
   #cand = new Uint32Array(1024);
   #candSeg = new Uint8Array(1024);
 
-  constructor(capacity = 1024) {
+  #forcedSegments: number | undefined;
+
+  /** `segments` forces the layout (11-16 segments, or 0 for a linear scan); by default it follows the size. */
+  constructor(capacity = 1024, options: PdqIndexOptions = {}) {
     this.#words = new Uint16Array(Math.max(1, capacity) * PDQ_WORDS);
     this.#w32 = new Uint32Array(this.#words.buffer);
+    const m = options.segments;
+    if (m !== undefined && m !== 0 && !(Number.isInteger(m) && m >= 11 && m <= 16)) throw new RangeError('segments must be 0 or 11..16');
+    this.#forcedSegments = m;
   }
 
   /** Wraps 16-words-per-hash storage (shared, not copied) and builds the index. */
-  static fromWords(words: Uint16Array, count = words.length / PDQ_WORDS): PdqIndex {
-    const index = new PdqIndex(0);
+  static fromWords(words: Uint16Array, count = words.length / PDQ_WORDS, options: PdqIndexOptions = {}): PdqIndex {
+    const index = new PdqIndex(0, options);
     const own = words.byteOffset % 4 === 0 ? words : words.slice();
     index.#words = own;
     index.#w32 = new Uint32Array(own.buffer, own.byteOffset, count * 8);
@@ -67,10 +78,10 @@ export class PdqIndex {
     return index;
   }
 
-  static fromHex(hashes: readonly PdqHex[]): PdqIndex {
+  static fromHex(hashes: readonly PdqHex[], options: PdqIndexOptions = {}): PdqIndex {
     const words = new Uint16Array(hashes.length * PDQ_WORDS);
     hashes.forEach((h, i) => pdqWordsFromHex(h, words, i * PDQ_WORDS));
-    return PdqIndex.fromWords(words);
+    return PdqIndex.fromWords(words, hashes.length, options);
   }
 
   get size(): number {
@@ -110,7 +121,8 @@ export class PdqIndex {
   build(): void {
     const n = this.#size;
     const w32 = this.#w32;
-    this.#segments = n < SCAN_BELOW ? [] : segmentLayout(chooseSegmentCount(n));
+    const m = this.#forcedSegments ?? (n < SCAN_BELOW ? 0 : chooseSegmentCount(n));
+    this.#segments = m === 0 ? [] : segmentLayout(m);
     this.#offsets = [];
     this.#postings = [];
     if (this.#segments.length === 0) {

@@ -43,10 +43,19 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Every store error code and what it means. */
+export const HASHLIST_ERRORS = {
+  'hashlist.not_found': 'There is no hash list of that name.',
+  'hashlist.bad_name': 'List names are 1-64 letters, digits, ".", "_" or "-".',
+  'hashlist.exists': 'A hash list of that name already exists.',
+  'hashlist.corrupt': 'The stored list is damaged.',
+} as const;
+export type HashListErrorCode = keyof typeof HASHLIST_ERRORS;
+
 /** Raised for store misuse (unknown list, bad name, existing list); bad file content is an ImportResult. */
 export class HashListError extends Error {
   constructor(
-    readonly code: 'hashlist.not_found' | 'hashlist.bad_name' | 'hashlist.exists' | 'hashlist.corrupt',
+    readonly code: HashListErrorCode,
     message: string,
   ) {
     super(message);
@@ -268,9 +277,12 @@ export function decodeEntries(bytes: Uint8Array): { kind: ListKind; count: numbe
   const hasLabels = dv.getUint32(12, true) === 1;
   const width = ENTRY_BYTES[kind];
   if (bytes.length !== 16 + count * width + (hasLabels ? count * 4 : 0)) return undefined;
-  // Copy into fresh, aligned buffers (typed-array views need 2- or 4-byte alignment).
-  // (new Uint8Array(view) copies; Buffer#slice would not.)
-  const entries = new Uint8Array(bytes.subarray(16, 16 + count * width));
-  const labelIds = hasLabels ? new Uint32Array(new Uint8Array(bytes.subarray(16 + count * width)).buffer) : undefined;
+  // Views when 4-byte aligned (a whole file read into its own buffer is), else aligned copies:
+  // typed-array views need alignment. (new Uint8Array(view) copies; Buffer#slice would not.)
+  const aligned = bytes.byteOffset % 4 === 0;
+  const body = bytes.subarray(16, 16 + count * width);
+  const entries = aligned ? new Uint8Array(body.buffer, body.byteOffset, body.length) : new Uint8Array(body);
+  const tail = bytes.subarray(16 + count * width);
+  const labelIds = !hasLabels ? undefined : aligned ? new Uint32Array(tail.buffer, tail.byteOffset, count) : new Uint32Array(new Uint8Array(tail).buffer);
   return { kind, count, entries, labelIds };
 }

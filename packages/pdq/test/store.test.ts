@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HashListStore, ListParser, progressBar, type PdqHex } from '../src/index.node.ts';
+import { decodeEntries, encodeEntries } from '../src/store.node.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -144,5 +145,21 @@ describe('progressBar', () => {
     quiet.update(1, 2);
     quiet.finish();
     expect(written).toEqual([]);
+  });
+});
+
+describe('hashes.bin', () => {
+  it('L10 decodes from aligned and unaligned buffers alike, labels included', () => {
+    const entries = Uint8Array.from({ length: 3 * 16 }, (_, i) => i);
+    const encoded = encodeEntries('md5', entries, 3, Uint32Array.from([2, 0, 1]));
+    for (const shift of [0, 1, 2, 4]) {
+      const holder = new Uint8Array(encoded.length + shift);
+      holder.set(encoded, shift);
+      const d = decodeEntries(holder.subarray(shift))!;
+      expect(d.kind).toBe('md5');
+      expect(Array.from(d.entries)).toEqual(Array.from(entries));
+      expect(Array.from(d.labelIds!)).toEqual([2, 0, 1]);
+    }
+    expect(decodeEntries(encoded.subarray(0, encoded.length - 1))).toBeUndefined();
   });
 });

@@ -57,6 +57,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       franking: frankingKeyring(config, messageKey),
     };
     await deleteExpiredSessions(storage.db, now());
+    // Expired sessions are refused anyway; this only keeps the table small.
+    const sweeper = setInterval(() => {
+      deleteExpiredSessions(storage.db, now()).catch((err: unknown) => log.warn({ err }, 'could not delete expired sessions'));
+    }, 3600_000);
+    sweeper.unref();
     const app = buildApp(services);
     const gateway = attachGateway(app.server, services);
     await app.listen({ host: config.server.host, port: config.server.port });
@@ -72,6 +77,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       storage,
       close: () =>
         (closed ??= (async () => {
+          clearInterval(sweeper);
           await gateway.close();
           await app.close();
           await fan.close();

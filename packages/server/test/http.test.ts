@@ -137,6 +137,13 @@ describe('bad requests', () => {
     expect(r.statusCode).toBe(415);
     expect(JSON.parse(r.body).error.code).toBe('request.unsupported_media_type');
   });
+  it('routes without a body accept none or {}, and refuse anything else', async () => {
+    const a = await user();
+    const b = await user();
+    await req('POST', '/v1/contacts', { handle: b.handle }, a.token);
+    expectError(await req('POST', `/v1/contacts/${a.handle}/accept`, { force: true }, b.token), 400, 'request.invalid');
+    expect((await req('POST', `/v1/contacts/${a.handle}/accept`, {}, b.token)).status).toBe(200);
+  });
   it('unknown routes', async () => {
     expectError(await req('GET', '/v1/nothing'), 404, 'request.not_found');
     expectError(await req('PATCH', '/v1/accounts'), 404, 'request.not_found');

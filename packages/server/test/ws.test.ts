@@ -76,6 +76,27 @@ describe('WebSocket delivery', () => {
     again.close();
   });
 
+  it('a burst of acks over several conversations is stored (merged), and confirmed by pong', async () => {
+    const [alice, bob, carol] = [await registerUser(server.url), await registerUser(server.url), await registerUser(server.url)];
+    const ab = await directConversation(server.url, alice.token, bob.account.handle);
+    const cb = await directConversation(server.url, carol.token, bob.account.handle);
+    for (let i = 0; i < 5; i++) {
+      await sendText(server.url, alice.token, ab.id, `a${i}`);
+      await sendText(server.url, carol.token, cb.id, `c${i}`);
+    }
+    const b = await FrameClient.connect(server.url, bob.token);
+    expect(b.messages()).toHaveLength(10);
+    for (const m of b.messages()) b.send({ type: 'ack', conversationId: m.conversationId, seq: m.seq });
+    b.send({ type: 'ack', conversationId: ab.id, seq: 2 }); // late and lower: never moves the cursor back
+    b.send({ type: 'ping', ref: 'acks' });
+    await b.next((f) => f.type === 'pong');
+    b.close();
+    await b.waitClose();
+    const again = await FrameClient.connect(server.url, bob.token);
+    expect(again.messages()).toEqual([]);
+    again.close();
+  });
+
   it('a resent clientMessageId returns the same message and is not fanned out twice', async () => {
     const alice = await registerUser(server.url);
     const bob = await registerUser(server.url);
@@ -105,8 +126,10 @@ describe('WebSocket delivery', () => {
     const conv = await directConversation(server.url, alice.token, bob.account.handle);
     const a = await FrameClient.connect(server.url, alice.token);
     const s = await FrameClient.connect(server.url, stranger.token);
-    const errors = async (c: FrameClient, n: number) => {
-      for (let i = 0; i < 50 && c.frames.filter((f) => f.type === 'error').length < n; i++) await new Promise((r) => setTimeout(r, 20));
+    // Frames are handled in order, so once the pong arrives every error before it has been sent.
+    const errors = async (c: FrameClient, ref: string) => {
+      c.send({ type: 'ping', ref });
+      await c.next((f) => f.type === 'pong' && f.ref === ref);
       return c.frames.flatMap((f) => (f.type === 'error' ? [[f.error.code, f.ref]] : []));
     };
     a.send('{not json');
@@ -117,7 +140,7 @@ describe('WebSocket delivery', () => {
     a.ws.send(Buffer.from([1, 2, 3]));
     s.send({ type: 'send', conversationId: conv.id, clientMessageId: 'intruder-1', body: 'aGk=' });
     s.send({ type: 'ack', conversationId: conv.id, seq: 1 });
-    expect(await errors(a, 6)).toEqual([
+    expect(await errors(a, 'a-done')).toEqual([
       ['request.malformed_json', undefined],
       ['request.invalid', undefined],
       ['request.invalid', 'extra-field'],
@@ -125,7 +148,7 @@ describe('WebSocket delivery', () => {
       ['message.too_large', 'too-big-one'],
       ['request.invalid', undefined],
     ]);
-    expect(await errors(s, 2)).toEqual([
+    expect(await errors(s, 's-done')).toEqual([
       ['conversation.not_found', 'intruder-1'],
       ['conversation.not_found', undefined],
     ]);
@@ -191,12 +214,41 @@ describe('session expiry on an open connection', () => {
     const clocked = await startTestServer({ sessions: { ttlSeconds: 60 }, mls: { enabled: false } }, { now: () => new Date(Date.now() + offsetMs) });
     try {
       const alice = await registerUser(clocked.url);
-      offsetMs = 60_000 - 400; // the session has 0.4 s left
-      const a = await FrameClient.connect(clocked.url, alice.token);
-      expect((await a.waitClose(5000)).code).toBe(4401);
+      offsetMs = 60_000 - 1500; // the session has 1.5 s left
+      const a = await FrameClient.open(clocked.url);
+      a.send({ type: 'hello', token: alice.token });
+      expect((await a.waitClose(10_000)).code).toBe(4401);
+      // Normally it was connected first (a slow machine may take the 1.5 s before hello: refused the same way).
+      expect(a.frames.filter((f) => f.type === 'error')).toHaveLength(1);
       expect(a.frames.at(-1)).toMatchObject({ type: 'error', error: { code: 'auth.expired_token' } });
     } finally {
       await clocked.close();
     }
   });
+});
+
+describe('a client that stops reading', () => {
+  it('is cut off once too much is queued for it, and gets everything again from its cursor', async () => {
+    const slow = await startTestServer({ mls: { enabled: false }, limits: { connectionBufferBytes: 64 * 1024, messageBytes: 200_000, bodyBytes: 400_000, frameBytes: 400_000 } });
+    try {
+      const alice = await registerUser(slow.url);
+      const bob = await registerUser(slow.url);
+      const conv = await directConversation(slow.url, alice.token, bob.account.handle);
+      const b = await FrameClient.connect(slow.url, bob.token);
+      (b.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      const big = Buffer.alloc(150_000, 7).toString('base64');
+      let sent = 0;
+      for (let i = 0; i < 60 && !b.closed; i++, sent++) {
+        const r = await call(slow.url, 'POST', `/v1/conversations/${conv.id}/messages`, { clientMessageId: `bulk-${i}-xyz`, body: big }, alice.token);
+        expect(r.status).toBe(201);
+      }
+      (b.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      expect((await b.waitClose(10_000)).code).toBe(1006);
+      const again = await FrameClient.connect(slow.url, bob.token);
+      expect(again.messages().map((m) => m.seq)).toEqual(Array.from({ length: sent }, (_, i) => i + 1));
+      again.close();
+    } finally {
+      await slow.close();
+    }
+  }, 60_000);
 });

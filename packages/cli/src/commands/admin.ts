@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { CreateUserRequest, HavenError } from '@haven/protocol';
-import { ConfigError, createAccount, loadConfig, openStorage, pgliteDirOf } from '@haven/server';
+import { createAccount, openStorage, pgliteDirOf } from '@haven/server';
 import { EXIT, UsageError, exitWithError, printJson, printLine, printTable } from '../output';
 import { handleArg, signedIn, withProfile, type ProfileOptions } from '../context';
+import { loadConfigOrExit } from './serve';
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -37,16 +38,7 @@ export function register(program: Command): void {
         process.stderr.write('haven: give the password on standard input with --password-stdin\n');
         process.exit(EXIT.usage);
       }
-      let config;
-      try {
-        config = loadConfig({ file: flags.config, overrides: { dataDir: flags.dataDir, database: { url: flags.databaseUrl } } });
-      } catch (e) {
-        if (e instanceof ConfigError) {
-          process.stderr.write(`haven: ${e.message}\n`);
-          process.exit(EXIT.usage);
-        }
-        throw e;
-      }
+      const config = loadConfigOrExit({ file: flags.config, overrides: { dataDir: flags.dataDir, database: { url: flags.databaseUrl } } });
       const parsed = CreateUserRequest.safeParse({ handle: flags.handle, birthDate: flags.birthDate, role: flags.role, password: await readStdin() });
       if (!parsed.success) {
         const what = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');

@@ -42,6 +42,7 @@ export function register(program: Command): void {
     let failure: unknown;
     const highest = new Map<string, number>();
     let guard: Promise<HashListGuard | undefined> | undefined;
+    let shown = 0;
     conn.on('conversation', (c) => messenger.remember(c));
     conn.on('message', (m) => {
       work = work.then(async () => {
@@ -57,6 +58,7 @@ export function register(program: Command): void {
               saved = await saveAll(client, r.attachments, opts.save, r.id, conversation, conversation.mode === 'e2ee' ? await guard : undefined);
             }
             show(r, !!opts.json, saved);
+            shown++;
           }
           conn.ack(m.conversationId, m.seq);
           highest.set(m.conversationId, Math.max(m.seq, highest.get(m.conversationId) ?? 0));
@@ -80,6 +82,7 @@ export function register(program: Command): void {
       await withTimeout(conn.synced(), timeoutMs, 'The server did not deliver the waiting messages in time.');
       await work;
       if (failure) throw failure;
+      if (!opts.json && shown === 0) printLine(opts.follow ? 'No new messages; waiting for more (Ctrl-C to stop).' : 'No new messages.');
       if (!opts.follow) return;
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError, ENV_KEYS, loadConfig, startServer, type ConfigInput } from '@haven/server';
+import { ConfigError, ENV_KEYS, loadConfig, startServer, type Config, type ConfigInput, type LoadConfigOptions } from '@haven/server';
 import { EXIT } from '../output';
 
 interface ServeFlags {
@@ -26,6 +26,17 @@ export function flagsToConfig(f: ServeFlags): ConfigInput {
   };
 }
 
+/** Loads and validates the config; a wrong value exits 2 with the key and what is allowed. */
+export function loadConfigOrExit(options: LoadConfigOptions): Config {
+  try {
+    return loadConfig(options);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    process.stderr.write(`haven: ${e.message}\n`);
+    process.exit(EXIT.usage);
+  }
+}
+
 const envHelp = Object.entries(ENV_KEYS)
   .map(([name, { key }]) => `  ${name.padEnd(26)} ${key}`)
   .join('\n');
@@ -46,16 +57,7 @@ export function register(program: Command): void {
       `\nPrecedence: defaults < config file < environment < flags.\nEnvironment variables:\n  HAVEN_CONFIG               config file\n${envHelp}\n`,
     )
     .action(async (flags: ServeFlags) => {
-      let config;
-      try {
-        config = loadConfig({ file: flags.config, overrides: flagsToConfig(flags) });
-      } catch (e) {
-        if (e instanceof ConfigError) {
-          process.stderr.write(`haven: ${e.message}\n`);
-          process.exit(EXIT.usage);
-        }
-        throw e;
-      }
+      const config = loadConfigOrExit({ file: flags.config, overrides: flagsToConfig(flags) });
       const server = await startServer(config);
       process.stdout.write(`Haven is listening on ${server.url} (database: ${server.storage.kind === 'pglite' ? `embedded, ${config.dataDir}/db` : 'PostgreSQL'})\n`);
       const stop = (): void => {

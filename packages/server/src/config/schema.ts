@@ -47,6 +47,8 @@ export const ConfigSchema = z
         frameBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
         messageBytes: z.number().int().min(1).max(16 * 1024 * 1024).default(256 * 1024),
         groupMembers: z.number().int().min(2).max(10_000).default(256),
+        /** Bytes queued for a WebSocket client that does not read before it is cut off (it resumes from its cursor). */
+        connectionBufferBytes: z.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
       })
       .strict()
       .prefault({}),

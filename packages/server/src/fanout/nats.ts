@@ -8,7 +8,12 @@ import { LocalSubscribers, type Fanout, type FanoutEvent, type FanoutHandler } f
 const subject = (accountId: string): string => `haven.account.${accountId}`;
 
 export async function natsFanout(url: string, log: Logger): Promise<Fanout> {
-  const nc: NatsConnection = await connect({ servers: url, name: 'haven-server', maxReconnectAttempts: -1 });
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ servers: url, name: 'haven-server', maxReconnectAttempts: -1 });
+  } catch (e) {
+    throw new Error(`could not connect to NATS at ${url}: ${(e as Error).message}`);
+  }
   const subs = new LocalSubscribers();
   const natsSubs = new Map<string, Subscription>();
   const encoder = new TextEncoder();

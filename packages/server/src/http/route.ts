@@ -26,6 +26,10 @@ export class WithStatus {
 export type RouteOutput = unknown;
 export const withStatus = (status: number, body: unknown): WithStatus => new WithStatus(status, body);
 
+/** No body, or an empty JSON object (what many HTTP clients send by default). */
+const isEmptyBody = (body: unknown): boolean =>
+  body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length === 0);
+
 /** Reads `Authorization: Bearer <token>`. */
 export function bearerToken(req: FastifyRequest): string {
   const h = req.headers.authorization;
@@ -54,9 +58,7 @@ export function mount<R extends RouteSpec>(app: FastifyInstance, s: Services, sp
         req,
         reply,
       } as RouteInput<R>;
-      if (!spec.body && req.body !== undefined && req.body !== null && spec.method !== 'GET') {
-        throw new HavenError('request.invalid', 'This request takes no body.');
-      }
+      if (!spec.body && !isEmptyBody(req.body)) throw new HavenError('request.invalid', 'This request takes no body.');
       const out = await handler(input);
       if (out instanceof WithStatus) return reply.status(out.status).send(out.body);
       if (spec.response === null) return reply.status(204).send();

@@ -17,3 +17,9 @@ export function ageBandOf(birthDate: string, now: Date, timeZone: string = DEFAU
   const r = ageBand(birthDate, now, timeZone);
   return r.ok ? { ok: true, band: r.value } : { ok: false, code: r.error.code as 'account.too_young' };
 }
+
+/** The band of an existing account at `now` (a stored date that gives none, after a correction, counts as a child's). */
+export function bandOf(birthDate: string, now: Date, timeZone: string = DEFAULT_TIME_ZONE): AgeBand {
+  const r = ageBandOf(birthDate, now, timeZone);
+  return r.ok ? r.band : 'child';
+}

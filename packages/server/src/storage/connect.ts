@@ -69,8 +69,9 @@ export async function migrate(db: Kysely<Database>): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProvider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const why = error instanceof Error ? error.message : String(error);
+    throw new Error(failed ? `database migration ${failed} failed: ${why}` : `could not prepare the database: ${why}`);
   }
 }
 

@@ -17,6 +17,8 @@ type State = 'hello' | 'syncing' | 'live' | 'closed';
  * Frames are handled one at a time, in order, so `sent` and acks keep the client's order.
  */
 export function handleConnection(ws: WebSocket, s: Services): void {
+  // A client that stops reading is cut off before its queue eats the server's memory; it resumes from its cursor.
+  const maxBuffered = s.config.limits.connectionBufferBytes;
   let state: State = 'hello';
   let caller: Caller | undefined;
   let unsubscribe: (() => void) | undefined;
@@ -27,6 +29,10 @@ export function handleConnection(ws: WebSocket, s: Services): void {
   const send = (frame: ServerFrame): Promise<void> =>
     new Promise((resolve) => {
       if (ws.readyState !== ws.OPEN) return resolve();
+      if (ws.bufferedAmount > maxBuffered) {
+        ws.terminate();
+        return resolve();
+      }
       ws.send(JSON.stringify(frame), () => resolve());
     });
   const sendError = (e: unknown, ref?: string): Promise<void> => {
@@ -90,8 +96,11 @@ export function handleConnection(ws: WebSocket, s: Services): void {
     const sentUpTo = new Map<string, number>();
     for await (const page of backlog(s, caller)) {
       if (ws.readyState !== ws.OPEN) return;
-      await Promise.all(page.map((message) => send({ type: 'message', message })));
-      for (const m of page) sentUpTo.set(m.conversationId, Math.max(sentUpTo.get(m.conversationId) ?? 0, m.seq));
+      // One frame at a time, each after the previous reached the socket: a large backlog never piles up in memory.
+      for (const message of page) {
+        await send({ type: 'message', message });
+        sentUpTo.set(message.conversationId, Math.max(sentUpTo.get(message.conversationId) ?? 0, message.seq));
+      }
     }
     for (const event of buffered.splice(0)) {
       if (event.type === 'message' && event.message.seq <= (sentUpTo.get(event.message.conversationId) ?? 0)) continue;
@@ -99,6 +108,20 @@ export function handleConnection(ws: WebSocket, s: Services): void {
     }
     state = 'live';
     await send({ type: 'synced' });
+  }
+
+  const pendingAcks = new Map<string, number>();
+  async function flushAcks(): Promise<void> {
+    if (!caller || pendingAcks.size === 0) return;
+    const acks = [...pendingAcks];
+    pendingAcks.clear();
+    for (const [conversationId, seq] of acks) {
+      try {
+        await acknowledge(s, caller, conversationId, seq);
+      } catch (e) {
+        await sendError(e);
+      }
+    }
   }
 
   async function handle(raw: WebSocket.RawData, isBinary: boolean): Promise<void> {
@@ -129,9 +152,13 @@ export function handleConnection(ws: WebSocket, s: Services): void {
           return send({ type: 'sent', clientMessageId: frame.clientMessageId, message });
         }
         case 'ack':
-          await acknowledge(s, caller, frame.conversationId, frame.seq);
+          // Acks that arrive while earlier frames are processed are merged: one write per conversation.
+          if (pendingAcks.size === 0) queue = queue.then(flushAcks);
+          pendingAcks.set(frame.conversationId, Math.max(pendingAcks.get(frame.conversationId) ?? 0, frame.seq));
           return;
         case 'ping':
+          // A pong confirms that every frame before the ping has been processed, acks included.
+          await flushAcks();
           return send({ type: 'pong', ...(frame.ref ? { ref: frame.ref } : {}) });
       }
     } catch (e) {
@@ -148,5 +175,7 @@ export function handleConnection(ws: WebSocket, s: Services): void {
     clearTimeout(helloTimer);
     clearTimeout(expiryTimer);
     unsubscribe?.();
+    // Acks received before the close still count.
+    queue = queue.then(flushAcks).catch((e: unknown) => s.log.warn({ err: e }, 'could not store acknowledgements'));
   });
 }
