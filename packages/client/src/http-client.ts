@@ -235,9 +235,25 @@ export class HavenClient {
   async reportDetection(report: DeviceDetectionReport): Promise<{ detectionId: string; help: HelpWire }> {
     return this.#route('reportDetection', { body: report });
   }
-  /** Admin routes by name (role admin), e.g. `admin('adminSetHashList', { params: { name }, body })`. */
-  async admin<N extends Extract<RouteName, `admin${string}`>>(name: N, opts: CallOptions = {}): Promise<Answer<N>> {
-    return this.#route(name, opts);
+  // Admin (role admin): each change needs a reason and is written to the audit log.
+  async adminHashLists() {
+    return (await this.#route('adminHashLists')).lists;
+  }
+  async adminSetHashList(name: string, enabled: boolean, reason: string) {
+    return this.#route('adminSetHashList', { params: { name }, body: { enabled, reason } });
+  }
+  async adminAccount(handle: string) {
+    return this.#route('adminAccount', { params: { handle } });
+  }
+  async adminSetAge(handle: string, body: { ageAssurance: 'self-declared' | 'estimated' | 'verified'; birthDate?: string; reason: string }) {
+    return this.#route('adminSetAge', { params: { handle }, body });
+  }
+  async adminLiftRestriction(handle: string, reason: string) {
+    return this.#route('adminLiftRestriction', { params: { handle }, body: { reason } });
+  }
+  /** The audit log, and whether its hash chain is intact. */
+  async adminAudit() {
+    return this.#route('adminAudit');
   }
 
   // MLS (end-to-end encryption): the SDK's e2ee engine calls these.

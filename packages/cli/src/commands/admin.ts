@@ -73,7 +73,7 @@ function registerSafetyAdmin(admin: Command): void {
   const http = (cmd: Command) => withProfile(cmd).option('--json', 'print JSON for scripts');
   http(admin.command('hashlists').description('list the hash lists and whether each is enabled')).action(async (opts: AdminHttpOptions) => {
     const { client } = await signedIn(opts);
-    const { lists } = await client.admin('adminHashLists');
+    const lists = await client.adminHashLists();
     if (opts.json) return printJson(lists);
     if (lists.length === 0) return printLine('No hash lists: import one with `haven hashlist import`.');
     printTable([['name', 'kind', 'entries', 'enabled', 'source'], ...lists.map((l) => [l.name, l.kind, String(l.count), l.enabled ? 'yes' : 'no', l.source ?? ''])]);
@@ -83,7 +83,7 @@ function registerSafetyAdmin(admin: Command): void {
       async (name: string, opts: AdminHttpOptions) => {
         const reason = reasonOf(opts);
         const { client } = await signedIn(opts);
-        const l = await client.admin('adminSetHashList', { params: { name }, body: { enabled, reason } });
+        const l = await client.adminSetHashList(name, enabled, reason);
         if (opts.json) return printJson(l);
         printLine(`Hash list ${l.name} is now ${l.enabled ? 'enabled' : 'disabled'}.`);
       },
@@ -101,9 +101,10 @@ function registerSafetyAdmin(admin: Command): void {
     const reason = reasonOf(opts);
     if (!['self-declared', 'estimated', 'verified'].includes(opts.assurance)) throw new UsageError('--assurance is self-declared, estimated or verified');
     const { client } = await signedIn(opts);
-    const a = await client.admin('adminSetAge', {
-      params: { handle: handleArg(handle) },
-      body: { ageAssurance: opts.assurance, ...(opts.birthDate ? { birthDate: opts.birthDate } : {}), reason },
+    const a = await client.adminSetAge(handleArg(handle), {
+      ageAssurance: opts.assurance as 'verified',
+      ...(opts.birthDate ? { birthDate: opts.birthDate } : {}),
+      reason,
     });
     if (opts.json) return printJson(a);
     printLine(`${a.handle}: ${a.ageBand}, age ${a.ageAssurance}.`);
@@ -117,19 +118,19 @@ function registerSafetyAdmin(admin: Command): void {
   ).action(async (handle: string, opts: AdminHttpOptions) => {
     const reason = reasonOf(opts);
     const { client } = await signedIn(opts);
-    const a = await client.admin('adminLiftRestriction', { params: { handle: handleArg(handle) }, body: { reason } });
+    const a = await client.adminLiftRestriction(handleArg(handle), reason);
     if (opts.json) return printJson(a);
     printLine(`${a.handle} can send media again.`);
   });
   http(admin.command('account').description('an account as the safety policy sees it').argument('<handle>', 'the account')).action(async (handle: string, opts: AdminHttpOptions) => {
     const { client } = await signedIn(opts);
-    const a = await client.admin('adminAccount', { params: { handle: handleArg(handle) } });
+    const a = await client.adminAccount(handleArg(handle));
     if (opts.json) return printJson(a);
     printLine(`${a.handle}: ${a.ageBand} (born ${a.birthDate}, age ${a.ageAssurance})${a.mediaRestricted ? ', restricted from sending media pending review' : ''}`);
   });
   http(admin.command('audit').description('the audit log, and whether its hash chain is intact (exit 1 if not)')).action(async (opts: AdminHttpOptions) => {
     const { client } = await signedIn(opts);
-    const log = await client.admin('adminAudit');
+    const log = await client.adminAudit();
     if (opts.json) printJson(log);
     else {
       printTable([['seq', 'when', 'who', 'what', 'target', 'why'], ...log.entries.map((e) => [String(e.seq), e.at, e.actor, e.action, e.target, e.reason])]);
