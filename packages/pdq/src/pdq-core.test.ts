@@ -88,6 +88,52 @@ describe('box filter sweeps', () => {
   });
 });
 
+describe('division by the window as a multiplication', () => {
+  it('P8 fround(s / n) equals fround(s * (1 / n)) for float32 s, including values next to rounding midpoints', () => {
+    let x = 12345;
+    const rand = (): number => {
+      x ^= x << 13;
+      x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      x >>>= 0;
+      return x / 2 ** 32;
+    };
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    let checked = 0;
+    const bad: string[] = [];
+    for (let n = 1; n <= 600; n++) {
+      const inv = 1 / n;
+      for (let k = 0; k < 400; k++) {
+        // Random float32 over the range box sums take (window * 255 and below), and its neighbours.
+        const s0 = Math.fround(rand() * 255 * n * (k % 4 === 0 ? 1e-3 : 1));
+        // Also: s built from a float32 midpoint M times n, the hardest case for the rounding.
+        f32[0] = Math.fround(rand() * 255);
+        u32[0] = (u32[0]! & ~1) >>> 0;
+        const lo = f32[0]!;
+        u32[0]! += 1;
+        const mid = (lo + f32[0]!) / 2;
+        for (const base of [s0, Math.fround(mid * n)]) {
+          f32[0] = base;
+          for (let d = -2; d <= 2; d++) {
+            const bits: number = u32[0]!;
+            u32[0] = bits + d;
+            const s = f32[0]!;
+            // Object.is: NaN equals NaN, and -0 differs from 0.
+            if (!Object.is(Math.fround(s * inv), Math.fround(s / n))) bad.push(`${s} / ${n}`);
+            if (!Object.is(Math.fround(-s * inv), Math.fround(-s / n))) bad.push(`${-s} / ${n}`);
+            u32[0] = bits;
+            checked++;
+          }
+        }
+      }
+    }
+    expect(bad).toEqual([]);
+    expect(checked).toBe(600 * 400 * 2 * 5);
+  });
+});
+
 describe('sampled last pass', () => {
   it('P7 jaroszDecimate64 equals the full filter then decimation, bit for bit', () => {
     for (const [rows, cols] of [[512, 512], [251, 400], [64, 64], [65, 300], [28, 26], [130, 700], [512, 100]] as const) {

@@ -64,6 +64,15 @@ function box1d(input: Float32Array, out: Float32Array, start: number, length: nu
   }
 }
 
+/*
+ * The fast passes below multiply by 1/n (a double) where `box1d` divides by n; the float32 results are
+ * the same. Proof: s is a float32 and s/n lies in [2^E, 2^(E+1)); float32 rounding midpoints there are
+ * odd multiples of 2^(E-24), and s (|s| >= 2^E) is a multiple of 2^(E-23), so s/n is either a midpoint
+ * exactly (impossible: n*M would need a 25-bit odd factor) or at least 2^(E-24)/n away from every one.
+ * s * fl(1/n) is within 2 double roundings, under 2^(E-51), of s/n: less than that gap for n < 2^27
+ * (windows here are at most a few hundred), so both round to the same float32. Tests P6-P8 check it.
+ */
+
 /**
  * The column pass of `box1d` for every column at once, sweeping rows in memory order (cache-friendly).
  * Per column the operations and their order are exactly those of `box1d`; the running sums live in a
@@ -80,18 +89,21 @@ function boxColumns(input: Float32Array, out: Float32Array, rows: number, cols: 
   let li = 0;
   let oi = 0;
   let n = 0;
+  let inv = 0;
   for (let i = 0; i < p1; i++, ri++) {
     const r = ri * cols;
     for (let j = 0; j < cols; j++) sums[j] = sums[j]! + input[r + j]!;
     n++;
+    inv = 1 / n;
   }
   for (let i = 0; i < p2; i++, ri++, oi++) {
     const r = ri * cols;
     const o = oi * cols;
     n++;
+    inv = 1 / n;
     for (let j = 0; j < cols; j++) {
       sums[j] = sums[j]! + input[r + j]!;
-      out[o + j] = sums[j]! / n;
+      out[o + j] = sums[j]! * inv;
     }
   }
   for (let i = 0; i < p3; i++, ri++, li++, oi++) {
@@ -101,16 +113,17 @@ function boxColumns(input: Float32Array, out: Float32Array, rows: number, cols: 
     for (let j = 0; j < cols; j++) {
       const s = f(f(sums[j]! + input[r + j]!) - input[l + j]!);
       sums[j] = s;
-      out[o + j] = s / n;
+      out[o + j] = s * inv;
     }
   }
   for (let i = 0; i < p4; i++, li++, oi++) {
     const l = li * cols;
     const o = oi * cols;
     n--;
+    inv = 1 / n;
     for (let j = 0; j < cols; j++) {
       sums[j] = sums[j]! - input[l + j]!;
-      out[o + j] = sums[j]! / n;
+      out[o + j] = sums[j]! * inv;
     }
   }
 }
@@ -136,29 +149,33 @@ function boxRows(input: Float32Array, out: Float32Array, rows: number, cols: num
     let li = 0;
     let oi = 0;
     let n = 0;
+    let inv = 0;
     for (let i = 0; i < p1; i++, ri++) {
       for (let l = 0, b = base0; l < nb; l++, b += cols) sums[l] = sums[l]! + input[b + ri]!;
       n++;
+      inv = 1 / n;
     }
     for (let i = 0; i < p2; i++, ri++, oi++) {
       n++;
+      inv = 1 / n;
       for (let l = 0, b = base0; l < nb; l++, b += cols) {
         sums[l] = sums[l]! + input[b + ri]!;
-        out[b + oi] = sums[l]! / n;
+        out[b + oi] = sums[l]! * inv;
       }
     }
     for (let i = 0; i < p3; i++, ri++, li++, oi++) {
       for (let l = 0, b = base0; l < nb; l++, b += cols) {
         const s = f(f(sums[l]! + input[b + ri]!) - input[b + li]!);
         sums[l] = s;
-        out[b + oi] = s / n;
+        out[b + oi] = s * inv;
       }
     }
     for (let i = 0; i < p4; i++, li++, oi++) {
       n--;
+      inv = 1 / n;
       for (let l = 0, b = base0; l < nb; l++, b += cols) {
         sums[l] = sums[l]! - input[b + li]!;
-        out[b + oi] = sums[l]! / n;
+        out[b + oi] = sums[l]! * inv;
       }
     }
   }
@@ -186,26 +203,30 @@ function boxRowsKeeping(input: Float32Array, out: Float32Array, rows: number, co
     let li = 0;
     let oi = 0;
     let n = 0;
+    let inv = 0;
     for (let i = 0; i < p1; i++, ri++) {
       for (let l = 0, b = base0; l < nb; l++, b += cols) sums[l] = sums[l]! + input[b + ri]!;
       n++;
+      inv = 1 / n;
     }
     for (let i = 0; i < p2; i++, ri++, oi++) {
       n++;
+      inv = 1 / n;
       for (let l = 0, b = base0; l < nb; l++, b += cols) sums[l] = sums[l]! + input[b + ri]!;
       const sl = slot[oi]!;
-      if (sl >= 0) for (let l = 0, o = obase0 + sl; l < nb; l++, o += k) out[o] = sums[l]! / n;
+      if (sl >= 0) for (let l = 0, o = obase0 + sl; l < nb; l++, o += k) out[o] = sums[l]! * inv;
     }
     for (let i = 0; i < p3; i++, ri++, li++, oi++) {
       for (let l = 0, b = base0; l < nb; l++, b += cols) sums[l] = f(f(sums[l]! + input[b + ri]!) - input[b + li]!);
       const sl = slot[oi]!;
-      if (sl >= 0) for (let l = 0, o = obase0 + sl; l < nb; l++, o += k) out[o] = sums[l]! / n;
+      if (sl >= 0) for (let l = 0, o = obase0 + sl; l < nb; l++, o += k) out[o] = sums[l]! * inv;
     }
     for (let i = 0; i < p4; i++, li++, oi++) {
       n--;
+      inv = 1 / n;
       for (let l = 0, b = base0; l < nb; l++, b += cols) sums[l] = sums[l]! - input[b + li]!;
       const sl = slot[oi]!;
-      if (sl >= 0) for (let l = 0, o = obase0 + sl; l < nb; l++, o += k) out[o] = sums[l]! / n;
+      if (sl >= 0) for (let l = 0, o = obase0 + sl; l < nb; l++, o += k) out[o] = sums[l]! * inv;
     }
   }
 }

@@ -2,21 +2,32 @@
 // cut into m segments (16 of 16 bits as Meta's C++ index does for small lists, down to 12 of ~21 bits for
 // ten million, chosen to stay under 100 bytes per hash), one bucket table per segment. Any hash within d
 // of the query is close to it on some segment (pigeonhole, see mih-layout.ts), so probing the keys near
-// each query segment finds every match; each candidate is checked with a full popcount. A match is
-// reported only from the first segment where it is within that segment's radius, so no dedup set is
+// each query segment finds every match. Entries are first filtered by the pair bound (mih-layout.ts)
+// on a fingerprint of the next segment packed beside the id in the posting entry, so most are dropped
+// without reading their hash; survivors are checked with a full popcount. A match is
+// reported only from the first segment where it passes both tests, so no dedup set is
 // needed. Hashes are read through a little-endian Uint32Array view (every Node platform is little-endian).
 import { PDQ_WORDS, pdqWordsFromHex, popcount32, type PdqHex } from './hash256';
-import { chooseSegmentCount, probeMasks, segmentLayout, segmentRadii, type Segment } from './mih-layout';
+import { chooseSegmentCount, pairBounds, probeMasks, ringNext, segmentLayout, segmentRadii, type Segment } from './mih-layout';
 
 /** Below this many hashes a linear scan is as fast as probing, and needs no tables. */
 const SCAN_BELOW = 16_384;
 /** Candidates are verified in chunks: first touched (so cache and TLB misses overlap), then checked. */
 const CHUNK = 64;
-const MAGIC = 0x31514450; // 'PDQ1' little-endian
+const MAGIC = 0x31514450; // 'PDQ1' little-endian: hashes only
+// 'PDQ2': hashes and bucket tables. The tables' meaning (segment layout, ring, fingerprint placement)
+// is derived from m, n and the fingerprint width on load: changing any of those rules needs a new magic.
+const MAGIC_TABLES = 0x32514450;
 
 export interface PdqIndexOptions {
   /** Force the number of segments (11-16), or 0 for a linear scan; default: chosen by size. */
   segments?: number;
+  /**
+   * At most this many bits (0-16, default 16) of the next segment are packed into each posting entry
+   * beside the id, as a filter (see query). The width used is what the ids leave free of 32 bits:
+   * 8 bits at 10M hashes, 12 at 1M. Lower it only to test the narrow filters on small indexes.
+   */
+  fingerprintBits?: number;
 }
 
 /** One match: the entry's position in insertion order and its Hamming distance. */
@@ -52,11 +63,17 @@ export class PdqIndex {
   #segments: Segment[] = [];
   #offsets: Uint32Array[] = [];
   #postings: Uint32Array[] = [];
+  /** Posting entries pack the id in the low `#idBits` bits and a fingerprint above it (see build). */
+  #idBits = 32;
+  #fpBits: number[] = [];
+  /** The segment whose bits form each segment's fingerprint (the pair bound's ring). */
+  #next: Int32Array = new Int32Array(0);
   #built = false;
   #cand = new Uint32Array(1024);
   #candSeg = new Uint8Array(1024);
 
   #forcedSegments: number | undefined;
+  #maxFingerprint: number;
 
   /** `segments` forces the layout (11-16 segments, or 0 for a linear scan); by default it follows the size. */
   constructor(capacity = 1024, options: PdqIndexOptions = {}) {
@@ -65,6 +82,9 @@ export class PdqIndex {
     const m = options.segments;
     if (m !== undefined && m !== 0 && !(Number.isInteger(m) && m >= 11 && m <= 16)) throw new RangeError('segments must be 0 or 11..16');
     this.#forcedSegments = m;
+    const f = options.fingerprintBits ?? 16;
+    if (!(Number.isInteger(f) && f >= 0 && f <= 16)) throw new RangeError('fingerprintBits must be 0..16');
+    this.#maxFingerprint = f;
   }
 
   /** Wraps 16-words-per-hash storage (shared, not copied) and builds the index. */
@@ -113,6 +133,19 @@ export class PdqIndex {
     return this.#size++;
   }
 
+  /** Segments, ring, id and fingerprint widths for m segments over the current size (no tables). */
+  #layout(m: number): void {
+    this.#segments = m === 0 ? [] : segmentLayout(m);
+    this.#offsets = [];
+    this.#postings = [];
+    this.#plans.clear();
+    // Ids take the low bits of a posting entry; the bits they leave free carry a filter fingerprint.
+    this.#idBits = Math.max(1, Math.ceil(Math.log2(Math.max(2, this.#size))));
+    const free = 32 - this.#idBits;
+    this.#next = ringNext(this.#segments.length);
+    this.#fpBits = this.#segments.map((_, s) => Math.min(free, this.#maxFingerprint, this.#segments[this.#next[s]!]!.width));
+  }
+
   /**
    * Builds the bucket tables (called lazily by `query`). Per segment: a radix pass on the key's top 8
    * bits, then a counting sort inside each partition, so every table access stays in cache (a plain
@@ -121,25 +154,30 @@ export class PdqIndex {
   build(): void {
     const n = this.#size;
     const w32 = this.#w32;
-    const m = this.#forcedSegments ?? (n < SCAN_BELOW ? 0 : chooseSegmentCount(n));
-    this.#segments = m === 0 ? [] : segmentLayout(m);
-    this.#offsets = [];
-    this.#postings = [];
+    this.#layout(this.#forcedSegments ?? (n < SCAN_BELOW ? 0 : chooseSegmentCount(n)));
     if (this.#segments.length === 0) {
       this.#built = true;
       return;
     }
     const keys = new Uint32Array(n);
+    const packed = new Uint32Array(n);
     const partIds = new Uint32Array(n);
     const partKeys = new Uint32Array(n);
     const hist = new Uint32Array(257);
-    for (const { start, width } of this.#segments) {
+    for (let s = 0; s < this.#segments.length; s++) {
+      const { start, width } = this.#segments[s]!;
       const buckets = 2 ** width;
       const shift = width - 8;
+      // Each posting entry: id | fingerprint << idBits, the fingerprint being the low bits of the
+      // next segment (computed here, in one sequential pass over the hashes).
+      const next = this.#segments[this.#next[s]!]!;
+      const fpBits = this.#fpBits[s]!;
+      const idBits = this.#idBits;
       hist.fill(0);
       for (let i = 0, o = 0; i < n; i++, o += 8) {
         const k = segmentKey(w32, o, start, width);
         keys[i] = k;
+        packed[i] = fpBits === 0 ? i : (i | (segmentKey(w32, o, next.start, fpBits) << idBits)) >>> 0;
         hist[(k >>> shift) + 1]!++;
       }
       for (let h = 0; h < 256; h++) hist[h + 1]! += hist[h]!;
@@ -147,14 +185,14 @@ export class PdqIndex {
       for (let i = 0; i < n; i++) {
         const k = keys[i]!;
         const p = pos[k >>> shift]!++;
-        partIds[p] = i;
+        partIds[p] = packed[i]!;
         partKeys[p] = k;
       }
       const offsets = new Uint32Array(buckets + 1);
       for (let p = 0; p < n; p++) offsets[partKeys[p]! + 1]!++;
       for (let b = 0; b < buckets; b++) offsets[b + 1]! += offsets[b]!;
       const fill = offsets.slice(0, buckets);
-      const postings = new Uint32Array(n);
+      const postings = new Uint32Array(n + 1); // one spare entry: the query touches postings[from] even for an empty last bucket
       for (let p = 0; p < n; p++) postings[fill[partKeys[p]!]!++] = partIds[p]!;
       this.#offsets.push(offsets);
       this.#postings.push(postings);
@@ -181,37 +219,79 @@ export class PdqIndex {
     if (!this.#built) this.build();
     const segments = this.#segments;
     const m = segments.length;
-    const radii = segmentRadii(Math.max(1, m), maxDistance);
+    const plan = m === 0 ? undefined : this.#plan(maxDistance);
     // Probe cost grows fast with the radius; past 3 bits per segment a scan is cheaper.
-    if (m === 0 || radii[0]! > 3) {
+    if (plan === undefined || plan.radii[0]! > 3) {
       scanInto(this.#w32, this.#size, q, maxDistance, out);
       return out;
     }
-    const q32 = toU32(q);
-    const qk = segments.map((g) => segmentKey(q32, 0, g.start, g.width));
+    const { radii, pair, masks: maskSets, levels: levelSets } = plan;
+    const q32 = this.#q32;
+    for (let i = 0; i < 8; i++) q32[i] = (q[2 * i]! | (q[2 * i + 1]! << 16)) >>> 0;
+    const qk = this.#qk;
+    const qfp = this.#qfp;
+    const fpBits = this.#fpBits;
+    const ring = this.#next;
+    for (let s = 0; s < m; s++) {
+      qk[s] = segmentKey(q32, 0, segments[s]!.start, segments[s]!.width);
+      qfp[s] = fpBits[s] === 0 ? 0 : segmentKey(q32, 0, segments[ring[s]!]!.start, fpBits[s]!);
+    }
+    const idBits = this.#idBits;
+    const idMask = idBits >= 31 ? 0x7fffffff : (1 << idBits) - 1;
     // 1. Gather candidate ids from every probed bucket. The bucket tables are large, so each segment's
-    //    probes are first touched in one pass (overlapping the misses), then read.
+    //    probes are first touched in one pass (overlapping the misses), then read. An entry found at
+    //    segment distance b is kept only if b plus its fingerprint distance is within the pair bound
+    //    (pigeonring, see mih-layout.ts): most random entries are dropped without touching their hash.
     let nc = 0;
     let sink = 0;
     for (let s = 0; s < m; s++) {
       if (radii[s]! < 0) continue;
       const offsets = this.#offsets[s]!;
       const postings = this.#postings[s]!;
-      const masks = probeMasks(segments[s]!.width, radii[s]!);
+      const masks = maskSets[s]!;
+      const levels = levelSets[s]!;
       const key = qk[s]!;
+      const fq = qfp[s]!;
+      const fb = fpBits[s]!;
+      const bound = pair[s]!;
       const nm = masks.length;
+      if (this.#from.length < nm) {
+        this.#from = new Uint32Array(nm);
+        this.#to = new Uint32Array(nm);
+      }
+      const froms = this.#from;
+      const tos = this.#to;
+      // Three passes so the cache misses of each pass overlap: touch the offsets, read them and touch
+      // the posting runs, then read the runs.
       for (let i = 0; i < nm; i++) sink ^= offsets[key ^ masks[i]!]!;
       for (let i = 0; i < nm; i++) {
         const v = key ^ masks[i]!;
         const from = offsets[v]!;
-        const to = offsets[v + 1]!;
+        froms[i] = from;
+        tos[i] = offsets[v + 1]!;
+        sink ^= postings[from]!;
+      }
+      for (let i = 0; i < nm; i++) {
+        const from = froms[i]!;
+        const to = tos[i]!;
         if (to === from) continue;
         if (nc + (to - from) > this.#cand.length) this.#grow(nc + (to - from));
         const cand = this.#cand;
         const cseg = this.#candSeg;
-        for (let p = from; p < to; p++, nc++) {
-          cand[nc] = postings[p]!;
-          cseg[nc] = s;
+        const allow = bound - levels[i]!;
+        if (allow >= fb) {
+          for (let p = from; p < to; p++, nc++) {
+            cand[nc] = postings[p]! & idMask;
+            cseg[nc] = s;
+          }
+        } else {
+          for (let p = from; p < to; p++) {
+            const e = postings[p]!;
+            if (POP16[(e >>> idBits) ^ fq]! <= allow) {
+              cand[nc] = e & idMask;
+              cseg[nc++] = s;
+            }
+          }
         }
       }
     }
@@ -229,12 +309,16 @@ export class PdqIndex {
         if (h > maxDistance) continue;
         const d = h + byteSum(byteCounts(w32[o + 4]! ^ q4) + byteCounts(w32[o + 5]! ^ q5) + byteCounts(w32[o + 6]! ^ q6) + byteCounts(w32[o + 7]! ^ q7));
         if (d > maxDistance) continue;
-        // Report from the first segment within its radius only.
+        // Report from the first segment where the entry passes the same tests as in step 1 only.
         const s = this.#candSeg[c]!;
         let first = true;
         for (let t = 0; t < s; t++) {
+          if (radii[t]! < 0) continue;
           const g = segments[t]!;
-          if (radii[t]! >= 0 && popcount32(segmentKey(w32, o, g.start, g.width) ^ qk[t]!) <= radii[t]!) {
+          const b = popcount32(segmentKey(w32, o, g.start, g.width) ^ qk[t]!);
+          if (b > radii[t]!) continue;
+          const f = fpBits[t] === 0 ? 0 : popcount32(segmentKey(w32, o, segments[ring[t]!]!.start, fpBits[t]!) ^ qfp[t]!);
+          if (b + f <= pair[t]!) {
             first = false;
             break;
           }
@@ -245,6 +329,28 @@ export class PdqIndex {
     this.#sink = sink;
     return out;
   }
+
+  /** Per-distance probe plan (radii, pair bounds, masks by segment), cached until the next build. */
+  #plan(maxDistance: number): ProbePlan {
+    let plan = this.#plans.get(maxDistance);
+    if (!plan) {
+      const m = this.#segments.length;
+      const radii = segmentRadii(m, maxDistance);
+      const pair = pairBounds(radii, this.#next);
+      const masks = this.#segments.map((g, s) => probeMasks(g.width, Math.max(0, Math.min(radii[s]!, 3))));
+      const levels = masks.map((ms) => Uint8Array.from(ms, (x) => popcount32(x)));
+      plan = { radii, pair, masks, levels };
+      this.#plans.set(maxDistance, plan);
+    }
+    return plan;
+  }
+
+  #plans = new Map<number, ProbePlan>();
+  #q32 = new Uint32Array(8);
+  #qk = new Uint32Array(16);
+  #qfp = new Uint32Array(16);
+  #from = new Uint32Array(0);
+  #to = new Uint32Array(0);
 
   #sink = 0;
 
@@ -282,32 +388,99 @@ export class PdqIndex {
     return out;
   }
 
-  /** Serialises the hashes (the tables are rebuilt on load, which is faster than reading them). */
-  toBytes(): Uint8Array {
+  /**
+   * Serialises the index. By default only the hashes (32 bytes each; the tables are rebuilt on load, 2.6 s
+   * of CPU at 10M). With `{ tables: true }` the bucket tables are written too (the in-memory size,
+   * ~93 bytes a hash at 10M), so loading is a file read plus a bounds check.
+   */
+  toBytes(options: { tables?: boolean } = {}): Uint8Array {
+    if (options.tables && !this.#built) this.build();
+    const tables = options.tables === true && this.#segments.length > 0;
     const body = this.#size * PDQ_WORDS * 2;
-    const out = new Uint8Array(8 + body);
+    let total = 8 + body;
+    if (tables) {
+      total += 8;
+      for (let s = 0; s < this.#offsets.length; s++) total += this.#offsets[s]!.byteLength + this.#postings[s]!.byteLength;
+    }
+    const out = new Uint8Array(total);
     const dv = new DataView(out.buffer);
-    dv.setUint32(0, MAGIC, true);
+    dv.setUint32(0, tables ? MAGIC_TABLES : MAGIC, true);
     dv.setUint32(4, this.#size, true);
     out.set(new Uint8Array(this.#words.buffer, this.#words.byteOffset, body), 8);
+    if (tables) {
+      let at = 8 + body;
+      dv.setUint32(at, this.#segments.length, true);
+      dv.setUint32(at + 4, this.#maxFingerprint, true);
+      at += 8;
+      for (let s = 0; s < this.#offsets.length; s++) {
+        for (const t of [this.#offsets[s]!, this.#postings[s]!]) {
+          out.set(new Uint8Array(t.buffer, t.byteOffset, t.byteLength), at);
+          at += t.byteLength;
+        }
+      }
+    }
     return out;
   }
 
-  /** Inverse of `toBytes`; `undefined` when the bytes are not a PDQ index. */
+  /**
+   * Inverse of `toBytes`; `undefined` when the bytes are not a PDQ index. Saved tables are used in place
+   * (no copy when the bytes are 4-byte aligned, as a file read into its own buffer is) after a check that
+   * every offset and id is in range; they are trusted to be the ones `toBytes` wrote.
+   */
   static fromBytes(bytes: Uint8Array): PdqIndex | undefined {
     if (bytes.length < 8) return undefined;
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
-    if (dv.getUint32(0, true) !== MAGIC) return undefined;
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    const dv = new DataView(aligned.buffer, aligned.byteOffset, aligned.length);
+    const magic = dv.getUint32(0, true);
+    if (magic !== MAGIC && magic !== MAGIC_TABLES) return undefined;
     const n = dv.getUint32(4, true);
-    if (bytes.length !== 8 + n * PDQ_WORDS * 2) return undefined;
-    // Wrap the bytes in place when aligned (a file read into its own buffer is); copy otherwise.
-    const at = bytes.byteOffset + 8;
-    if (at % 4 === 0) return PdqIndex.fromWords(new Uint16Array(bytes.buffer, at, n * PDQ_WORDS), n);
-    const words = new Uint16Array(n * PDQ_WORDS);
-    new Uint8Array(words.buffer).set(bytes.subarray(8));
-    return PdqIndex.fromWords(words, n);
+    const body = n * PDQ_WORDS * 2;
+    if (magic === MAGIC && aligned.length !== 8 + body) return undefined;
+    if (magic === MAGIC_TABLES && aligned.length < 16 + body) return undefined;
+    const words = new Uint16Array(aligned.buffer, aligned.byteOffset + 8, n * PDQ_WORDS);
+    if (magic === MAGIC) return PdqIndex.fromWords(words, n);
+    const m = dv.getUint32(8 + body, true);
+    const fp = dv.getUint32(12 + body, true);
+    if (!(m >= 11 && m <= 16) || fp > 16) return undefined;
+    const index = new PdqIndex(0, { segments: m, fingerprintBits: fp });
+    index.#words = words;
+    index.#w32 = new Uint32Array(aligned.buffer, aligned.byteOffset + 8, n * 8);
+    index.#size = n;
+    index.#layout(m);
+    let at = aligned.byteOffset + 16 + body;
+    const end = aligned.byteOffset + aligned.length;
+    const idMask = index.#idBits >= 31 ? 0x7fffffff : (1 << index.#idBits) - 1;
+    for (const { width } of index.#segments) {
+      const nb = 2 ** width + 1;
+      if (at + 4 * (nb + n + 1) > end) return undefined;
+      const offsets = new Uint32Array(aligned.buffer, at, nb);
+      const postings = new Uint32Array(aligned.buffer, at + 4 * nb, n + 1);
+      at += 4 * (nb + n + 1);
+      if (offsets[0] !== 0 || offsets[nb - 1] !== n) return undefined;
+      for (let b = 1; b < nb; b++) if (offsets[b]! < offsets[b - 1]!) return undefined;
+      for (let p = 0; p < n; p++) if ((postings[p]! & idMask) >= n) return undefined;
+      index.#offsets.push(offsets);
+      index.#postings.push(postings);
+    }
+    if (at !== end) return undefined;
+    index.#built = true;
+    return index;
   }
 }
+
+interface ProbePlan {
+  radii: Int32Array;
+  pair: Int32Array;
+  masks: Uint32Array[];
+  levels: Uint8Array[];
+}
+
+/** Bit counts of every 16-bit value (fingerprints are at most 16 bits). */
+const POP16 = (() => {
+  const t = new Uint8Array(65536);
+  for (let i = 1; i < 65536; i++) t[i] = (i & 1) + t[i >>> 1]!;
+  return t;
+})();
 
 /** Per-byte bit counts of x (each byte 0..8); up to 31 of these can be added without overflow. */
 function byteCounts(x: number): number {
