@@ -291,13 +291,13 @@ export class HavenClient {
   }
 
   /** Downloads a blob as a stream of bytes. */
-  async downloadMedia(id: string): Promise<ReadableStream<Uint8Array>> {
-    const res = await this.#raw('GET', `/v1/media/${encodeURIComponent(id)}`);
+  async downloadMedia(id: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    const res = await this.#raw('GET', `/v1/media/${encodeURIComponent(id)}`, undefined, undefined, signal);
     if (!res.body) throw new HavenError('media.not_found');
     return res.body;
   }
 
-  async #raw(method: string, path: string, body?: Uint8Array | ReadableStream<Uint8Array>, size?: number): Promise<Response> {
+  async #raw(method: string, path: string, body?: Uint8Array | ReadableStream<Uint8Array>, size?: number, signal?: AbortSignal): Promise<Response> {
     if (!this.#token) throw new HavenError('auth.required', 'Not signed in: run `haven login` or `haven register` first.');
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
     if (body !== undefined) headers['content-type'] = 'application/octet-stream';
@@ -308,7 +308,7 @@ export class HavenClient {
         method,
         headers,
         ...(body !== undefined ? { body: body as BodyInit, duplex: 'half' } : {}),
-        signal: AbortSignal.timeout(Math.max(this.#timeoutMs, 300_000)),
+        signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(Math.max(this.#timeoutMs, 300_000))]) : AbortSignal.timeout(Math.max(this.#timeoutMs, 300_000)),
       } as RequestInit);
     } catch (e) {
       throw unreachable(this.serverUrl, e);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GroupSession } from '@haven/crypto';
+import { GroupSession, decryptAttachment } from '@haven/crypto';
 import { startTestServer, type TestServer } from '@haven/server';
-import { base64ToBytes, bytesToBase64, newClientMessageId } from '../src/index.node';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { attachmentStream, base64ToBytes, bytesToBase64, newClientMessageId, uploadAttachment } from '../src/index.node';
 import { FAST_SUITE, e2eeUser, readAll, secondDevice } from './e2ee-helpers';
 
 // The SDK's end-to-end encryption against a real server (PGlite): direct and group conversations,
@@ -128,6 +130,32 @@ describe('e2ee conversations through the SDK', () => {
     const state = await a.client.mlsGroup(convo.id);
     expect(state.leaves).toHaveLength(4);
     expect((await readAll(b3, convo)).map((r) => r.text).sort()).toEqual(['from a', 'from b']);
+  });
+});
+
+describe('e2ee attachments', () => {
+  it('only members download the opaque blob; an altered blob fails to decrypt (media.corrupt)', async () => {
+    const a = await e2eeUser(server.url, 'mea');
+    const b = await e2eeUser(server.url, 'meb');
+    const c = await e2eeUser(server.url, 'mec');
+    const convo = await a.messenger.directWith(b.handle);
+    const content = new Uint8Array(200_000).map((_, i) => i % 251);
+    const ref = await uploadAttachment(a.client, convo, { stream: new Blob([content]).stream() as ReadableStream<Uint8Array>, contentType: 'application/octet-stream', name: 'data.bin' });
+    expect(ref).toMatchObject({ size: content.length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    await a.messenger.send(convo, { v: 1, attachments: [ref] });
+    const [got] = await readAll(b, convo);
+    const plain = new Uint8Array(await new Response(await attachmentStream(b.client, got!.attachments[0]!)).arrayBuffer());
+    expect(Buffer.from(plain).equals(Buffer.from(content))).toBe(true);
+    await expect(c.client.downloadMedia(ref.mediaId)).rejects.toMatchObject({ code: 'media.not_found' });
+    // Someone with the server's disk flips one byte of the stored ciphertext.
+    const path = join(server.dataDir, 'media', ref.mediaId.slice(0, 2), ref.mediaId);
+    const blob = await readFile(path);
+    blob[100_000]! ^= 1;
+    await writeFile(path, blob);
+    const cipher = new Uint8Array(await new Response(await b.client.downloadMedia(ref.mediaId)).arrayBuffer());
+    const att = got!.attachments[0]!;
+    const opened = decryptAttachment(cipher, { key: base64ToBytes(att.key!), sha256: att.sha256, size: att.size });
+    expect(opened).toMatchObject({ ok: false, error: { code: 'media.corrupt' } });
   });
 });
 

@@ -36,13 +36,31 @@ export async function uploadAttachment(client: HavenClient, conversation: Conver
  * the size) when it carries a key; the stream errors with `media.corrupt` when anything was altered.
  */
 export async function attachmentStream(client: HavenClient, ref: AttachmentRef): Promise<ReadableStream<Uint8Array>> {
-  const body = await client.downloadMedia(ref.mediaId);
-  if (!ref.key) return body;
-  let key: Uint8Array;
+  let key: Uint8Array | undefined;
   try {
-    key = base64ToBytes(ref.key);
+    key = ref.key === undefined ? undefined : base64ToBytes(ref.key);
   } catch {
     throw new HavenError('media.corrupt', 'The attachment key is not valid.');
   }
-  return body.pipeThrough(decryptAttachmentStream({ key, sha256: ref.sha256, size: ref.size }));
+  // On a decryption failure or a cancel, abort the download too (never leave the connection half-read).
+  const abort = new AbortController();
+  const body = await client.downloadMedia(ref.mediaId, abort.signal);
+  if (!key) return body;
+  const reader = body.pipeThrough(decryptAttachmentStream({ key, sha256: ref.sha256, size: ref.size })).getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(c) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) c.close();
+        else c.enqueue(value);
+      } catch (e) {
+        abort.abort();
+        c.error(e);
+      }
+    },
+    cancel(reason) {
+      abort.abort();
+      return reader.cancel(reason);
+    },
+  });
 }
