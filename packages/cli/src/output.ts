@@ -58,8 +58,11 @@ export function helpLines(help: unknown): string[] {
   if (typeof help === 'string') return [help];
   if (typeof help === 'object') {
     const o = help as Record<string, unknown>;
-    if (Array.isArray(o.resources)) return [...(typeof o.message === 'string' ? [o.message] : []), ...helpLines(o.resources)];
-    const parts = ['name', 'title', 'description', 'phone', 'text', 'url', 'chat']
+    if (Array.isArray(o.resources)) {
+      const lead = [o.message, o.headline].filter((v): v is string => typeof v === 'string' && v !== '');
+      return [...lead, ...helpLines(o.resources)];
+    }
+    const parts = ['name', 'title', 'contact', 'description', 'phone', 'text', 'url', 'chat']
       .map((k) => o[k])
       .filter((v): v is string => typeof v === 'string' && v !== '');
     if (parts.length) return [`Help: ${parts.join(' · ')}`];

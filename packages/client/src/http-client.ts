@@ -2,7 +2,13 @@ import type { z } from 'zod';
 import {
   ROUTES,
   routePath,
+  type AccountPublic,
   type AccountSelf,
+  type DeviceDetectionReport,
+  type HashListSync,
+  type HelpPageWire,
+  type HelpWire,
+  type Invite,
   type CreateUserRequest,
   type Contact,
   type Conversation,
@@ -49,7 +55,7 @@ type Answer<N extends RouteName> = (typeof ROUTES)[N]['response'] extends z.ZodT
   ? z.output<(typeof ROUTES)[N]['response'] & z.ZodType>
   : undefined;
 
-interface CallOptions {
+export interface CallOptions {
   params?: Record<string, string>;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
@@ -199,6 +205,55 @@ export class HavenClient {
   /** Acknowledges every message of the conversation up to `seq` for this session's device. */
   async ack(conversationId: string, seq: number): Promise<{ conversationId: string; ackedSeq: number }> {
     return this.#route('ack', { params: { id: conversationId }, body: { seq } });
+  }
+
+  // Safety policy (issue 6): search, help, invite links, hash-list sync, device reports, admin.
+
+  /** Accounts whose handle starts with `q`; the server never shows children to adults. */
+  async searchAccounts(q: string): Promise<AccountPublic[]> {
+    return (await this.#route('searchAccounts', { query: { q } })).accounts;
+  }
+  /** Help for your band and region (or those given), and the policy in force. */
+  async help(opts: { region?: string; band?: 'child' | 'adult' } = {}): Promise<HelpPageWire> {
+    return this.#route('help', { query: opts });
+  }
+  /** Your recent safety notices (newest first): what was blocked, with help. */
+  async notices(): Promise<{ id: string; event: string; data: unknown; at: string }[]> {
+    return (await this.#route('notices')).notices;
+  }
+  async createInvite(conversationId: string): Promise<Invite> {
+    return this.#route('createInvite', { params: { id: conversationId } });
+  }
+  async joinInvite(token: string): Promise<Conversation> {
+    return this.#route('joinInvite', { params: { token } });
+  }
+  /** The enabled hash lists this account's devices hold (empty when the policy puts none on them). */
+  async hashListSync(): Promise<HashListSync> {
+    return this.#route('hashListSync');
+  }
+  /** Files a device's known-image match: hashes and metadata only. */
+  async reportDetection(report: DeviceDetectionReport): Promise<{ detectionId: string; help: HelpWire }> {
+    return this.#route('reportDetection', { body: report });
+  }
+  // Admin (role admin): each change needs a reason and is written to the audit log.
+  async adminHashLists() {
+    return (await this.#route('adminHashLists')).lists;
+  }
+  async adminSetHashList(name: string, enabled: boolean, reason: string) {
+    return this.#route('adminSetHashList', { params: { name }, body: { enabled, reason } });
+  }
+  async adminAccount(handle: string) {
+    return this.#route('adminAccount', { params: { handle } });
+  }
+  async adminSetAge(handle: string, body: { ageAssurance: 'self-declared' | 'estimated' | 'verified'; birthDate?: string; reason: string }) {
+    return this.#route('adminSetAge', { params: { handle }, body });
+  }
+  async adminLiftRestriction(handle: string, reason: string) {
+    return this.#route('adminLiftRestriction', { params: { handle }, body: { reason } });
+  }
+  /** The audit log, and whether its hash chain is intact. */
+  async adminAudit() {
+    return this.#route('adminAudit');
   }
 
   // MLS (end-to-end encryption): the SDK's e2ee engine calls these.

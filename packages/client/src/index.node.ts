@@ -5,6 +5,7 @@ import type { WebSocketFactory, WebSocketLike } from './connection';
 export * from './index';
 export { FileProfileStore, PROFILE_FILE, defaultProfileDir } from './profile.node.ts';
 export { ensurePrivateDir, writeFileAtomic } from './files.node.ts';
+export { nodeAttachmentHasher } from './safety/hasher.node.ts';
 export { openProfileE2ee } from './e2ee/store.node.ts';
 
 /** The `ws` package as a {@link WebSocketFactory}, for Node (20 has no global WebSocket). */

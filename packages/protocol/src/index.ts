@@ -5,4 +5,5 @@ export * from './http';
 export * from './payload';
 export * from './ws';
 export * from './routes';
+export * from './safety';
 export * from './mls';

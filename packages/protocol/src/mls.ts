@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FrankingTagWire, Message } from './http';
 import { AccountId, Base64, ClientMessageId, ConversationId, DeviceId, MessageId } from './ids';
 import { MessagePayload } from './payload';
+import { HelpWire } from './safety';
 
 // Wire schemas of the MLS Delivery/Authentication Service, franked reports and media (docs/decisions/0002).
 
@@ -75,7 +76,8 @@ export const ReportRequest = z
   .strict();
 export type ReportRequest = z.infer<typeof ReportRequest>;
 
-export const ReportAccepted = z.object({ id: z.string().uuid(), verified: z.literal(true), createdAt: z.string() });
+/** `help`: resources for the reporter at this moment (H2), added by the safety policy. */
+export const ReportAccepted = z.object({ id: z.string().uuid(), verified: z.literal(true), createdAt: z.string(), help: HelpWire.optional() });
 export type ReportAccepted = z.infer<typeof ReportAccepted>;
 
 /** An uploaded blob: opaque ciphertext (e2ee) or plaintext the server may scan (visible). */

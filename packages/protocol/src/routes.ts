@@ -16,6 +16,7 @@ import {
   SessionResponse,
 } from './http';
 import { ConversationId, Handle } from './ids';
+import { POLICY_ROUTES } from './safety';
 import {
   ClaimKeyPackagesRequest,
   ClaimedKeyPackages,
@@ -87,6 +88,7 @@ export const ROUTES = {
   submitCommit: { method: 'POST', path: '/v1/conversations/:id/mls/commits', summary: 'Submit a commit (and its welcome) for the current epoch; the first one wins, later ones get mls.stale_epoch.', auth: 'session', params: IdParams, body: SubmitCommitRequest, status: 201, response: CommitAccepted },
   report: { method: 'POST', path: '/v1/reports', summary: 'Report an e2ee message with its franking proof; refused with report.unverified unless it verifies.', auth: 'session', body: ReportRequest, status: 201, response: ReportAccepted },
   createUser: { method: 'POST', path: '/v1/admin/users', summary: 'Admin: create an account with a role.', auth: 'admin', body: CreateUserRequest, status: 201, response: AccountSelf },
+  ...POLICY_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

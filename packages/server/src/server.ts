@@ -12,6 +12,8 @@ import { loadMessageKey, messageSealer } from './services/message-key.node.ts';
 import { openStorage, pgliteDirOf, type Storage } from './storage/connect';
 import { deleteExpiredSessions } from './storage/repos/sessions';
 import { attachGateway } from './ws/gateway';
+import { serverPolicy } from './policy/config';
+import { HashLists } from './detection/hashlists.node.ts';
 import { frankingKeyring } from './mls/franking-keys';
 
 export interface RunningServer {
@@ -49,6 +51,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       now,
       log,
       fanout: fan,
+      policy: serverPolicy(config.safety),
+      hashLists: await HashLists.open(config.dataDir, log),
       sealer: messageSealer(messageKey),
       franking: frankingKeyring(config, messageKey),
     };

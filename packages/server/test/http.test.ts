@@ -203,7 +203,7 @@ describe('contacts', () => {
     const conv = await req('POST', '/v1/conversations', { kind: 'direct', with: b.handle }, a.token);
     expect((await req('POST', `/v1/contacts/${b.handle}/block`, undefined, a.token)).body.state).toBe('blocked');
     expect((await req('GET', '/v1/contacts', undefined, b.token)).body.contacts).toEqual([]);
-    expectError(await req('POST', '/v1/contacts', { handle: a.handle }, b.token), 403, 'contact.blocked');
+    expectError(await req('POST', '/v1/contacts', { handle: a.handle }, b.token), 403, 'policy.blocked');
     expectError(await req('POST', '/v1/conversations', { kind: 'direct', with: a.handle }, b.token), 403, 'policy.blocked');
     const send = await req('POST', `/v1/conversations/${conv.body.id}/messages`, { clientMessageId: 'blocked-send-1', body: 'aGk=' }, b.token);
     expectError(send, 403, 'policy.blocked');
@@ -214,7 +214,7 @@ describe('contacts', () => {
 });
 
 describe('conversations and messages', () => {
-  it('direct conversations between two fresh adults: idempotent per pair, visible with a reason', async () => {
+  it('direct conversations between two fresh adults: idempotent per pair, visible with a reason (MLS off here)', async () => {
     const a = await user();
     const b = await user();
     const c1 = await req('POST', '/v1/conversations', { kind: 'direct', with: b.handle }, a.token);

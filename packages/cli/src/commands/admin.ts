@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { CreateUserRequest, HavenError } from '@haven/protocol';
 import { createAccount, openStorage, pgliteDirOf } from '@haven/server';
-import { EXIT, exitWithError, printJson } from '../output';
+import { EXIT, UsageError, exitWithError, printJson, printLine, printTable } from '../output';
+import { handleArg, signedIn, withProfile, type ProfileOptions } from '../context';
 import { loadConfigOrExit } from './serve';
 
 async function readStdin(): Promise<string> {
@@ -52,4 +53,92 @@ export function register(program: Command): void {
       }
       await storage.close();
     });
+
+  registerSafetyAdmin(admin);
+}
+
+interface AdminHttpOptions extends ProfileOptions {
+  json?: boolean;
+  reason?: string;
+}
+
+function reasonOf(opts: AdminHttpOptions): string {
+  const r = opts.reason?.trim() ?? '';
+  if (r.length < 3) throw new UsageError('say why with --reason "…": every admin action is written to the audit log');
+  return r;
+}
+
+/** A signed-in admin's actions over HTTP (the profile must be an admin's); each is audited on the server. */
+function registerSafetyAdmin(admin: Command): void {
+  const http = (cmd: Command) => withProfile(cmd).option('--json', 'print JSON for scripts');
+  http(admin.command('hashlists').description('list the hash lists and whether each is enabled')).action(async (opts: AdminHttpOptions) => {
+    const { client } = await signedIn(opts);
+    const lists = await client.adminHashLists();
+    if (opts.json) return printJson(lists);
+    if (lists.length === 0) return printLine('No hash lists: import one with `haven hashlist import`.');
+    printTable([['name', 'kind', 'entries', 'enabled', 'source'], ...lists.map((l) => [l.name, l.kind, String(l.count), l.enabled ? 'yes' : 'no', l.source ?? ''])]);
+  });
+  for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
+    http(admin.command(`${verb}-hashlist`).description(`${verb} a hash list on the running server`).argument('<name>', 'the list').requiredOption('--reason <why>', 'why (audited)')).action(
+      async (name: string, opts: AdminHttpOptions) => {
+        const reason = reasonOf(opts);
+        const { client } = await signedIn(opts);
+        const l = await client.adminSetHashList(name, enabled, reason);
+        if (opts.json) return printJson(l);
+        printLine(`Hash list ${l.name} is now ${l.enabled ? 'enabled' : 'disabled'}.`);
+      },
+    );
+  }
+  http(
+    admin
+      .command('set-age')
+      .description("change an account's age assurance, and correct its birth date (the only way it changes after sign-up)")
+      .argument('<handle>', 'the account')
+      .requiredOption('--assurance <level>', 'self-declared, estimated or verified')
+      .option('--birth-date <YYYY-MM-DD>', 'the corrected birth date')
+      .requiredOption('--reason <why>', 'why (audited)'),
+  ).action(async (handle: string, opts: AdminHttpOptions & { assurance: string; birthDate?: string }) => {
+    const reason = reasonOf(opts);
+    if (!['self-declared', 'estimated', 'verified'].includes(opts.assurance)) throw new UsageError('--assurance is self-declared, estimated or verified');
+    const { client } = await signedIn(opts);
+    const a = await client.adminSetAge(handleArg(handle), {
+      ageAssurance: opts.assurance as 'verified',
+      ...(opts.birthDate ? { birthDate: opts.birthDate } : {}),
+      reason,
+    });
+    if (opts.json) return printJson(a);
+    printLine(`${a.handle}: ${a.ageBand}, age ${a.ageAssurance}.`);
+  });
+  http(
+    admin
+      .command('lift-restriction')
+      .description('let an account send media again after a review')
+      .argument('<handle>', 'the account')
+      .requiredOption('--reason <why>', 'the outcome of the review (audited)'),
+  ).action(async (handle: string, opts: AdminHttpOptions) => {
+    const reason = reasonOf(opts);
+    const { client } = await signedIn(opts);
+    const a = await client.adminLiftRestriction(handleArg(handle), reason);
+    if (opts.json) return printJson(a);
+    printLine(`${a.handle} can send media again.`);
+  });
+  http(admin.command('account').description('an account as the safety policy sees it').argument('<handle>', 'the account')).action(async (handle: string, opts: AdminHttpOptions) => {
+    const { client } = await signedIn(opts);
+    const a = await client.adminAccount(handleArg(handle));
+    if (opts.json) return printJson(a);
+    printLine(`${a.handle}: ${a.ageBand} (born ${a.birthDate}, age ${a.ageAssurance})${a.mediaRestricted ? ', restricted from sending media pending review' : ''}`);
+  });
+  http(admin.command('audit').description('the audit log, and whether its hash chain is intact (exit 1 if not)')).action(async (opts: AdminHttpOptions) => {
+    const { client } = await signedIn(opts);
+    const log = await client.adminAudit();
+    if (opts.json) printJson(log);
+    else {
+      printTable([['seq', 'when', 'who', 'what', 'target', 'why'], ...log.entries.map((e) => [String(e.seq), e.at, e.actor, e.action, e.target, e.reason])]);
+      printLine(log.chain.message);
+    }
+    if (!log.chain.ok) {
+      process.stderr.write(`haven: ${log.chain.message}\n`);
+      process.exit(EXIT.failed);
+    }
+  });
 }

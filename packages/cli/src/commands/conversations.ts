@@ -7,7 +7,8 @@ import { printJson, printLine } from '../output';
 export function modeLine(c: Conversation): string {
   switch (c.mode) {
     case 'e2ee':
-      return '🔒 end-to-end encrypted';
+      // The policy's reasons for e2ee start with the lock ("🔒 end-to-end encrypted: every member is an adult").
+      return c.modeReason.startsWith('🔒') ? c.modeReason : '🔒 end-to-end encrypted';
     case 'visible':
       // Some reasons are written as whole sentences starting with these words; do not say them twice.
       return `visible to safety checks: ${c.modeReason.replace(/^visible to safety checks:\s*/i, '')}`;

@@ -1,10 +1,12 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { HavenError, type AttachmentRef } from '@haven/protocol';
-import { Connection, attachmentStream, nodeWebSocket, type HavenClient, type ReceivedMessage } from '@haven/client/node';
+import { Connection, HashListGuard, attachmentStream, nodeWebSocket, openGuardedAttachment, type HavenClient, type ReceivedMessage } from '@haven/client/node';
+import type { Conversation } from '@haven/protocol';
+import { deviceGuard } from '../guard';
 import { signedIn, withJson, withProfile, type ProfileOptions } from '../context';
 import { UsageError, helpLines, printJson, printLine } from '../output';
 
@@ -39,6 +41,7 @@ export function register(program: Command): void {
     let work: Promise<void> = Promise.resolve();
     let failure: unknown;
     const highest = new Map<string, number>();
+    let guard: Promise<HashListGuard | undefined> | undefined;
     let shown = 0;
     conn.on('conversation', (c) => messenger.remember(c));
     conn.on('message', (m) => {
@@ -47,7 +50,13 @@ export function register(program: Command): void {
         try {
           const r = await messenger.read(m);
           if (r.decoded.kind !== 'control') {
-            const saved = opts.save ? await saveAll(client, r.attachments, opts.save, r.id) : [];
+            let saved: (string | { error: string })[] = [];
+            if (opts.save && r.attachments.length > 0) {
+              const conversation = await messenger.conversation(r.conversation);
+              // e2ee: checked on this device before it is saved (D6); the guard is synced once per run.
+              if (conversation.mode === 'e2ee') guard ??= deviceGuard(client);
+              saved = await saveAll(client, r.attachments, opts.save, r.id, conversation, conversation.mode === 'e2ee' ? await guard : undefined);
+            }
             show(r, !!opts.json, saved);
             shown++;
           }
@@ -95,12 +104,26 @@ export function register(program: Command): void {
 }
 
 /** Downloads each attachment into `dir` (decrypted and checked); returns the paths, or the error per file. */
-async function saveAll(client: HavenClient, refs: AttachmentRef[], dir: string, messageId: string): Promise<(string | { error: string })[]> {
+async function saveAll(
+  client: HavenClient,
+  refs: AttachmentRef[],
+  dir: string,
+  messageId: string,
+  conversation: Conversation,
+  guard: HashListGuard | undefined,
+): Promise<(string | { error: string })[]> {
   const out: (string | { error: string })[] = [];
   for (const [i, ref] of refs.entries()) {
     const name = (ref.name ? basename(ref.name) : '').replace(/[^A-Za-z0-9._ -]/g, '_').replace(/^\.+/, '') || `attachment-${i + 1}`;
     const path = join(dir, `${messageId.slice(0, 8)}-${name}`);
     try {
+      if (guard) {
+        // Read whole and checked before anything is written: a blocked image never reaches the disk.
+        const bytes = await openGuardedAttachment(client, conversation, messageId, ref, guard);
+        await writeFile(path, bytes, { mode: 0o600, flag: 'wx' });
+        out.push(path);
+        continue;
+      }
       const stream = await attachmentStream(client, ref);
       await new Promise<void>((resolve, reject) => {
         // 'wx': never overwrite a file that is already there.
@@ -111,6 +134,7 @@ async function saveAll(client: HavenClient, refs: AttachmentRef[], dir: string, 
     } catch (e) {
       await rm(path, { force: true });
       out.push({ error: e instanceof Error ? e.message : String(e) });
+      if (e instanceof HavenError && e.code === 'media.blocked') for (const line of helpLines(e.help)) process.stderr.write(`  ${line}\n`);
     }
   }
   return out;

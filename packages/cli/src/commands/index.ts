@@ -6,6 +6,8 @@ import { register as conversations } from './conversations';
 import { register as groups } from './groups';
 import { register as hash } from './hash';
 import { register as hashlist } from './hashlist';
+import { register as help } from './help';
+import { register as invites } from './invites';
 import { register as inbox } from './inbox';
 import { register as match } from './match';
 import { register as report } from './report';
@@ -22,8 +24,10 @@ export function registerCommands(program: Command): void {
   inbox(program);
   conversations(program);
   groups(program);
-  report(program);
   hash(program);
   hashlist(program);
   match(program);
+  help(program);
+  invites(program);
+  report(program);
 }

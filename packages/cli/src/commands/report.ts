@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { MessageId } from '@haven/protocol';
 import { signedIn, withJson, withProfile, type ProfileOptions } from '../context';
-import { UsageError, printJson, printLine } from '../output';
+import { UsageError, helpLines, printJson, printLine } from '../output';
 
 /** report MESSAGE_ID --reason TEXT: a franked report of an end-to-end encrypted message this device read. */
 export function register(program: Command): void {
@@ -19,6 +19,9 @@ export function register(program: Command): void {
     const { e2ee } = await signedIn(opts);
     const accepted = await (await e2ee()).report(r.data, opts.reason.trim());
     if (opts.json) printJson(accepted);
-    else printLine(`Reported; the server verified the message (report ${accepted.id}).`);
+    else {
+      printLine(`Reported; the server verified the message (report ${accepted.id}).`);
+      for (const line of helpLines(accepted.help)) printLine(`  ${line}`);
+    }
   });
 }

@@ -4,7 +4,8 @@ import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { ConversationId, type AttachmentRef, type MessagePayload } from '@haven/protocol';
-import { uploadAttachment } from '@haven/client/node';
+import { uploadGuardedAttachment } from '@haven/client/node';
+import { deviceGuard } from '../guard';
 import { handleArg, signedIn, withJson, withProfile, type ProfileOptions } from '../context';
 import { UsageError, printJson, printLine } from '../output';
 
@@ -49,9 +50,11 @@ export function register(program: Command): void {
     const { messenger, client, e2ee } = await signedIn(opts);
     const conversation = to ? await messenger.directWith(to) : await messenger.conversation(groupId!);
     const attachments: AttachmentRef[] = [];
+    // e2ee: every attachment is checked on this device against the synced hash lists before it is encrypted (D5).
+    const guard = conversation.mode === 'e2ee' && opts.attach.length > 0 ? await deviceGuard(client) : undefined;
     for (const f of opts.attach) {
       const stream = Readable.toWeb(createReadStream(f)) as unknown as ReadableStream<Uint8Array>;
-      attachments.push(await uploadAttachment(client, conversation, { stream, contentType: opts.type ?? guessType(f), name: basename(f) }));
+      attachments.push(await uploadGuardedAttachment(client, conversation, { stream, contentType: opts.type ?? guessType(f), name: basename(f) }, guard));
     }
     const payload: MessagePayload = { v: 1, ...(text.trim() !== '' ? { text } : {}), ...(attachments.length ? { attachments } : {}) };
     const m = await messenger.send(conversation, payload);

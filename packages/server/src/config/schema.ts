@@ -1,3 +1,4 @@
+import { SafetyConfig } from '@haven/safety';
 import { z } from 'zod';
 import { DEFAULT_SUITE, SUITE_NAMES } from '@haven/crypto';
 
@@ -99,6 +100,8 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The safety policy (preset, contact rules, help, signals): validated by @haven/safety (P5). */
+    safety: SafetyConfig.prefault({}),
   })
   .strict()
   // Several nodes read each other's messages, so they must share one key; a per-node generated key would not.

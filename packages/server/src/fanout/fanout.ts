@@ -4,6 +4,8 @@ import type { Conversation, Message } from '@haven/protocol';
 export type FanoutEvent =
   | { type: 'message'; message: Message }
   | { type: 'conversation'; conversation: Conversation }
+  /** A safety event for this account (`media.blocked`, `contact.blocked`, …), with help resources. */
+  | { type: 'event'; event: string; data: unknown }
   /** A session was signed out: connections opened with it close. */
   | { type: 'session_ended'; tokenHash: string };
 

@@ -6,6 +6,10 @@ import { accountRoutes } from './routes/accounts';
 import { contactRoutes } from './routes/contacts';
 import { conversationRoutes } from './routes/conversations';
 import { healthRoutes } from './routes/health';
+import { policyRoutes } from '../policy/routes';
+import { adminRoutes } from '../admin/routes';
+import { detectionRoutes } from '../detection/routes';
+import { mediaPolicyInspector } from '../detection/inspector';
 import { mlsRoutes } from '../mls/routes';
 import { mediaRoutes } from '../media/routes';
 
@@ -32,7 +36,11 @@ export function buildApp(s: Services): FastifyInstance {
   accountRoutes(app, s);
   contactRoutes(app, s);
   conversationRoutes(app, s);
+  policyRoutes(app, s);
+  adminRoutes(app, s);
+  detectionRoutes(app, s);
   mlsRoutes(app, s);
-  mediaRoutes(app, s);
+  // Every upload passes the safety check first: restricted senders, and scanning in visible conversations (D1).
+  mediaRoutes(app, s, [mediaPolicyInspector(s, { maxBytes: s.config.media.maxBytes })]);
   return app;
 }

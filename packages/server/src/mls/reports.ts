@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { verifyReport } from '@haven/crypto';
 import { HavenError, type ReportAccepted, type ReportRequest } from '@haven/protocol';
 import type { Caller, Services } from '../services/context';
+import { helpOf } from '../policy/refusal';
+import { findAccountById } from '../storage/repos/accounts';
 
 const b64 = (x: string): Uint8Array => new Uint8Array(Buffer.from(x, 'base64'));
 
@@ -40,5 +42,8 @@ export async function fileReport(s: Services, caller: Caller, req: ReportRequest
     })
     .execute();
   s.log.info({ report: id, conversation: req.context.conversationId }, 'verified franked report stored');
-  return { id, verified: true, createdAt: createdAt.toISOString() };
+  // H2: the reporter is shown help after a report.
+  const reporter = await findAccountById(s.db, caller.accountId);
+  const help = reporter ? helpOf(s.policy, reporter, createdAt, 'report') : undefined;
+  return { id, verified: true, createdAt: createdAt.toISOString(), ...(help ? { help: help as ReportAccepted['help'] & object } : {}) };
 }

@@ -25,12 +25,12 @@ export interface NewAccountInput extends RegisterRequest {
  * Creates an account (password hashed with argon2id). Works on a bare database, so `haven admin
  * create-user` can use it before the server runs.
  */
-export async function createAccount(db: Kysely<Database>, now: Date, input: NewAccountInput): Promise<AccountSelf> {
-  return accountSelf(await insertNewAccount(db, now, input), now);
+export async function createAccount(db: Kysely<Database>, now: Date, input: NewAccountInput, timeZone?: string): Promise<AccountSelf> {
+  return accountSelf(await insertNewAccount(db, now, input, timeZone), now, timeZone);
 }
 
-async function insertNewAccount(db: Kysely<Database>, now: Date, input: NewAccountInput): Promise<AccountRow> {
-  const age = ageBandOf(input.birthDate, now);
+async function insertNewAccount(db: Kysely<Database>, now: Date, input: NewAccountInput, timeZone?: string): Promise<AccountRow> {
+  const age = ageBandOf(input.birthDate, now, timeZone);
   if (!age.ok) throw new HavenError(age.code);
   if (input.password.length < MIN_PASSWORD) throw new HavenError('account.weak_password');
   const row = await insertAccount(db, {
@@ -49,7 +49,7 @@ async function insertNewAccount(db: Kysely<Database>, now: Date, input: NewAccou
 
 /** Creates an account and signs it in on a new device (the password is hashed once, not verified again). */
 export async function register(s: Services, input: RegisterRequest): Promise<SessionResponse> {
-  const account = await insertNewAccount(s.db, s.now(), input);
+  const account = await insertNewAccount(s.db, s.now(), input, s.policy.timeZone);
   return startSession(s, account, undefined, null);
 }
 
@@ -80,7 +80,7 @@ async function startSession(s: Services, account: AccountRow, existingDeviceId: 
   const expiresAt = new Date(now.getTime() + s.config.sessions.ttlSeconds * 1000);
   await insertSession(s.db, { token_hash: hashToken(token), account_id: account.id, device_id: deviceId, expires_at: expiresAt });
   await touchDevice(s.db, deviceId, now);
-  return { token, expiresAt: expiresAt.toISOString(), account: accountSelf(account, now), deviceId: deviceId as SessionResponse['deviceId'] };
+  return { token, expiresAt: expiresAt.toISOString(), account: accountSelf(account, now, s.policy.timeZone), deviceId: deviceId as SessionResponse['deviceId'] };
 }
 
 /** The caller behind a session token; 401 codes for unknown, expired and suspended sessions. */

@@ -1,23 +1,25 @@
 import type { AgeBand } from '@haven/protocol';
+import { ageBand, ageOn as safetyAgeOn, DEFAULT_TIME_ZONE } from '@haven/safety';
 
-/** Whole years between a 'YYYY-MM-DD' birth date and `now`, in UTC. */
-export function ageOn(birthDate: string, now: Date): number {
-  const [y, m, d] = birthDate.split('-').map(Number) as [number, number, number];
-  let age = now.getUTCFullYear() - y;
-  const month = now.getUTCMonth() + 1;
-  if (month < m || (month === m && now.getUTCDate() < d)) age -= 1;
-  return age;
+// Thin wrappers over @haven/safety's age rules (A1–A4): birthdays are local dates in the policy's time zone.
+
+/** Whole years between a 'YYYY-MM-DD' birth date and `now`, read in `timeZone` (default Europe/London). */
+export function ageOn(birthDate: string, now: Date, timeZone: string = DEFAULT_TIME_ZONE): number {
+  const r = safetyAgeOn(birthDate, now, timeZone);
+  if (r.ok) return r.value;
+  return r.error.code === 'account.birth_date_in_future' ? -1 : 0;
 }
 
-/** The band of an existing account today (accounts are 13+ by construction). */
-export const bandOf = (birthDate: string, now: Date): AgeBand => (ageOn(birthDate, now) >= 18 ? 'adult' : 'child');
-
-export type AgeDecision = { ok: true; band: AgeBand } | { ok: false; code: 'account.too_young' | 'account.birth_date_in_future' };
+export type AgeDecision = { ok: true; band: AgeBand } | { ok: false; code: 'account.too_young' | 'account.birth_date_in_future' | 'request.invalid' };
 
 /** Under 13 refused; 13–17 `child`; 18+ `adult`. The clock comes in so birthdays are testable. */
-export function ageBandOf(birthDate: string, now: Date): AgeDecision {
-  if (new Date(`${birthDate}T00:00:00Z`).getTime() > now.getTime()) return { ok: false, code: 'account.birth_date_in_future' };
-  const age = ageOn(birthDate, now);
-  if (age < 13) return { ok: false, code: 'account.too_young' };
-  return { ok: true, band: age < 18 ? 'child' : 'adult' };
+export function ageBandOf(birthDate: string, now: Date, timeZone: string = DEFAULT_TIME_ZONE): AgeDecision {
+  const r = ageBand(birthDate, now, timeZone);
+  return r.ok ? { ok: true, band: r.value } : { ok: false, code: r.error.code as 'account.too_young' };
+}
+
+/** The band of an existing account at `now` (a stored date that gives none, after a correction, counts as a child's). */
+export function bandOf(birthDate: string, now: Date, timeZone: string = DEFAULT_TIME_ZONE): AgeBand {
+  const r = ageBandOf(birthDate, now, timeZone);
+  return r.ok ? r.band : 'child';
 }

@@ -1,7 +1,12 @@
 import { HavenError, type Contact } from '@haven/protocol';
+import { canAcceptContactRequest, canSendContactRequest } from '@haven/safety';
+import { notify } from '../policy/notices';
+import { participantOf } from '../policy/participants';
+import { helpOf, refusalError } from '../policy/refusal';
+import { relationship } from '../policy/relations';
 import type { AccountRow } from '../storage/database';
 import { findAccountByHandle, findAccountsByIds } from '../storage/repos/accounts';
-import { deleteContact, findContact, isBlockedEitherWay, listContacts as listRows, upsertContact } from '../storage/repos/contacts';
+import { deleteContact, findContact, listContacts as listRows, upsertContact } from '../storage/repos/contacts';
 import type { Caller, Services } from './context';
 import { contactView } from './views';
 
@@ -14,13 +19,23 @@ async function other(s: Services, caller: Caller, handle: string): Promise<Accou
   return account;
 }
 
+async function meOf(s: Services, caller: Caller): Promise<AccountRow> {
+  const me = (await findAccountsByIds(s.db, [caller.accountId]))[0];
+  if (!me) throw new HavenError('auth.invalid_token');
+  return me;
+}
+
+/**
+ * Sends a contact request (C1–C4): an adult's request to a child is refused with
+ * `policy.adult_to_child` and help; a request back to someone who asked first accepts theirs.
+ */
 export async function requestContact(s: Services, caller: Caller, handle: string): Promise<Contact> {
   const them = await other(s, caller, handle);
-  if (await isBlockedEitherWay(s.db, caller.accountId, them.id)) throw new HavenError('contact.blocked');
-  const mine = await findContact(s.db, caller.accountId, them.id);
-  if (mine?.state === 'pending_incoming') return acceptContact(s, caller, handle);
-  if (mine) throw new HavenError('contact.already');
+  const me = await meOf(s, caller);
   const now = s.now();
+  const d = canSendContactRequest(s.policy, participantOf(s.policy, me, now), participantOf(s.policy, them, now), await relationship(s.db, me.id, them.id));
+  if (!d.ok) throw refusalError(s.policy, d.error, me, now);
+  if (d.value.code === 'contact.request_accepts_pending') return acceptContact(s, caller, handle);
   return s.db.transaction().execute(async (tx) => {
     const row = await upsertContact(tx, caller.accountId, them.id, 'pending_outgoing', now);
     await upsertContact(tx, them.id, caller.accountId, 'pending_incoming', now);
@@ -32,8 +47,10 @@ export async function acceptContact(s: Services, caller: Caller, handle: string)
   const them = await other(s, caller, handle);
   const mine = await findContact(s.db, caller.accountId, them.id);
   if (mine?.state === 'accepted') return contactView(mine, them);
-  if (mine?.state !== 'pending_incoming') throw new HavenError('contact.not_found');
+  const me = await meOf(s, caller);
   const now = s.now();
+  const d = canAcceptContactRequest(participantOf(s.policy, me, now), participantOf(s.policy, them, now), await relationship(s.db, me.id, them.id));
+  if (!d.ok) throw refusalError(s.policy, d.error, me, now);
   return s.db.transaction().execute(async (tx) => {
     const row = await upsertContact(tx, caller.accountId, them.id, 'accepted', now);
     await upsertContact(tx, them.id, caller.accountId, 'accepted', now);
@@ -55,12 +72,16 @@ export async function declineContact(s: Services, caller: Caller, handle: string
 export async function blockContact(s: Services, caller: Caller, handle: string): Promise<Contact> {
   const them = await other(s, caller, handle);
   const now = s.now();
-  return s.db.transaction().execute(async (tx) => {
+  const view = await s.db.transaction().execute(async (tx) => {
     const row = await upsertContact(tx, caller.accountId, them.id, 'blocked', now);
     const theirs = await findContact(tx, them.id, caller.accountId);
     if (theirs && theirs.state !== 'blocked') await deleteContact(tx, them.id, caller.accountId);
     return contactView(row, them);
   });
+  // H2: help for the one who blocked, as a safety event on their devices.
+  const me = await meOf(s, caller);
+  await notify(s, [caller.accountId], 'contact.blocked', { handle: them.handle, help: helpOf(s.policy, me, now, 'block') });
+  return view;
 }
 
 export async function unblockContact(s: Services, caller: Caller, handle: string): Promise<void> {

@@ -1,8 +1,10 @@
+import type { Policy } from '@haven/safety';
 import type { FrankingKeyring } from '@haven/crypto';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
 import type { Fanout } from '../fanout/fanout';
+import type { HashLists } from '../detection/hashlists.node.ts';
 import type { Database } from '../storage/database';
 import type { MessageSealer } from './message-key.node.ts';
 
@@ -14,6 +16,10 @@ export interface Services {
   log: Logger;
   fanout: Fanout;
   sealer: MessageSealer;
+  /** The safety policy in force, resolved from `config.safety` at start. */
+  policy: Policy;
+  /** The enabled hash lists of `<dataDir>/hashlists`, reloaded when they change. */
+  hashLists: HashLists;
   /** Server franking secrets by key id (e2ee message tags and report verification). */
   franking: FrankingKeyring;
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { HavenError, type Conversation, type CreateConversationRequest } from '@haven/protocol';
-import type { AccountRow, ConversationRow } from '../storage/database';
+import { canAddToGroup, canCreateGroup, canStartDirect } from '@haven/safety';
+import type { Kysely } from 'kysely';
+import type { AccountRow, ConversationRow, Database } from '../storage/database';
 import { findAccountByHandle, findAccountsByHandles, findAccountsByIds } from '../storage/repos/accounts';
-import { isBlockedEitherWay } from '../storage/repos/contacts';
 import {
   addMember as addMemberRow,
   findConversationForMember,
@@ -11,15 +12,12 @@ import {
   membersOf,
   removeMember as removeMemberRow,
 } from '../storage/repos/conversations';
-import { bandOf } from './age';
+import { modeForCheck, participantOf } from '../policy/participants';
+import { refusalError } from '../policy/refusal';
+import { relationsAmong, relationsOf, relationship } from '../policy/relations';
 import type { Caller, Services } from './context';
-import { decideMode, type Participant } from './mode';
+import { decideMode } from './mode';
 import { conversationView } from './views';
-
-function participants(s: Services, accounts: AccountRow[]): Participant[] {
-  const now = s.now();
-  return accounts.map((a) => ({ accountId: a.id, ageBand: bandOf(a.birth_date, now) }));
-}
 
 /** Wire views of conversations with their members. */
 export async function viewConversations(s: Services, rows: ConversationRow[]): Promise<Conversation[]> {
@@ -32,22 +30,33 @@ async function viewOne(s: Services, row: ConversationRow): Promise<Conversation>
   return (await viewConversations(s, [row]))[0]!;
 }
 
-async function announce(s: Services, conversation: Conversation, extra: string[] = []): Promise<void> {
+export async function announce(s: Services, conversation: Conversation, extra: string[] = []): Promise<void> {
   await s.fanout.publish([...conversation.members.map((m) => m.id), ...extra], { type: 'conversation', conversation });
 }
 
-async function refuseIfBlocked(s: Services, caller: Caller, others: AccountRow[]): Promise<void> {
-  for (const o of others) if (await isBlockedEitherWay(s.db, caller.accountId, o.id)) throw new HavenError('policy.blocked');
-}
-
-export async function createConversation(s: Services, caller: Caller, req: CreateConversationRequest): Promise<{ conversation: Conversation; created: boolean }> {
+async function self(s: Services, caller: Caller): Promise<AccountRow> {
   const me = (await findAccountsByIds(s.db, [caller.accountId]))[0];
   if (!me) throw new HavenError('auth.invalid_token');
+  return me;
+}
+
+/**
+ * Starts a direct conversation or a group. The policy decides whether it may exist (C5–C7, G1–G7) and
+ * its mode (P2), from the stored birth dates and the server clock; nothing in the request can choose
+ * the mode. A direct conversation is one per pair and mode: after a child turns 18 the old `visible`
+ * one stays as it is (P7) and a new one follows their new band.
+ */
+export async function createConversation(s: Services, caller: Caller, req: CreateConversationRequest): Promise<{ conversation: Conversation; created: boolean }> {
+  const me = await self(s, caller);
+  const now = s.now();
+  const policy = s.policy;
+  const pMe = participantOf(policy, me, now);
   let others: AccountRow[];
   if (req.kind === 'direct') {
     const other = await findAccountByHandle(s.db, req.with);
     if (!other) throw new HavenError('account.not_found');
-    if (other.id === me.id) throw new HavenError('request.invalid', 'You cannot start a direct conversation with yourself.');
+    const d = canStartDirect(policy, pMe, participantOf(policy, other, now), await relationship(s.db, me.id, other.id));
+    if (!d.ok) throw refusalError(policy, d.error, me, now);
     others = [other];
   } else {
     const handles = [...new Set(req.members)].filter((h) => h !== me.handle);
@@ -55,10 +64,16 @@ export async function createConversation(s: Services, caller: Caller, req: Creat
     others = await findAccountsByHandles(s.db, handles);
     const missing = handles.filter((h) => !others.some((o) => o.handle === h));
     if (missing.length > 0) throw new HavenError('account.not_found', `No account with the handle ${missing.join(', ')}.`);
+    const d = canCreateGroup(
+      policy,
+      pMe,
+      others.map((o) => participantOf(policy, o, now)),
+      await relationsAmong(s.db, [me.id, ...others.map((o) => o.id)]),
+    );
+    if (!d.ok) throw refusalError(policy, d.error, me, now);
   }
-  await refuseIfBlocked(s, caller, others);
   const all = [me, ...others];
-  const decision = decideMode(participants(s, all), { e2eeEnabled: s.config.mls.enabled });
+  const decision = decideMode(policy, all.map((a) => participantOf(policy, a, now)), { e2eeEnabled: s.config.mls.enabled });
   const { row, created } = await insertConversation(
     s.db,
     {
@@ -67,8 +82,9 @@ export async function createConversation(s: Services, caller: Caller, req: Creat
       title: req.kind === 'group' ? req.title : null,
       mode: decision.mode,
       mode_reason_code: decision.reasonCode,
+      mode_reason: decision.reason,
       created_by: me.id,
-      direct_key: req.kind === 'direct' ? [me.id, others[0]!.id].sort().join(':') : null,
+      direct_key: req.kind === 'direct' ? `${[me.id, others[0]!.id].sort().join(':')}:${decision.mode}` : null,
     },
     all.map((a) => a.id),
   );
@@ -94,24 +110,58 @@ async function groupForMember(s: Services, caller: Caller, id: string): Promise<
   return row;
 }
 
-/** Adds a member to a group; refused when it would change the conversation's mode (never silently). */
+/** Locks the conversation row for the rest of the transaction: membership changes and sends queue behind it. */
+export async function lockConversation(tx: Kysely<Database>, id: string): Promise<ConversationRow | undefined> {
+  return tx.selectFrom('conversations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/**
+ * Brings `joiner` into group `id`, checked by `check` against the members as they are inside one
+ * transaction that holds the conversation's row lock, so two concurrent joins cannot each pass against
+ * a membership without the other (G2, G5, P4).
+ */
+export async function joinChecked(
+  s: Services,
+  id: string,
+  joiner: AccountRow,
+  check: (members: AccountRow[], row: ConversationRow, tx: Kysely<Database>) => Promise<void>,
+): Promise<void> {
+  await s.db.transaction().execute(async (tx) => {
+    const row = await lockConversation(tx, id);
+    if (!row) throw new HavenError('conversation.not_found');
+    const current = (await membersOf(tx, [id])).get(id) ?? [];
+    if (current.includes(joiner.id)) throw new HavenError('conversation.already_member');
+    if (current.length + 1 > s.config.limits.groupMembers) throw new HavenError('conversation.too_many_members');
+    await check(await findAccountsByIds(tx, current), row, tx);
+    if (!(await addMemberRow(tx, id, joiner.id))) throw new HavenError('conversation.already_member');
+  });
+}
+
+/** Adds a member to a group: the contact and group rules (G1–G6), and never a change of mode (P4). */
 export async function addMember(s: Services, caller: Caller, id: string, handle: string): Promise<Conversation> {
-  const row = await groupForMember(s, caller, id);
+  await groupForMember(s, caller, id);
   const target = await findAccountByHandle(s.db, handle);
   if (!target) throw new HavenError('account.not_found');
-  await refuseIfBlocked(s, caller, [target]);
-  const current = (await membersOf(s.db, [id])).get(id) ?? [];
-  if (current.includes(target.id)) throw new HavenError('conversation.already_member');
-  if (current.length + 1 > s.config.limits.groupMembers) throw new HavenError('conversation.too_many_members');
-  const decision = decideMode(participants(s, [...(await findAccountsByIds(s.db, current)), target]), { e2eeEnabled: s.config.mls.enabled });
-  if (decision.mode !== row.mode) throw new HavenError('policy.mode_change');
-  if (!(await addMemberRow(s.db, id, target.id))) throw new HavenError('conversation.already_member');
+  const now = s.now();
+  const policy = s.policy;
+  await joinChecked(s, id, target, async (members, row, tx) => {
+    const adder = members.find((m) => m.id === caller.accountId);
+    if (!adder) throw new HavenError('conversation.not_found');
+    const d = canAddToGroup(
+      policy,
+      participantOf(policy, adder, now),
+      participantOf(policy, target, now),
+      await relationsOf(tx, target.id, members.map((m) => m.id)),
+      { members: members.map((m) => participantOf(policy, m, now)), mode: modeForCheck(policy, s.config.mls.enabled, row.mode, [...members, target].map((m) => participantOf(policy, m, now))) },
+    );
+    if (!d.ok) throw refusalError(policy, d.error, adder, now);
+  });
   const conversation = await getConversation(s, caller, id);
   await announce(s, conversation);
   return conversation;
 }
 
-/** Removes a member: the creator may remove anyone, every member may leave. */
+/** Removes a member: the creator may remove anyone, every member may leave; never refused by the policy (P8). */
 export async function removeMember(s: Services, caller: Caller, id: string, handle: string): Promise<Conversation> {
   const row = await groupForMember(s, caller, id);
   const target = await findAccountByHandle(s.db, handle);

@@ -8,6 +8,7 @@ import { backlogForDevice, insertMessage, listMessagesAfter } from '../storage/r
 import type { Caller, Services } from './context';
 import { accountPublic, messageView } from './views';
 import { insertMlsApplication } from '../mls/service';
+import { checkVisibleAttachments } from '../detection/send-check';
 import { MLS_CONTENT_TYPES } from '@haven/protocol';
 
 export interface SendInput {
@@ -45,10 +46,13 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   if (!found) throw new HavenError('conversation.not_found');
   const { conversation, memberIds, blocked } = found;
   if (blocked) throw new HavenError('policy.blocked');
+  // P9: an age correction left this conversation's mode unfit for its members; it takes no new messages.
+  if (conversation.closed_reason) throw new HavenError('policy.mode_change', conversation.closed_reason);
   const id = randomUUID();
   const contentType = input.contentType ?? PAYLOAD_CONTENT_TYPE;
   if (conversation.mode !== 'e2ee' && Object.values<string>(MLS_CONTENT_TYPES).includes(contentType))
     throw new HavenError('request.unsupported_media_type', 'MLS messages belong in end-to-end encrypted conversations only.');
+  await checkVisibleAttachments(s, caller, conversation, contentType, body);
   const { row, created } = conversation.mode === 'e2ee'
     ? await insertMlsApplication(s, caller, conversation, { id, clientMessageId: input.clientMessageId, contentType, body, sentAt: s.now() })
     : await insertMessage(s.db, {

@@ -1,18 +1,20 @@
 import type { AccountPublic, AccountSelf, Contact, Conversation, Device, Message } from '@haven/protocol';
 import type { AccountRow, ContactRow, ConversationRow, DeviceRow, MessageRow } from '../storage/database';
-import { bandOf } from './age';
+import { ageBandOf } from './age';
 import { modeReasonText } from './mode';
 
 // Database rows to wire shapes. Branded ids come from our own storage, so they are cast, not re-parsed.
 
 export const iso = (d: Date): string => d.toISOString();
 
-export function accountSelf(a: AccountRow, now: Date): AccountSelf {
+export function accountSelf(a: AccountRow, now: Date, timeZone?: string): AccountSelf {
+  const band = ageBandOf(a.birth_date, now, timeZone);
   return {
     id: a.id as AccountSelf['id'],
     handle: a.handle,
     displayName: a.display_name,
-    ageBand: bandOf(a.birth_date, now),
+    // A stored date that no longer gives a band (an age correction below 13) counts as a child's.
+    ageBand: band.ok ? band.band : 'child',
     ageAssurance: a.age_assurance,
     role: a.role,
     region: a.region,
@@ -39,7 +41,7 @@ export function conversationView(c: ConversationRow, members: AccountRow[]): Con
     title: c.title,
     mode: c.mode,
     modeReasonCode: c.mode_reason_code,
-    modeReason: modeReasonText(c.mode_reason_code),
+    modeReason: modeReasonText(c.mode_reason_code, c.mode_reason),
     members: members.map(accountPublic),
     createdAt: iso(c.created_at),
     lastSeq: c.last_seq,

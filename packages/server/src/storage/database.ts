@@ -50,6 +50,10 @@ export interface ConversationsTable {
   title: string | null;
   mode: 'e2ee' | 'visible';
   mode_reason_code: string;
+  /** The reason in words as decided at creation (migration 0002; null for older rows). */
+  mode_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Set when an age correction makes the stored mode unfit for the members (P9): new messages are refused. */
+  closed_reason: ColumnType<string | null, string | null | undefined, string | null>;
   created_by: string;
   /** `min(a,b):max(a,b)` of the two account ids for direct conversations: one per pair. */
   direct_key: string | null;
@@ -90,6 +94,76 @@ export interface CursorsTable {
   conversation_id: string;
   acked_seq: number;
   updated_at: Date;
+}
+
+/** A group invite link: only the SHA-256 of its token is stored. */
+export interface InvitesTable {
+  token_hash: string;
+  conversation_id: string;
+  created_by: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
+/** A known-image match: on the server (`server-scan`) or reported by a device (`client-*`). */
+export interface DetectionsTable {
+  id: string;
+  source: 'server-scan' | 'client-outgoing' | 'client-incoming';
+  witness: 'server' | 'sender-device' | 'recipient-device';
+  sender_account_id: string | null;
+  reporter_account_id: string | null;
+  conversation_id: string | null;
+  list_name: string;
+  list_kind: 'pdq' | 'md5' | 'sha256';
+  entry_index: number;
+  entry_label: string | null;
+  distance: number;
+  sha256: string | null;
+  md5: string | null;
+  pdq: string | null;
+  pdq_quality: number | null;
+  content_type: string | null;
+  size: number | null;
+  status: Generated<'open' | 'reviewed'>;
+  created_at: Date;
+}
+
+export interface QuarantineTable {
+  detection_id: string;
+  /** AES-256-GCM under the server message key. */
+  body: Uint8Array;
+  created_at: Date;
+}
+
+export interface MediaRestrictionsTable {
+  account_id: string;
+  detection_id: string | null;
+  reason: string;
+  created_at: Date;
+}
+
+export interface SafetyNoticesTable {
+  id: string;
+  account_id: string;
+  event: string;
+  /** JSON of the event's data (message, help, conversation). */
+  data: string;
+  created_at: Date;
+}
+
+/** Append-only (a trigger refuses updates and deletes), hash-chained: see src/admin/audit.ts. */
+export interface AuditLogTable {
+  seq: number;
+  at: Date;
+  actor_id: string | null;
+  actor_handle: string;
+  action: string;
+  target: string;
+  reason: string;
+  /** Canonical JSON. */
+  details: string;
+  prev_hash: string;
+  hash: string;
 }
 
 export interface MlsDevicesTable {
@@ -155,6 +229,12 @@ export interface Database {
   conversation_members: ConversationMembersTable;
   messages: MessagesTable;
   cursors: CursorsTable;
+  invites: InvitesTable;
+  detections: DetectionsTable;
+  quarantine: QuarantineTable;
+  media_restrictions: MediaRestrictionsTable;
+  audit_log: AuditLogTable;
+  safety_notices: SafetyNoticesTable;
   mls_devices: MlsDevicesTable;
   mls_key_packages: MlsKeyPackagesTable;
   mls_groups: MlsGroupsTable;
@@ -168,3 +248,5 @@ export type ContactRow = Selectable<ContactsTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MessageRow = Selectable<MessagesTable>;
 export type NewMessage = Insertable<MessagesTable>;
+export type DetectionRow = Selectable<DetectionsTable>;
+export type AuditRow = Selectable<AuditLogTable>;

@@ -55,6 +55,9 @@ export function handleConnection(ws: WebSocket, s: Services): void {
       case 'conversation':
         void send({ type: 'conversation', conversation: event.conversation });
         return;
+      case 'event':
+        void send({ type: 'event', event: event.event, data: event.data });
+        return;
       case 'session_ended':
         if (event.tokenHash === caller?.tokenHash) endSession('auth.invalid_token');
         return;

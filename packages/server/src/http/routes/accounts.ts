@@ -28,8 +28,8 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
   mount(app, s, ROUTES.me, async ({ caller }) => {
     const account = await findAccountById(s.db, caller.accountId);
     if (!account) throw new HavenError('auth.invalid_token');
-    return accountSelf(account, s.now());
+    return accountSelf(account, s.now(), s.policy.timeZone);
   });
   mount(app, s, ROUTES.devices, async ({ caller }) => ({ devices: (await listDevices(s.db, caller.accountId)).map(deviceView) }));
-  mount(app, s, ROUTES.createUser, async ({ body }) => createAccount(s.db, s.now(), body));
+  mount(app, s, ROUTES.createUser, async ({ body }) => createAccount(s.db, s.now(), body, s.policy.timeZone));
 }

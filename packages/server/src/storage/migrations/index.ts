@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial';
+import { policy } from './0002-policy';
 import { mls } from './0003-mls';
 import { media } from './0004-media';
 
 /** Every migration by its number, in order. Static, so no file-system scan at start. */
 export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-policy': policy,
   '0003-mls': mls,
   '0004-media': media,
 };

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { ConversationRow, ConversationsTable, Database } from '../database';
 
-export type NewConversation = Omit<ConversationsTable, 'last_seq' | 'created_at'>;
+export type NewConversation = Omit<ConversationsTable, 'last_seq' | 'created_at' | 'mode_reason' | 'closed_reason'> & { mode_reason?: string | null };
 
 /**
  * Creates a conversation with its members in one transaction. For a direct conversation that already

@@ -1,0 +1,215 @@
+import { readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashImageBuffer } from '@haven/pdq/node';
+import { startTestServer, type TestServer } from '@haven/server';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Connection, HashListGuard, HavenClient, nodeAttachmentHasher, nodeWebSocket, uploadGuardedAttachment } from '../src/index.node';
+import { account, until } from './helpers';
+
+// Issue 6's proof, end to end through a real server and the SDK: adult A, adult B, child C (15).
+// A→B is e2ee; A cannot contact C; C asks A, A accepts, their conversation is visible with the reason;
+// a known image (its PDQ in an enabled list), re-encoded at another JPEG quality, sent by A to C is
+// blocked, C sees help, A is restricted. Under `e2ee-safeguarded` the same image is blocked on the
+// device instead, and the server never sees it.
+
+const NOW = new Date('2026-06-01T12:00:00Z');
+const CHILD_BIRTH = '2011-03-01'; // 15 on NOW
+
+/** A test image made here: blocks and gradients with enough structure for PDQ quality >= 50. */
+async function knownImage(): Promise<Buffer> {
+  const w = 320;
+  const h = 240;
+  const data = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const o = (y * w + x) * 3;
+      const inBox = (x > 40 && x < 140 && y > 30 && y < 120) || (x - 230) ** 2 + (y - 160) ** 2 < 2500;
+      data[o] = inBox ? 220 : (x * 255) / w;
+      data[o + 1] = inBox ? 30 : (y * 255) / h;
+      data[o + 2] = 128 + 100 * Math.sin((x + 2 * y) / 13);
+    }
+  return sharp(data, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer();
+}
+
+async function withKnownList(server: TestServer, image: Buffer, dir: string): Promise<void> {
+  writeFileSync(join(dir, 'known.csv'), `hash,label\n${(await hashImageBuffer(image)).hash},proof-entry\n`);
+  const r = await server.services.hashLists.store.import(join(dir, 'known.csv'), { name: 'known-images', source: 'test' });
+  expect(r.ok).toBe(true);
+  await server.services.hashLists.reload();
+}
+
+async function upload(client: HavenClient, conversationId: string, bytes: Buffer) {
+  const res = await fetch(`${client.serverUrl}/v1/media?conversationId=${conversationId}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${client.token}`, 'content-type': 'application/octet-stream' },
+    body: new Uint8Array(bytes),
+  });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name));
+}
+
+describe('issue 6 proof (nspcc, the default preset)', () => {
+  let server: TestServer;
+  let dir: string;
+  let image: Buffer;
+  beforeAll(async () => {
+    server = await startTestServer({}, { now: () => NOW });
+    dir = mkdtempSync(join(tmpdir(), 'haven-proof-'));
+    image = await knownImage();
+    await withKnownList(server, image, dir);
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('modes, contact rules, and a known image from A to C blocked on the server with help for C', async () => {
+    const a = await account(server.url, 'adulta');
+    const b = await account(server.url, 'adultb');
+    const c = await account(server.url, 'childc', CHILD_BIRTH);
+    expect(c.session.account.ageBand).toBe('child');
+
+    const ab = await a.client.createDirect(b.handle);
+    expect(ab).toMatchObject({ mode: 'e2ee', modeReason: '🔒 end-to-end encrypted: every member is an adult' });
+
+    await expect(a.client.requestContact(c.handle)).rejects.toMatchObject({ code: 'policy.adult_to_child' });
+    await expect(a.client.createDirect(c.handle)).rejects.toMatchObject({ code: 'policy.adult_to_child' });
+    expect((await a.client.searchAccounts(c.handle)).map((x) => x.handle)).toEqual([]);
+
+    await c.client.requestContact(a.handle);
+    await a.client.acceptContact(c.handle);
+    const ac = await a.client.createDirect(c.handle);
+    expect(ac).toMatchObject({ mode: 'visible', modeReasonCode: 'mode.member_under_18', modeReason: 'visible to safety checks: a member is under 18' });
+    expect((await c.client.conversations()).find((x) => x.id === ac.id)?.modeReason).toBe('visible to safety checks: a member is under 18');
+
+    // C is online and listening for safety events.
+    const events: { event: string; data: any }[] = [];
+    const conn = new Connection({ serverUrl: server.url, token: c.session.token, webSocket: nodeWebSocket });
+    conn.on('event', (e) => events.push(e));
+    await conn.open();
+    await conn.synced();
+    try {
+      // A clean image goes through.
+      const clean = await upload(a.client, ac.id, await sharp(await knownImage()).flop().negate().jpeg({ quality: 80 }).toBuffer());
+      expect(clean.status).toBe(201);
+
+      // The known image, re-encoded at another JPEG quality: blocked, never stored for delivery.
+      const sent = await sharp(image).jpeg({ quality: 45 }).toBuffer();
+      const mediaBefore = filesUnder(join(server.dataDir, 'media')).length;
+      const blocked = await upload(a.client, ac.id, sent);
+      expect(blocked.status).toBe(451);
+      expect(blocked.body.error.code).toBe('media.blocked');
+      expect(blocked.body.error.help.resources.map((r: any) => r.contact)).toContain('0808 800 5000');
+      expect(filesUnder(join(server.dataDir, 'media')).filter((f) => !f.includes(`${join('media', 'tmp')}`)).length).toBe(mediaBefore);
+
+      // C sees that something was blocked, with Childline.
+      await until(() => events.some((e) => e.event === 'media.blocked'), 5000, 'media.blocked event');
+      const ev = events.find((e) => e.event === 'media.blocked')!;
+      expect(ev.data.conversationId).toBe(ac.id);
+      expect(ev.data.help.resources.map((r: any) => r.contact)).toEqual(expect.arrayContaining(['0800 1111']));
+      // Kept too, for when C was offline.
+      const [notice] = await c.client.notices();
+      expect(notice).toMatchObject({ event: 'media.blocked', data: { conversationId: ac.id } });
+
+      // The detection is recorded with list, entry and distance; A is restricted from media.
+      const d = await server.services.db.selectFrom('detections').selectAll().where('conversation_id', '=', ac.id).executeTakeFirstOrThrow();
+      expect(d).toMatchObject({ source: 'server-scan', list_name: 'known-images', entry_index: 0, entry_label: 'proof-entry' });
+      expect(d.distance).toBeLessThanOrEqual(31);
+      const again = await upload(a.client, ac.id, await sharp(await knownImage()).flop().negate().jpeg({ quality: 80 }).toBuffer());
+      expect(again.status).toBe(403);
+      expect(again.body.error.code).toBe('policy.media_restricted');
+      // B was never involved.
+      expect(events.every((e) => e.event !== 'media.blocked' || e.data.conversationId === ac.id)).toBe(true);
+    } finally {
+      conn.close();
+    }
+  });
+});
+
+describe('issue 6 proof (e2ee-safeguarded): blocked on the device, the server never sees the image', () => {
+  let server: TestServer;
+  let dir: string;
+  let image: Buffer;
+  beforeAll(async () => {
+    server = await startTestServer({ safety: { policy: 'e2ee-safeguarded' } }, { now: () => NOW });
+    dir = mkdtempSync(join(tmpdir(), 'haven-proof-'));
+    image = await knownImage();
+    await withKnownList(server, image, dir);
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('A→C is e2ee under this preset; the known image is stopped by A\'s device, reported with hashes only; A is restricted', async () => {
+    const a = await account(server.url, 'sadulta');
+    const c = await account(server.url, 'schildc', CHILD_BIRTH);
+    await expect(a.client.requestContact(c.handle)).rejects.toMatchObject({ code: 'policy.adult_to_child' });
+    await c.client.requestContact(a.handle);
+    await a.client.acceptContact(c.handle);
+    const ac = await a.client.createDirect(c.handle);
+    expect(ac).toMatchObject({ mode: 'e2ee', modeReasonCode: 'mode.preset_e2ee_safeguarded' });
+
+    const guardA = new HashListGuard(a.client, nodeAttachmentHasher);
+    await guardA.sync();
+    expect(guardA.holdsLists).toBe(true);
+    const sent = await sharp(image).jpeg({ quality: 45 }).toBuffer();
+    // Through the SDK's attachment path: checked before it is encrypted or uploaded.
+    const stream = new Blob([new Uint8Array(sent)]).stream();
+    const refused = uploadGuardedAttachment(a.client, ac, { stream, contentType: 'image/jpeg', name: 'photo.jpg' }, guardA);
+    await expect(refused).rejects.toMatchObject({ code: 'media.blocked' });
+    const err = (await refused.catch((e: unknown) => e)) as { help: { resources: { contact: string }[] } };
+    expect(err.help.resources.map((r) => r.contact)).toContain('0808 800 5000');
+
+    // The server has hashes and metadata only: no file, no quarantine, nothing uploaded.
+    const d = await server.services.db.selectFrom('detections').selectAll().where('conversation_id', '=', ac.id).executeTakeFirstOrThrow();
+    expect(d).toMatchObject({ source: 'client-outgoing', witness: 'sender-device', list_name: 'known-images', entry_index: 0 });
+    expect(d.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(await server.services.db.selectFrom('quarantine').select('detection_id').execute()).toEqual([]);
+    expect(await server.services.db.selectFrom('media').select('id').execute()).toEqual([]);
+    expect(filesUnder(join(server.dataDir, 'media'))).toEqual([]);
+    // A is restricted: even an e2ee upload (ciphertext) is refused now.
+    const up = await upload(a.client, ac.id, Buffer.from('ciphertext bytes'));
+    expect(up.body.error.code).toBe('policy.media_restricted');
+
+    // On the receiving side, C's device checks before showing (D6): same image, blocked, with help for C.
+    const guardC = new HashListGuard(c.client, nodeAttachmentHasher);
+    await guardC.sync();
+    const clean = await guardC.guardIncoming(ac, '00000000-0000-4000-8000-000000000000', await sharp(await knownImage()).negate().png().toBuffer());
+    expect(clean.blocked).toBe(false);
+  });
+
+  it('D6: an incoming match on the child\'s device is not shown; C gets help; the sender is restricted', async () => {
+    const a = await account(server.url, 'tadulta');
+    const c = await account(server.url, 'tchildc', CHILD_BIRTH);
+    await c.client.requestContact(a.handle);
+    await a.client.acceptContact(c.handle);
+    const ac = await a.client.createDirect(c.handle);
+    // A's MLS message carrying the attachment (from a device without the guard, or a modified client),
+    // stored as the delivery service would store it: the server cannot read it either way.
+    const m = { id: '6d0f2b1e-8f3a-4c55-9a51-1f6f1d3c0b7a' };
+    const db = server.services.db;
+    await db.updateTable('conversations').set({ last_seq: 1 }).where('id', '=', ac.id).execute();
+    await db
+      .insertInto('messages')
+      .values({ id: m.id, conversation_id: ac.id, seq: 1, sender_account_id: a.session.account.id, sender_device_id: a.session.deviceId, client_message_id: 'attachment-msg-1', content_type: 'application/mls-message', body: new Uint8Array([1, 2, 3]), sent_at: NOW })
+      .execute();
+    const guardC = new HashListGuard(c.client, nodeAttachmentHasher);
+    await guardC.sync();
+    const v = await guardC.guardIncoming(ac, m.id, await sharp(image).jpeg({ quality: 60 }).toBuffer());
+    expect(v.blocked).toBe(true);
+    if (!v.blocked) return;
+    expect(v.help.resources.map((r) => r.contact)).toContain('0800 1111');
+    const d = await server.services.db.selectFrom('detections').selectAll().where('id', '=', v.detectionId).executeTakeFirstOrThrow();
+    expect(d).toMatchObject({ source: 'client-incoming', witness: 'recipient-device', sender_account_id: a.session.account.id });
+    const up = await upload(a.client, ac.id, Buffer.from('ciphertext'));
+    expect(up.body.error.code).toBe('policy.media_restricted');
+  });
+});

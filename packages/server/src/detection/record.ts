@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { HavenError, type HelpWire, type MediaBlockedEvent } from '@haven/protocol';
+import { matchOutcome, type MatchSource } from '@haven/safety';
+import type { Kysely } from 'kysely';
+import { notify } from '../policy/notices';
+import { partyOf } from '../policy/participants';
+import { helpOf } from '../policy/refusal';
+import type { Services } from '../services/context';
+import type { AccountRow, Database, DetectionsTable } from '../storage/database';
+import { findAccountsByIds } from '../storage/repos/accounts';
+import { membersOf } from '../storage/repos/conversations';
+
+// What a known-image match does (D4–D6), wherever it was found: a detection row (list, entry,
+// distance, hashes, never content for device matches), evidence in quarantine for server matches, the
+// sender restricted from media pending review, and `media.blocked` events with help to those who were
+// to receive it.
+
+export interface MatchFacts {
+  source: MatchSource;
+  conversationId: string;
+  senderId: string;
+  /** Who reported it, for device matches. */
+  reporterId?: string;
+  /** Accounts that were to receive it (server scan: every other member; incoming: the reporter). */
+  recipientIds: readonly string[];
+  match: { list: string; kind: DetectionsTable['list_kind']; entryIndex: number; label: string | null; distance: number };
+  hashes: { sha256: string | null; md5?: string | null; pdq?: string | null; quality?: number | null };
+  contentType?: string | null;
+  size?: number | null;
+  /** Server matches only: the bytes, sealed under the server key before they are stored. */
+  evidence?: Uint8Array;
+}
+
+export interface RecordedMatch {
+  detectionId: string;
+  /** The refusal the sender's upload or send gets, with help for the sender. */
+  senderError: HavenError;
+  senderHelp: HelpWire;
+}
+
+/** Restricts an account from sending media (idempotent: the first detection stays the reason). */
+export async function restrictMedia(db: Kysely<Database>, accountId: string, detectionId: string | null, reason: string, now: Date): Promise<void> {
+  await db
+    .insertInto('media_restrictions')
+    .values({ account_id: accountId, detection_id: detectionId, reason, created_at: now })
+    .onConflict((oc) => oc.column('account_id').doNothing())
+    .execute();
+}
+
+export async function isMediaRestricted(db: Kysely<Database>, accountId: string): Promise<boolean> {
+  return (await db.selectFrom('media_restrictions').select('account_id').where('account_id', '=', accountId).executeTakeFirst()) !== undefined;
+}
+
+/** Refuses media from a restricted account with `policy.media_restricted` and help. */
+export async function assertMayShareMedia(s: Services, account: Pick<AccountRow, 'id' | 'birth_date' | 'region'>): Promise<void> {
+  if (!(await isMediaRestricted(s.db, account.id))) return;
+  throw new HavenError('policy.media_restricted', undefined, undefined, helpOf(s.policy, account, s.now(), 'safety_notice'));
+}
+
+/** Records a match and acts on it (D4–D6); returns what the sender is told. */
+export async function recordMatch(s: Services, f: MatchFacts): Promise<RecordedMatch> {
+  const now = s.now();
+  const id = randomUUID();
+  const witness = f.source === 'server-scan' ? 'server' : f.source === 'client-outgoing' ? 'sender-device' : 'recipient-device';
+  await s.db.transaction().execute(async (tx) => {
+    await tx
+      .insertInto('detections')
+      .values({
+        id,
+        source: f.source,
+        witness,
+        sender_account_id: f.senderId,
+        reporter_account_id: f.reporterId ?? null,
+        conversation_id: f.conversationId,
+        list_name: f.match.list,
+        list_kind: f.match.kind,
+        entry_index: f.match.entryIndex,
+        entry_label: f.match.label,
+        distance: f.match.distance,
+        sha256: f.hashes.sha256,
+        md5: f.hashes.md5 ?? null,
+        pdq: f.hashes.pdq ?? null,
+        pdq_quality: f.hashes.quality ?? null,
+        content_type: f.contentType ?? null,
+        size: f.size ?? null,
+        created_at: now,
+      })
+      .execute();
+    if (f.evidence) await tx.insertInto('quarantine').values({ detection_id: id, body: s.sealer.seal(f.evidence, id, f.conversationId), created_at: now }).execute();
+    await restrictMedia(tx, f.senderId, id, `Known-image match (${f.source}) pending review.`, now);
+  });
+  const accounts = new Map((await findAccountsByIds(s.db, [f.senderId, ...f.recipientIds])).map((a) => [a.id, a]));
+  const sender = accounts.get(f.senderId);
+  if (!sender) throw new HavenError('account.not_found');
+  const policy = s.policy;
+  const outcome = matchOutcome(
+    policy,
+    f.source,
+    partyOf(policy, sender, now),
+    f.recipientIds.flatMap((r) => (accounts.get(r) ? [partyOf(policy, accounts.get(r)!, now)] : [])),
+  );
+  for (const n of outcome.notify) {
+    const data: MediaBlockedEvent = {
+      conversationId: f.conversationId,
+      detectionId: id,
+      message: 'An image sent to you was blocked by a safety check. You did nothing wrong.',
+      help: n.help as HelpWire,
+    };
+    await notify(s, [n.accountId], 'media.blocked', data);
+  }
+  s.log.warn({ detectionId: id, source: f.source, list: f.match.list, entry: f.match.entryIndex, distance: f.match.distance, conversationId: f.conversationId }, 'known-image match');
+  const senderHelp = outcome.sender.help as HelpWire;
+  return { detectionId: id, senderHelp, senderError: new HavenError('media.blocked', outcome.sender.refusal.message, { detectionId: id }, senderHelp) };
+}
+
+/** Every other member of a conversation: who was to receive what `senderId` sent. */
+export async function recipientsOf(db: Kysely<Database>, conversationId: string, senderId: string): Promise<string[]> {
+  return ((await membersOf(db, [conversationId])).get(conversationId) ?? []).filter((id) => id !== senderId);
+}
