@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { CreateUserRequest, HavenError } from '@haven/protocol';
-import { createAccount, openStorage, pgliteDirOf } from '@haven/server';
 import { EXIT, UsageError, exitWithError, printJson, printLine, printTable } from '../output';
 import { handleArg, signedIn, withProfile, type ProfileOptions } from '../context';
 import { loadConfigOrExit } from './serve';
@@ -44,6 +43,7 @@ export function register(program: Command): void {
         const what = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
         exitWithError(new HavenError('request.invalid', `Invalid input: ${what}.`));
       }
+      const { createAccount, openStorage, pgliteDirOf } = await import('@haven/server');
       const storage = await openStorage({ databaseUrl: config.database.url, pgliteDir: pgliteDirOf(config.dataDir) });
       try {
         printJson(await createAccount(storage.db, new Date(), parsed.data));

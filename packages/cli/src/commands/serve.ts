@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ConfigError, ENV_KEYS, loadConfig, startServer, type Config, type ConfigInput, type LoadConfigOptions } from '@haven/server';
+import { ConfigError, ENV_KEYS, loadConfig, type Config, type ConfigInput, type LoadConfigOptions } from '@haven/server/config';
 import { EXIT } from '../output';
 
 interface ServeFlags {
@@ -58,6 +58,8 @@ export function register(program: Command): void {
     )
     .action(async (flags: ServeFlags) => {
       const config = loadConfigOrExit({ file: flags.config, overrides: flagsToConfig(flags) });
+      // Loaded only here: every other command starts faster without the server's dependencies.
+      const { startServer } = await import('@haven/server');
       const server = await startServer(config);
       process.stdout.write(`Haven is listening on ${server.url} (database: ${server.storage.kind === 'pglite' ? `embedded, ${config.dataDir}/db` : 'PostgreSQL'})\n`);
       const stop = (): void => {
