@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { loadConfig, startServer, type RunningServer } from '@haven/server';
 import { attachmentStream, uploadAttachment } from '../src/index.node';
 import { postgres } from '../../../testing/env';
+import { createPgDatabase } from '../../../testing/postgres';
 import { FAST_SUITE, e2eeUser, readAll } from './e2ee-helpers';
 
 // Proof that the server never holds plaintext of an e2ee conversation: after two adults exchange unique
@@ -16,25 +16,6 @@ import { FAST_SUITE, e2eeUser, readAll } from './e2ee-helpers';
 // Positive control: the one message a recipient reports IS then in the reports table, so the scan works.
 
 const PG = postgres();
-
-async function createDb(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `haven_nopt_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: PG.value });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG.value);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG.value });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 /** The forms a marker could take when stored: UTF-8, hex (bytea as text), base64 (JSON bodies). */
 function forms(marker: string): string[] {
@@ -63,7 +44,7 @@ describe.each([
   let log = '';
   beforeAll(async () => {
     if (skip) return;
-    const db = name === 'postgres' ? await createDb() : undefined;
+    const db = name === 'postgres' ? await createPgDatabase('haven_nopt') : undefined;
     drop = db?.drop;
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {

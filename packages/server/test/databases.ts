@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { postgres } from '../../../testing/env';
 import { openStorage, type Storage } from '../src/storage/connect';
 
@@ -8,25 +6,9 @@ import { openStorage, type Storage } from '../src/storage/connect';
 
 export const PG = postgres();
 
-/** A new empty PostgreSQL database; returns its URL and a function that drops it. */
-export async function createPgDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `haven_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG.value });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG.value);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: PG.value });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
+import { createPgDatabase } from '../../../testing/postgres';
+
+export { createPgDatabase };
 
 export interface Target {
   name: 'pglite' | 'postgres';
