@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { decodeImage, hashImageBuffer, HashListStore, lumaFromPixels, pdqDistance, pdqFromLuma, pdqHexFromWords, PdqIndex, PDQ_WORDS, type HashMode, type PdqMatch } from '../packages/pdq/src/index.node.ts';
+import { nearby, randomWords, xorshift32 as rng } from '../packages/pdq/src/synthetic';
 import { SHARED_DIR } from '../testing/env';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,18 +22,6 @@ const META_CPP = {
   mihMsPerQuery105k: 1.176,
   bruteForceMsPerQuery105k: 2.962,
 };
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const round = (x: number, d = 2): number => Number(x.toFixed(d));
@@ -152,18 +141,6 @@ async function benchHashing(quick: boolean): Promise<Record<string, unknown>> {
   return out;
 }
 
-function flip(words: Uint16Array, at: number, bits: number, next: () => number): Uint16Array {
-  const q = words.slice(at * PDQ_WORDS, (at + 1) * PDQ_WORDS);
-  const seen = new Set<number>();
-  while (seen.size < bits) {
-    const b = next() & 255;
-    if (seen.has(b)) continue;
-    seen.add(b);
-    q[b >> 4]! ^= 1 << (b & 15);
-  }
-  return q;
-}
-
 async function benchMatching(n: number, queries: number, scanQueries: number, distance = 31): Promise<Record<string, unknown>> {
   const next = rng(n);
   const words = new Uint16Array(n * PDQ_WORDS);
@@ -174,7 +151,7 @@ async function benchMatching(n: number, queries: number, scanQueries: number, di
   for (let k = 0; k < planted; k++) {
     const src = next() % n;
     const dst = next() % n;
-    words.set(flip(words, src, 1 + (next() % 31), next), dst * PDQ_WORDS);
+    words.set(nearby(words, src, 1 + (next() % 31), next), dst * PDQ_WORDS);
   }
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -184,8 +161,8 @@ async function benchMatching(n: number, queries: number, scanQueries: number, di
   // Queries: half near-duplicates of entries (0..40 bits away), half random.
   const qs: Uint16Array[] = [];
   for (let k = 0; k < queries; k++) {
-    if (k % 2 === 0) qs.push(flip(words, next() % n, next() % 41, next));
-    else qs.push(Uint16Array.from({ length: PDQ_WORDS }, () => next() & 0xffff));
+    if (k % 2 === 0) qs.push(nearby(words, next() % n, next() % 41, next));
+    else qs.push(randomWords(1, next));
   }
   const runs: number[] = [];
   const cpuRuns: number[] = [];

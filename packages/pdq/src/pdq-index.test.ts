@@ -4,38 +4,7 @@ import { PDQ_WORDS, pdqHexFromWords, type PdqHex } from './hash256';
 import { PdqIndex, type PdqMatch } from './pdq-index';
 import { ExactHashSet } from './exact-set';
 import { bytesPerHash, chooseSegmentCount, pairBounds, ringNext, segmentLayout, segmentRadii } from './mih-layout';
-
-/** Deterministic PRNG (xorshift32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
-
-function randomWords(n: number, next: () => number): Uint16Array {
-  const w = new Uint16Array(n * PDQ_WORDS);
-  for (let i = 0; i < w.length; i++) w[i] = next() & 0xffff;
-  return w;
-}
-
-/** A copy of hash `i` with `flips` distinct random bits flipped. */
-function nearby(words: Uint16Array, i: number, flips: number, next: () => number): Uint16Array {
-  const out = words.slice(i * PDQ_WORDS, (i + 1) * PDQ_WORDS);
-  const done = new Set<number>();
-  while (done.size < flips) {
-    const b = next() & 255;
-    if (done.has(b)) continue;
-    done.add(b);
-    out[b >> 4]! ^= 1 << (b & 15);
-  }
-  return out;
-}
+import { nearby, randomWords, xorshift32 as rng } from './synthetic';
 
 const sorted = (m: PdqMatch[]): PdqMatch[] => [...m].sort((a, b) => a.index - b.index);
 
