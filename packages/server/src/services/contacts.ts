@@ -1,4 +1,4 @@
-import { HavenError, type Contact } from '@haven/protocol';
+import { HavenError, type Contact, type ContactState } from '@haven/protocol';
 import { canAcceptContactRequest, canSendContactRequest } from '@haven/safety';
 import { notify } from '../policy/notices';
 import { participantOf } from '../policy/participants';
@@ -36,11 +36,7 @@ export async function requestContact(s: Services, caller: Caller, handle: string
   const d = canSendContactRequest(s.policy, participantOf(s.policy, me, now), participantOf(s.policy, them, now), await relationship(s.db, me.id, them.id));
   if (!d.ok) throw refusalError(s.policy, d.error, me, now);
   if (d.value.code === 'contact.request_accepts_pending') return acceptContact(s, caller, handle);
-  return s.db.transaction().execute(async (tx) => {
-    const row = await upsertContact(tx, caller.accountId, them.id, 'pending_outgoing', now);
-    await upsertContact(tx, them.id, caller.accountId, 'pending_incoming', now);
-    return contactView(row, them);
-  });
+  return writePair(s, caller, them, 'pending_outgoing', 'pending_incoming', now);
 }
 
 export async function acceptContact(s: Services, caller: Caller, handle: string): Promise<Contact> {
@@ -51,9 +47,14 @@ export async function acceptContact(s: Services, caller: Caller, handle: string)
   const now = s.now();
   const d = canAcceptContactRequest(participantOf(s.policy, me, now), participantOf(s.policy, them, now), await relationship(s.db, me.id, them.id));
   if (!d.ok) throw refusalError(s.policy, d.error, me, now);
+  return writePair(s, caller, them, 'accepted', 'accepted', now);
+}
+
+/** Both directions of a relationship change together, in one transaction; returns the caller's view. */
+function writePair(s: Services, caller: Caller, them: AccountRow, mine: ContactState, theirs: ContactState, now: Date): Promise<Contact> {
   return s.db.transaction().execute(async (tx) => {
-    const row = await upsertContact(tx, caller.accountId, them.id, 'accepted', now);
-    await upsertContact(tx, them.id, caller.accountId, 'accepted', now);
+    const row = await upsertContact(tx, caller.accountId, them.id, mine, now);
+    await upsertContact(tx, them.id, caller.accountId, theirs, now);
     return contactView(row, them);
   });
 }
