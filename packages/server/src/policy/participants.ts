@@ -1,6 +1,7 @@
-import { ageBand, conversationMode, type Participant, type Policy } from '@haven/safety';
+import { conversationMode, type Participant, type Policy } from '@haven/safety';
 import type { AgeBand, ConversationMode } from '@haven/protocol';
 import type { AccountRow } from '../storage/database';
+import { bandOf as storedBandOf } from '../services/age';
 
 /**
  * The band of a stored account at `now`, from its stored birth date (never from a request) in the
@@ -8,8 +9,7 @@ import type { AccountRow } from '../storage/database';
  * treated as a child's: the safe side.
  */
 export function bandOf(policy: Policy, birthDate: string, now: Date): AgeBand {
-  const r = ageBand(birthDate, now, policy.timeZone);
-  return r.ok ? r.value : 'child';
+  return storedBandOf(birthDate, now, policy.timeZone);
 }
 
 export function participantOf(policy: Policy, account: Pick<AccountRow, 'id' | 'birth_date'>, now: Date): Participant {

@@ -1,6 +1,6 @@
 import type { AccountPublic, AccountSelf, Contact, Conversation, Device, Message } from '@haven/protocol';
 import type { AccountRow, ContactRow, ConversationRow, DeviceRow, MessageRow } from '../storage/database';
-import { ageBandOf } from './age';
+import { bandOf } from './age';
 import { modeReasonText } from './mode';
 
 // Database rows to wire shapes. Branded ids come from our own storage, so they are cast, not re-parsed.
@@ -8,13 +8,11 @@ import { modeReasonText } from './mode';
 export const iso = (d: Date): string => d.toISOString();
 
 export function accountSelf(a: AccountRow, now: Date, timeZone?: string): AccountSelf {
-  const band = ageBandOf(a.birth_date, now, timeZone);
   return {
     id: a.id as AccountSelf['id'],
     handle: a.handle,
     displayName: a.display_name,
-    // A stored date that no longer gives a band (an age correction below 13) counts as a child's.
-    ageBand: band.ok ? band.band : 'child',
+    ageBand: bandOf(a.birth_date, now, timeZone),
     ageAssurance: a.age_assurance,
     role: a.role,
     region: a.region,
