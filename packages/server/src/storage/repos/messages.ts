@@ -120,3 +120,87 @@ export function backlogForDevice(
   }
   return q.orderBy('messages.conversation_id').orderBy('messages.seq').limit(limit).execute();
 }
+
+/** One message for `insertMessages`: the server-visible columns a plain (non-MLS) message has. */
+export type PlainMessage = Pick<NewMessage, 'id' | 'conversation_id' | 'sender_account_id' | 'sender_device_id' | 'client_message_id' | 'content_type' | 'body' | 'sent_at'>;
+
+const idempotencyKey = (m: Pick<PlainMessage, 'conversation_id' | 'sender_device_id' | 'client_message_id'>): string =>
+  `${m.conversation_id} ${m.sender_device_id} ${m.client_message_id}`;
+
+/**
+ * Group commit of many messages, possibly into many conversations, in one transaction: the conversations'
+ * rows are locked in id order (so two batches on two nodes cannot deadlock), then one statement allocates
+ * each conversation's next sequence numbers (in the order given) and inserts every message that is not a
+ * resend. Results are in input order; a resend (here or earlier in the same batch) returns the stored row
+ * with `created: false`. As with `insertMessage`, only a copy racing on another node can leave a seq gap.
+ */
+export async function insertMessages(db: Kysely<Database>, msgs: PlainMessage[]): Promise<{ row: MessageRow; created: boolean }[]> {
+  const firstOf = new Map<string, number>();
+  const fresh: { ord: number; m: PlainMessage }[] = [];
+  msgs.forEach((m, ord) => {
+    const k = idempotencyKey(m);
+    if (firstOf.has(k)) return;
+    firstOf.set(k, ord);
+    fresh.push({ ord, m });
+  });
+  const conversationIds = [...new Set(fresh.map((f) => f.m.conversation_id))].sort();
+  const inserted = await db.transaction().execute(async (tx) => {
+    await sql`select id from conversations where id in (${sql.join(conversationIds.map((id) => sql`${id}::uuid`))}) order by id for update`.execute(tx);
+    const values = sql.join(
+      fresh.map(
+        ({ ord, m }) =>
+          sql`(${ord}::integer, ${m.id}::uuid, ${m.conversation_id}::uuid, ${m.sender_account_id}::uuid, ${m.sender_device_id}::uuid, ${m.client_message_id}::text, ${m.content_type}::text, ${m.body}::bytea, ${m.sent_at}::timestamptz)`,
+      ),
+    );
+    const res = await sql<MessageRow>`
+      with input(ord, id, conversation_id, sender_account_id, sender_device_id, client_message_id, content_type, body, sent_at) as (values ${values}),
+      fresh as (
+        select i.* from input i
+        where not exists (
+          select 1 from messages m
+          where m.conversation_id = i.conversation_id and m.sender_device_id = i.sender_device_id and m.client_message_id = i.client_message_id
+        )
+      ),
+      numbered as (
+        select f.*, row_number() over (partition by f.conversation_id order by f.ord) as rn, count(*) over (partition by f.conversation_id) as n
+        from fresh f
+      ),
+      bump as (
+        update conversations c set last_seq = c.last_seq + k.n
+        from (select conversation_id, max(n) as n from numbered group by conversation_id) k
+        where c.id = k.conversation_id
+        returning c.id, c.last_seq
+      )
+      insert into messages (id, conversation_id, seq, sender_account_id, sender_device_id, client_message_id, content_type, body, sent_at)
+      select nb.id, nb.conversation_id, (b.last_seq - nb.n + nb.rn)::integer, nb.sender_account_id, nb.sender_device_id, nb.client_message_id, nb.content_type, nb.body, nb.sent_at
+      from numbered nb join bump b on b.id = nb.conversation_id
+      on conflict (conversation_id, sender_device_id, client_message_id) do nothing
+      returning *`.execute(tx);
+    return res.rows;
+  });
+  const created = new Map(inserted.map((r) => [idempotencyKey(r), r]));
+  const missing = msgs.filter((m) => !created.has(idempotencyKey(m)));
+  const existing = new Map<string, MessageRow>();
+  if (missing.length > 0) {
+    const rows = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where((eb) =>
+        eb.or(
+          missing.map((m) =>
+            eb.and([eb('conversation_id', '=', m.conversation_id), eb('sender_device_id', '=', m.sender_device_id), eb('client_message_id', '=', m.client_message_id)]),
+          ),
+        ),
+      )
+      .execute();
+    for (const r of rows) existing.set(idempotencyKey(r), r);
+  }
+  return msgs.map((m, ord) => {
+    const k = idempotencyKey(m);
+    const row = created.get(k);
+    if (row && firstOf.get(k) === ord) return { row, created: true };
+    const stored = row ?? existing.get(k);
+    if (!stored) throw new Error(`conversation ${m.conversation_id} does not exist`);
+    return { row: stored, created: false };
+  });
+}
