@@ -67,7 +67,10 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   });
   const sender = { id: caller.accountId as AccountPublic['id'], handle: caller.handle, displayName: caller.displayName };
   const message = row.id === id ? messageView(row, sender, body) : (await viewMessages(s, [row], sender))[0]!;
-  if (created) await s.fanout.publish(memberIds, { type: 'message', message });
+  if (created) {
+    s.metrics.messagesIn.inc({ path: conversation.mode === 'e2ee' ? 'e2ee' : 'visible' });
+    await s.fanout.publish(memberIds, { type: 'message', message });
+  }
   return { message, created };
 }
 
