@@ -8,7 +8,8 @@ import { upsertContact } from '../src/storage/repos/contacts';
 import { insertConversation } from '../src/storage/repos/conversations';
 import { getCursor } from '../src/storage/repos/cursors';
 import { insertDevice } from '../src/storage/repos/devices';
-import { insertMessages, listMessagesAfter } from '../src/storage/repos/messages';
+import { insertCheckedMessages, insertMessages, listMessagesAfter } from '../src/storage/repos/messages';
+import { sql } from 'kysely';
 import { TARGETS } from './databases';
 
 // Group commit (issue 12): many senders' messages, contexts and acks go to the database as one statement
@@ -144,6 +145,34 @@ for (const target of TARGETS) {
         ['ok1', 1],
         ['ok2', 2],
       ]);
+    });
+
+    it('checked (MLS) messages: each check sees its group under lock; a refusal or a replay fails only that message', async () => {
+      const a = await account('aria');
+      const b = await account('bert');
+      const ab = await direct(a.id, b.id);
+      await sql`insert into mls_groups (conversation_id, epoch, roster, updated_at) values (${ab.id}::uuid, 3, '{"leaves":[]}', now())`.execute(storage.db);
+      const digest = (n: number) => new Uint8Array(32).fill(n);
+      const epochIs3 = ({ group }: { group?: { epoch: number } | undefined }) => (group?.epoch === 3 ? undefined : new Error('stale'));
+      const noReplay = ({ replayed }: { replayed: boolean }) => (replayed ? new Error('replay') : undefined);
+      const out = await insertCheckedMessages(storage.db, [
+        { message: { ...msg(ab.id, a, 'e1'), mls_digest: digest(1) }, check: (c) => epochIs3(c) ?? noReplay(c) },
+        { message: { ...msg(ab.id, a, 'e2'), mls_digest: digest(1) }, check: (c) => epochIs3(c) ?? noReplay(c) }, // same ciphertext, new id
+        { message: { ...msg(ab.id, b, 'e3'), mls_digest: digest(3) }, check: () => new Error('not a member') },
+        { message: { ...msg(ab.id, b, 'e4'), mls_digest: digest(4) }, check: (c) => epochIs3(c) ?? noReplay(c) },
+      ]);
+      expect(out.map((r) => (r instanceof Error ? r.message : [r.row.client_message_id, r.row.seq, r.created]))).toEqual([
+        ['e1', 1, true],
+        'replay',
+        'not a member',
+        ['e4', 2, true],
+      ]);
+      // The stored ciphertext is a replay in a later batch too; a resend of e1 is not (it returns e1).
+      const later = await insertCheckedMessages(storage.db, [
+        { message: { ...msg(ab.id, b, 'e5'), mls_digest: digest(4) }, check: noReplay },
+        { message: { ...msg(ab.id, a, 'e1'), mls_digest: digest(1) }, check: noReplay },
+      ]);
+      expect(later.map((r) => (r instanceof Error ? r.message : [r.row.client_message_id, r.row.seq, r.created]))).toEqual(['replay', ['e1', 1, false]]);
     });
 
     it('send context in a batch: members only, blocks seen in either direction, unknown ids undefined', async () => {

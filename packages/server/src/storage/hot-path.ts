@@ -3,7 +3,7 @@ import { Batcher, type BatchStats } from './batcher';
 import type { ConversationRow, Database, MessageRow } from './database';
 import { findForSendMany } from './repos/conversations';
 import { acknowledgeManyAsMember, type AckInput } from './repos/cursors';
-import { insertMessages, type PlainMessage } from './repos/messages';
+import { insertCheckedMessages, type CheckedMessage } from './repos/messages';
 
 /**
  * The message hot path with group commit (docs/ARCHITECTURE.md, "Delivery"): the send context query, the
@@ -12,7 +12,8 @@ import { insertMessages, type PlainMessage } from './repos/messages';
  */
 export interface HotPath {
   findForSend(conversationId: string, accountId: string): Promise<{ conversation: ConversationRow; memberIds: string[]; blocked: boolean } | undefined>;
-  insert(message: PlainMessage): Promise<{ row: MessageRow; created: boolean }>;
+  /** Stores a message (a resend returns the stored one); `check` runs under the batch's locks (MLS). */
+  insert(message: CheckedMessage['message'], check?: CheckedMessage['check']): Promise<{ row: MessageRow; created: boolean }>;
   acknowledge(ack: AckInput, at: Date): Promise<number | undefined>;
 }
 
@@ -32,7 +33,7 @@ export function hotPath(db: Kysely<Database>): HotPath {
   if (p) return p;
   const stats = (kind: 'context' | 'insert' | 'ack'): BatchStats => (size, ms) => observers.get(db)?.(kind, size, ms);
   const context = new Batcher((pairs: { conversationId: string; accountId: string }[]) => findForSendMany(db, pairs), { onBatch: stats('context') });
-  const insert = new Batcher((msgs: PlainMessage[]) => insertMessages(db, msgs), { onBatch: stats('insert') });
+  const insert = new Batcher((items: CheckedMessage[]) => insertCheckedMessages(db, items), { onBatch: stats('insert') });
   // Acks of one batch share one time: the latest `at` among them (cursor times are informational).
   const ack = new Batcher(
     (items: { ack: AckInput; at: Date }[]) => acknowledgeManyAsMember(db, items.map((i) => i.ack), new Date(Math.max(...items.map((i) => i.at.getTime())))),
@@ -40,7 +41,11 @@ export function hotPath(db: Kysely<Database>): HotPath {
   );
   p = {
     findForSend: (conversationId, accountId) => context.submit({ conversationId, accountId }),
-    insert: (message) => insert.submit(message),
+    insert: async (message, check) => {
+      const r = await insert.submit(check ? { message, check } : { message });
+      if (r instanceof Error) throw r;
+      return r;
+    },
     acknowledge: (a, at) => ack.submit({ ack: a, at }),
   };
   paths.set(db, p);
