@@ -28,7 +28,8 @@ const NOT_CONTACT: [string, 'add' | 'invite', string][] = [
 describe('G1 G2 G4: bringing someone into a group, every band pair × every relationship × every preset', () => {
   const make = (b: string, id: string) => (b === 'A' ? adult(id) : child(id));
   describe.each(PRESET_NAMES)('%s', (preset) => {
-    const policy = policyFor(preset);
+    // The table's "not contacts" column is G1 with `rules.contactsOnly` on (the default is off).
+    const policy = configured({ policy: preset, rules: { contactsOnly: true } });
     for (const [pair, route, notContact] of NOT_CONTACT) {
       it.each(Object.keys(RELATIONSHIPS) as RelationshipName[])(`G1 G2 G4: ${route} ${pair}, relationship %s`, (name) => {
         const bringer = make(pair[0]!, 'bringer');
@@ -222,8 +223,9 @@ describe('G7: creating a group', () => {
     expect(code(canCreateGroup(NSPCC, a, [c, b], { B: { A: ACCEPTED }, C: { A: ACCEPTED } }))).toBe('policy.adult_to_child');
   });
 
-  it('G7 G1: refused when an invitee is not the creator’s contact', () => {
-    expect(code(canCreateGroup(NSPCC, a, [b], {}))).toBe('policy.not_contact');
+  it('G7 G1: with contactsOnly on, refused when an invitee is not the creator’s contact; allowed by default', () => {
+    expect(code(canCreateGroup(withRules({ rules: { contactsOnly: true } }), a, [b], {}))).toBe('policy.not_contact');
+    expect(code(canCreateGroup(NSPCC, a, [b], {}))).toBe('group.create_allowed');
   });
 
   it('G7: a member listed twice, or the creator listed, is a bad request', () => {
