@@ -100,4 +100,42 @@ describe.each(TARGETS)('integrity fixes on $name', (target) => {
       expect((await upload(a.token, conv.id, image)).statusCode).toBe(451);
     });
   });
+  describe.skipIf(target.skip)('point 5: a device claim restricts nobody by itself', () => {
+    it('the attack: a member names another member\'s message with an arbitrary hash; the sender is not restricted, the claim is kept for review', async () => {
+      const [victim, attacker] = [await adult(), await adult()];
+      // Mode does not matter to the claim route; an adults' conversation is e2ee under nspcc.
+      const conv = (await req('POST', '/v1/conversations', { kind: 'group', title: 'g', members: [attacker.handle] }, victim.token)).body;
+      // The victim's message, stored as the delivery service stores any message.
+      const messageId = '4b3c2a10-0f1e-4d2c-9b8a-7766554433aa';
+      await server.services.db.updateTable('conversations').set({ last_seq: 1 }).where('id', '=', conv.id).execute();
+      await server.services.db
+        .insertInto('messages')
+        .values({ id: messageId, conversation_id: conv.id, seq: 1, sender_account_id: victim.id, sender_device_id: victim.deviceId, client_message_id: 'victim-msg-1', content_type: 'application/mls-message', body: new Uint8Array([1, 2, 3]), sent_at: now })
+        .execute();
+      const claim = { source: 'client-incoming', conversationId: conv.id, messageId, list: 'known', entryIndex: 0, distance: 0, sha256: 'f'.repeat(64), pdq: 'e'.repeat(64), quality: 100 };
+      const filed = await req('POST', '/v1/detections', claim, attacker.token);
+      expect(filed.status, filed.raw).toBe(201);
+      // Not restricted: the victim can still upload and share media.
+      expect(await server.services.db.selectFrom('media_restrictions').select('account_id').where('account_id', '=', victim.id).executeTakeFirst()).toBeUndefined();
+      expect((await upload(victim.token, conv.id, Buffer.from('opaque ciphertext'))).statusCode).toBe(201);
+      // Kept for a moderator: open, witnessed by the reporter's device, naming both.
+      const d = await server.services.db.selectFrom('detections').selectAll().where('id', '=', filed.body.detectionId).executeTakeFirstOrThrow();
+      expect(d).toMatchObject({ source: 'client-incoming', witness: 'recipient-device', status: 'open', sender_account_id: victim.id, reporter_account_id: attacker.id });
+      // Filing the same claim again and again does not restrict either.
+      for (let i = 0; i < 3; i++) expect((await req('POST', '/v1/detections', claim, attacker.token)).status).toBe(201);
+      expect(await server.services.db.selectFrom('media_restrictions').select('account_id').where('account_id', '=', victim.id).executeTakeFirst()).toBeUndefined();
+    });
+
+    it('a match the server verifies itself still restricts the sender at once', async () => {
+      const [a, c] = [await adult(), await child()];
+      await contacts(c, a);
+      const conv = (await req('POST', '/v1/conversations', { kind: 'direct', with: c.handle }, a.token)).body;
+      expect((await upload(a.token, conv.id, await jpeg(known, 70))).statusCode).toBe(451);
+      const r = await server.services.db.selectFrom('media_restrictions').selectAll().where('account_id', '=', a.id).executeTakeFirstOrThrow();
+      expect(r.detection_id).not.toBeNull();
+      const clean = await upload(a.token, conv.id, await jpeg(await patternImage(11), 80));
+      expect(clean.statusCode).toBe(403);
+      expect(clean.json().error.code).toBe('policy.media_restricted');
+    });
+  });
 });

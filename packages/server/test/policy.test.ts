@@ -365,14 +365,16 @@ describe('media, detections, admin and audit (D1, D3–D6)', () => {
     expect(Buffer.from(list.entries, 'base64')).toHaveLength(32);
   });
 
-  it('D5/D6: device reports restrict the sender and tell nobody else (outgoing) or help the reporter (incoming); bad reports are refused', async () => {
+  it('D5/D7: device reports are kept for review, restrict nobody by themselves, and help the reporter; bad reports are refused', async () => {
     const [a, b] = [await adult(), await adult()];
     const conv = (await req('POST', '/v1/conversations', { kind: 'direct', with: b.handle }, a.token)).body;
     const report = { source: 'client-outgoing', conversationId: conv.id, list: 'known', entryIndex: 0, distance: 4, sha256: 'a'.repeat(64) };
     const filed = await req('POST', '/v1/detections', report, a.token);
     expect(filed.status).toBe(201);
     expect(filed.body.help.resources.map((r: any) => r.contact)).toContain('0808 800 5000');
-    expect((await req('GET', `/v1/admin/accounts/${a.handle}`, undefined, (await admin()).token)).body.mediaRestricted).toBe(true);
+    const kept = await server.services.db.selectFrom('detections').selectAll().where('id', '=', filed.body.detectionId).executeTakeFirstOrThrow();
+    expect(kept).toMatchObject({ source: 'client-outgoing', witness: 'sender-device', status: 'open', sender_account_id: a.id });
+    expect((await req('GET', `/v1/admin/accounts/${a.handle}`, undefined, (await admin()).token)).body.mediaRestricted).toBe(false);
     expectError(await req('POST', '/v1/detections', { ...report, list: 'nope' }, b.token), 404, 'hashlist.not_found');
     expectError(await req('POST', '/v1/detections', { ...report, entryIndex: 5 }, b.token), 400, 'request.invalid');
     expectError(await req('POST', '/v1/detections', { ...report, source: 'client-incoming' }, b.token), 400, 'request.invalid');
@@ -407,8 +409,7 @@ describe('media, detections, admin and audit (D1, D3–D6)', () => {
 
     // Lifting a restriction.
     const r = await adult();
-    const c2 = (await req('POST', '/v1/conversations', { kind: 'direct', with: u.handle }, r.token)).body;
-    await req('POST', '/v1/detections', { source: 'client-outgoing', conversationId: c2.id, list: 'known', entryIndex: 0, distance: 1, sha256: 'b'.repeat(64) }, r.token);
+    await server.services.db.insertInto('media_restrictions').values({ account_id: r.id, detection_id: null, reason: 'test', created_at: now }).execute();
     expect((await req('POST', `/v1/admin/accounts/${r.handle}/lift-media-restriction`, { reason: 'reviewed: false match' }, root.token)).body.mediaRestricted).toBe(false);
     expectError(await req('POST', `/v1/admin/accounts/${r.handle}/lift-media-restriction`, { reason: 'again' }, root.token), 400, 'request.invalid');
 
