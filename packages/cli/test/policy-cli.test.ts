@@ -62,6 +62,21 @@ describe('haven CLI and the safety policy', () => {
     expect(help.stdout).toContain('nspcc');
   });
 
+  it('issue 13 (19): after an admin corrects an age, `haven conversations` shows the conversation as closed with the reason, not "every member is an adult"', async () => {
+    const [x, y, root] = [await user('xena'), await user('yann'), await user('root', '1980-01-01', 'admin')];
+    const conv = await x.client.createDirect(y.handle);
+    expect(conv.modeReason).toBe('🔒 end-to-end encrypted: every member is an adult');
+    await root.client.adminSetAge(x.handle, { ageAssurance: 'verified', birthDate: '2011-01-01', reason: 'ID check' });
+    const [text, json] = await Promise.all([haven(['conversations', '--profile', y.profile]), haven(['conversations', '--profile', y.profile, '--json'])]);
+    expect(text.code, text.stderr).toBe(0);
+    const lines = text.stdout.split('\n');
+    const at = lines.findIndex((l) => l.startsWith(conv.id));
+    expect(lines[at + 1]).toBe('    closed: This conversation is end-to-end encrypted, but it must now be visible to safety checks: a member is under 18. Start a new conversation instead.');
+    expect(text.stdout).not.toContain('every member is an adult');
+    const listed = (JSON.parse(json.stdout) as { id: string; closed: boolean; closedReason: string | null }[]).find((c) => c.id === conv.id);
+    expect(listed).toMatchObject({ closed: true, closedReason: expect.stringMatching(/^This conversation is end-to-end encrypted, but it must now be visible to safety checks/) });
+  });
+
   it('invite links: `haven invite` makes one; a child who does not know the adults cannot `haven join` (exit 1), an adult can', async () => {
     const [a, b, e, kid] = [await user('inva'), await user('invb'), await user('inve'), await user('invk', '2011-05-05')];
     const g = await a.client.createGroup('book club', [b.handle]);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashImageBuffer } from '@haven/pdq/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccount } from '../src/services/accounts';
 import { startTestServer, type TestServer } from '../src/testing.node.ts';
 import { createPgDatabase, TARGETS } from './databases';
 import { jpeg, patternImage } from './images';
@@ -136,6 +137,25 @@ describe.each(TARGETS)('integrity fixes on $name', (target) => {
       const clean = await upload(a.token, conv.id, await jpeg(await patternImage(11), 80));
       expect(clean.statusCode).toBe(403);
       expect(clean.json().error.code).toBe('policy.media_restricted');
+    });
+  });
+  describe.skipIf(target.skip)('point 19: a conversation closed by an age correction is listed as closed, with the reason', () => {
+    it('GET /v1/conversations and GET /v1/conversations/:id carry closedReason after the correction, and sends are refused with it', async () => {
+      const [x, y] = [await adult(), await adult()];
+      const handle = `root${++n}x${Date.now().toString(36)}`;
+      await createAccount(server.services.db, now, { handle: handle as never, password: 'a long admin password', birthDate: '1980-01-01', role: 'admin' });
+      const root = (await req('POST', '/v1/sessions', { handle, password: 'a long admin password' })).body.token as string;
+      const conv = (await req('POST', '/v1/conversations', { kind: 'direct', with: y.handle }, x.token)).body;
+      expect(conv.mode).toBe('e2ee');
+      expect(conv).not.toHaveProperty('closedReason');
+      expect((await req('POST', `/v1/admin/accounts/${x.handle}/age`, { ageAssurance: 'verified', birthDate: '2011-01-01', reason: 'ID check' }, root)).status).toBe(200);
+      const reason = 'This conversation is end-to-end encrypted, but it must now be visible to safety checks: a member is under 18. Start a new conversation instead.';
+      const listed = (await req('GET', '/v1/conversations', undefined, y.token)).body.conversations.find((c: any) => c.id === conv.id);
+      expect(listed).toMatchObject({ mode: 'e2ee', closedReason: reason });
+      expect((await req('GET', `/v1/conversations/${conv.id}`, undefined, x.token)).body.closedReason).toBe(reason);
+      const send = await req('POST', `/v1/conversations/${conv.id}/messages`, { clientMessageId: 'after-close-1', contentType: 'application/mls-message', body: 'AAAA' }, y.token);
+      expect(send.status).toBe(409);
+      expect(send.body.error).toMatchObject({ code: 'policy.mode_change', message: reason });
     });
   });
 });
