@@ -50,13 +50,19 @@ describe('haven CLI and the safety policy', () => {
     expect(list.find((x) => x.mode === 'visible')).toMatchObject({ modeReasonCode: 'mode.member_under_18', modeReason: 'visible to safety checks: a member is under 18' });
 
     const d = await user('kiddo', '2011-05-05');
-    const [refused, help] = await Promise.all([
-      haven(['contacts', 'add', d.handle, '--profile', b.profile]),
+    const [refused, help, hidden] = await Promise.all([
+      haven(['send', '--to', b.handle, 'hello', '--profile', d.profile]),
       haven(['help', '--profile', d.profile]),
+      haven(['contacts', 'add', d.handle, '--profile', b.profile]),
     ]);
+    // The child is told why, with help.
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/Adults cannot send a contact request to someone under 18.*\(policy\.adult_to_child\)/);
-    expect(refused.stderr).toContain('0808 800 5000');
+    expect(refused.stderr).toMatch(/You can message an adult once they accept your contact request.*\(policy\.not_contact\)/);
+    expect(refused.stderr).toContain('0800 1111');
+    // To an adult, a child they are not connected to is a handle that does not exist (issue 13, 2).
+    expect(hidden.code).toBe(1);
+    expect(hidden.stderr).toMatch(/account\.not_found/);
+    expect(hidden.stderr).not.toMatch(/18|0808 800 5000/);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('0800 1111');
     expect(help.stdout).toContain('nspcc');

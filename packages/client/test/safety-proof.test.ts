@@ -79,8 +79,9 @@ describe('issue 6 proof (nspcc, the default preset)', () => {
     const ab = await a.client.createDirect(b.handle);
     expect(ab).toMatchObject({ mode: 'e2ee', modeReason: '🔒 end-to-end encrypted: every member is an adult' });
 
-    await expect(a.client.requestContact(c.handle)).rejects.toMatchObject({ code: 'policy.adult_to_child' });
-    await expect(a.client.createDirect(c.handle)).rejects.toMatchObject({ code: 'policy.adult_to_child' });
+    // C9: to A, a child A is not connected to looks like a handle that does not exist.
+    await expect(a.client.requestContact(c.handle)).rejects.toMatchObject({ code: 'account.not_found' });
+    await expect(a.client.createDirect(c.handle)).rejects.toMatchObject({ code: 'account.not_found' });
     expect((await a.client.searchAccounts(c.handle)).map((x) => x.handle)).toEqual([]);
 
     await c.client.requestContact(a.handle);
@@ -151,7 +152,7 @@ describe('issue 6 proof (e2ee-safeguarded): blocked on the device, the server ne
   it('A→C is e2ee under this preset; the known image is stopped by A\'s device, reported with hashes only, for review (D7: nobody restricted by a device claim)', async () => {
     const a = await account(server.url, 'sadulta');
     const c = await account(server.url, 'schildc', CHILD_BIRTH);
-    await expect(a.client.requestContact(c.handle)).rejects.toMatchObject({ code: 'policy.adult_to_child' });
+    await expect(a.client.requestContact(c.handle)).rejects.toMatchObject({ code: 'account.not_found' });
     await c.client.requestContact(a.handle);
     await a.client.acceptContact(c.handle);
     const ac = await a.client.createDirect(c.handle);

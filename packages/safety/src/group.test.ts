@@ -21,7 +21,7 @@ const NOT_CONTACT: [string, 'add' | 'invite', string][] = [
   ['C→C', 'add', 'policy.not_contact'],
   ['A→A', 'invite', 'group.join_allowed'],
   ['A→C', 'invite', 'policy.adult_to_child'],
-  ['C→A', 'invite', 'policy.not_contact'],
+  ['C→A', 'invite', 'conversation.not_found'],
   ['C→C', 'invite', 'group.join_allowed'],
 ];
 
@@ -77,10 +77,10 @@ describe('G2: an adult cannot reach a child through a third member or an invite 
 
   it('G2: an adult joining a group with children, by link or through a member, must be every child’s contact', () => {
     const stranger = adult('S');
-    // By link the adult is not told that a child is in the group.
+    // By link the adult is not told that a child is in the group: the answer of a link that does not exist (C9).
     expect(canJoinViaInvite(NSPCC, stranger, adultA, { A: ACCEPTED }, group)).toEqual({
       ok: false,
-      error: { code: 'policy.not_contact', message: 'You cannot join this group with this invite.' },
+      error: { code: 'conversation.not_found', message: 'This invite link is no longer valid.' },
     });
     expect(code(canAddToGroup(NSPCC, adultA, stranger, { A: ACCEPTED }, group))).toBe('policy.adult_to_child');
     expect(code(canAddToGroup(NSPCC, adultA, stranger, { A: ACCEPTED, M: ACCEPTED }, group))).toBe('group.add_allowed');

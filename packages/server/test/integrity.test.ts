@@ -24,6 +24,8 @@ describe.each(TARGETS)('integrity fixes on $name', (target) => {
   let dir: string;
   let known: Buffer;
   const now = new Date('2026-06-01T12:00:00Z');
+  const logs: string[] = [];
+  const queries: string[] = [];
 
   beforeAll(async () => {
     if (target.skip) return;
@@ -33,7 +35,15 @@ describe.each(TARGETS)('integrity fixes on $name', (target) => {
       dropDb = db.drop;
       database = { database: { url: db.url } };
     }
-    server = await startTestServer(database, { now: () => now });
+    server = await startTestServer(database, { now: () => now, logDestination: { write: (line: string) => void logs.push(line) } });
+    // Counts every query the services run (routes read s.db per call): "the same work" is checked by it.
+    server.services.db = server.services.db.withPlugin({
+      transformQuery: (args) => {
+        queries.push(args.node.kind);
+        return args.node;
+      },
+      transformResult: (args) => Promise.resolve(args.result),
+    });
     dir = mkdtempSync(join(tmpdir(), 'haven-integrity-'));
     known = await patternImage(4242);
     writeFileSync(join(dir, 'known.txt'), `${(await hashImageBuffer(known)).hash}\n`);
@@ -156,6 +166,93 @@ describe.each(TARGETS)('integrity fixes on $name', (target) => {
       const send = await req('POST', `/v1/conversations/${conv.id}/messages`, { clientMessageId: 'after-close-1', contentType: 'application/mls-message', body: 'AAAA' }, y.token);
       expect(send.status).toBe(409);
       expect(send.body.error).toMatchObject({ code: 'policy.mode_change', message: reason });
+    });
+  });
+  describe.skipIf(target.skip)('point 2: to an adult, a child they are not connected to is a handle that does not exist', () => {
+    /** The same answer: status, headers that describe the body, and the body byte for byte (handles swapped). */
+    function expectSameAnswer(hidden: Res & { headers: Record<string, unknown> }, missing: Res & { headers: Record<string, unknown> }, childHandle: string, missingHandle: string) {
+      expect(hidden.status).toBe(missing.status);
+      expect(hidden.raw.replaceAll(childHandle, 'HANDLE')).toBe(missing.raw.replaceAll(missingHandle, 'HANDLE'));
+      expect(hidden.headers['content-type']).toBe(missing.headers['content-type']);
+      expect(hidden.headers['content-length']).toBe(missing.headers['content-length']);
+    }
+    async function timed(method: string, url: string, body: unknown, token: string): Promise<Res & { headers: Record<string, unknown>; queries: string[] }> {
+      queries.length = 0;
+      const r = await server.app.inject({
+        method: method as 'GET',
+        url,
+        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), authorization: `Bearer ${token}` },
+        ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+      });
+      return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : undefined, raw: r.body, headers: r.headers, queries: [...queries] };
+    }
+
+    it('contact request, accept, decline, block, unblock, direct conversation, group creation and group add: same status, code, message, help, fields and database work as a missing handle; the attempt is recorded', async () => {
+      const [a, c] = [await adult(), await child()];
+      const missing = `${c.handle.slice(0, -1)}${c.handle.endsWith('z') ? 'y' : 'z'}`; // same length, no account
+      expect((await req('GET', `/v1/accounts/search?q=${missing}`, undefined, a.token)).body.accounts).toEqual([]);
+      const g = (await req('POST', '/v1/conversations', { kind: 'group', title: 'g', members: [] }, a.token)).body;
+      const probes: [string, (h: string) => string, (h: string) => unknown][] = [
+        ['POST', () => '/v1/contacts', (h) => ({ handle: h })],
+        ['POST', (h) => `/v1/contacts/${h}/accept`, () => undefined],
+        ['POST', (h) => `/v1/contacts/${h}/decline`, () => undefined],
+        ['POST', (h) => `/v1/contacts/${h}/block`, () => undefined],
+        ['POST', (h) => `/v1/contacts/${h}/unblock`, () => undefined],
+        ['POST', () => '/v1/conversations', (h) => ({ kind: 'direct', with: h })],
+        ['POST', () => '/v1/conversations', (h) => ({ kind: 'group', title: 'x', members: [h] })],
+        ['POST', () => `/v1/conversations/${g.id}/members`, (h) => ({ handle: h })],
+      ];
+      logs.length = 0;
+      for (const [method, url, body] of probes) {
+        const hidden = await timed(method, url(c.handle), body(c.handle), a.token);
+        const absent = await timed(method, url(missing), body(missing), a.token);
+        expect(hidden.status, `${method} ${url('HANDLE')}: ${hidden.raw}`).toBe(404);
+        expect(hidden.body.error.code).toBe('account.not_found');
+        expectSameAnswer(hidden, absent, c.handle, missing);
+        expect(hidden.raw).not.toContain(c.id);
+        // The same database work (no extra lookups that a stopwatch could tell apart).
+        expect(hidden.queries.length).toBeGreaterThan(1);
+        expect(hidden.queries, `${method} ${url('HANDLE')}`).toEqual(absent.queries);
+      }
+      // Nothing was created or changed for the child.
+      expect(await server.services.db.selectFrom('contacts').select('owner_id').where('owner_id', 'in', [a.id, c.id]).execute()).toEqual([]);
+      // Each refused attempt is recorded, in one place, for safety signals (not for the missing handle).
+      await new Promise((r) => setImmediate(r));
+      const recorded = logs.map((l) => JSON.parse(l)).filter((l) => l.event === 'contact.refused_hidden');
+      expect(recorded.map((l) => l.action)).toEqual(['contact.request', 'contact.accept', 'contact.decline', 'contact.block', 'contact.unblock', 'direct.start', 'group.create', 'group.add']);
+      expect(recorded.every((l) => l.from === a.id && l.to === c.id)).toBe(true);
+    });
+
+    it('the child still sees why their request did not go through; once the child asks, the adult can answer, and real reasons come back', async () => {
+      const [a, c] = [await adult(), await child()];
+      const early = await req('POST', '/v1/conversations', { kind: 'direct', with: a.handle }, c.token);
+      expect(early.status).toBe(403);
+      expect(early.body.error).toMatchObject({ code: 'policy.not_contact', message: 'You can message an adult once they accept your contact request.' });
+      expect(early.body.error.help.resources.map((r: any) => r.contact)).toContain('0800 1111');
+      expect((await req('POST', '/v1/contacts', { handle: a.handle }, c.token)).status).toBe(201);
+      // Connected now: the adult sees the child and the real reason (a pending request is not a contact).
+      const notYet = await req('POST', '/v1/conversations', { kind: 'direct', with: c.handle }, a.token);
+      expect(notYet.status).toBe(403);
+      expect(notYet.body.error.code).toBe('policy.adult_to_child');
+      expect((await req('POST', `/v1/contacts/${c.handle}/accept`, undefined, a.token)).status).toBe(200);
+      expect((await req('POST', '/v1/conversations', { kind: 'direct', with: c.handle }, a.token)).status).toBe(201);
+      // The child blocks the adult: hidden from the adult again, as if the handle did not exist.
+      expect((await req('POST', `/v1/contacts/${a.handle}/block`, undefined, c.token)).status).toBe(200);
+      const after = await req('POST', '/v1/contacts', { handle: c.handle }, a.token);
+      expect(after.status).toBe(404);
+      expect(after.body.error.code).toBe('account.not_found');
+    });
+
+    it('an adult joining by a child\'s invite link gets the answer of a link that does not exist, with no help about children', async () => {
+      const [a, c, stranger] = [await adult(), await child(), await adult()];
+      await contacts(c, a);
+      const g = (await req('POST', '/v1/conversations', { kind: 'group', title: 'club', members: [a.handle] }, c.token)).body;
+      const link = (await req('POST', `/v1/conversations/${g.id}/invites`, undefined, c.token)).body;
+      const refused = await req('POST', `/v1/invites/${link.token}/join`, undefined, stranger.token);
+      const invalid = await req('POST', `/v1/invites/${'x'.repeat(link.token.length)}/join`, undefined, stranger.token);
+      expect(refused.status).toBe(404);
+      expect(refused.raw).toBe(invalid.raw);
+      expect(refused.raw).not.toMatch(/18|child|help/i);
     });
   });
 });

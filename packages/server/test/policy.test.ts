@@ -95,10 +95,11 @@ describe('modes and contacts (P2, C3–C6)', () => {
     const [a, b, c] = [await adult(), await adult(), await child()];
     const ab = await req('POST', '/v1/conversations', { kind: 'direct', with: b.handle }, a.token);
     expect(ab.body).toMatchObject({ mode: 'e2ee', modeReasonCode: 'mode.adults_only', modeReason: '🔒 end-to-end encrypted: every member is an adult' });
+    // C9: to A, a child A is not connected to is a handle that does not exist.
     const refused = await req('POST', '/v1/contacts', { handle: c.handle }, a.token);
-    expectError(refused, 403, 'policy.adult_to_child');
-    expect(refused.body.error.help.resources.map((r: any) => r.contact)).toContain('0808 800 5000');
-    expectError(await req('POST', '/v1/conversations', { kind: 'direct', with: c.handle }, a.token), 403, 'policy.adult_to_child');
+    expectError(refused, 404, 'account.not_found');
+    expect(refused.body.error).not.toHaveProperty('help');
+    expectError(await req('POST', '/v1/conversations', { kind: 'direct', with: c.handle }, a.token), 404, 'account.not_found');
     // The child cannot message the adult before they accept.
     expect((await req('POST', '/v1/contacts', { handle: a.handle }, c.token)).status).toBe(201);
     expectError(await req('POST', '/v1/conversations', { kind: 'direct', with: a.handle }, c.token), 403, 'policy.not_contact');
@@ -131,7 +132,8 @@ describe('groups (G1–G7, P4)', () => {
   it('G2: an adult cannot add a child who is not their contact, nor one who is not every adult member\'s contact', async () => {
     const [a, b, c] = [await adult(), await adult(), await child()];
     const g = await group(a, [b]);
-    expectError(await req('POST', `/v1/conversations/${g.id}/members`, { handle: c.handle }, a.token), 403, 'policy.adult_to_child');
+    // C9: not connected to the child, a cannot tell it from a missing handle.
+    expectError(await req('POST', `/v1/conversations/${g.id}/members`, { handle: c.handle }, a.token), 404, 'account.not_found');
     await contacts(c, a);
     const r = await req('POST', `/v1/conversations/${g.id}/members`, { handle: c.handle }, a.token);
     expectError(r, 403, 'policy.adult_to_child'); // b is not c's contact
@@ -163,7 +165,7 @@ describe('groups (G1–G7, P4)', () => {
     // An adult stranger using a child's link: refused without saying a child is there.
     const childLink = await req('POST', `/v1/conversations/${g.id}/invites`, undefined, c.token);
     const r = await req('POST', `/v1/invites/${childLink.body.token}/join`, undefined, d.token);
-    expectError(r, 403, 'policy.not_contact');
+    expectError(r, 404, 'conversation.not_found');
     expect(r.body.error.message).not.toMatch(/18|child/i);
     expectError(await req('POST', '/v1/invites/not-a-real-token-at-all-000/join', undefined, d.token), 404, 'conversation.not_found');
     // A child who knows the adult joins.
