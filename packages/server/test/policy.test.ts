@@ -293,7 +293,7 @@ describe('media, detections, admin and audit (D1, D3–D6)', () => {
   const staged = (bytes: Buffer) => {
     const p = join(dir, `up-${Math.random().toString(36).slice(2)}`);
     writeFileSync(p, bytes);
-    return { tmpPath: p, size: bytes.length, sha256: '' };
+    return { tmpPath: p, size: bytes.length, sha256: '', read: async () => bytes };
   };
   async function row(id: string) {
     return server.services.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
