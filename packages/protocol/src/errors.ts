@@ -12,6 +12,9 @@ export const ERRORS = {
   'request.unsupported_media_type': { status: 415, message: 'This content type is not accepted here.' },
   'request.not_found': { status: 404, message: 'There is nothing at this address.' },
   'request.rate_limited': { status: 429, message: 'Too many requests: wait a little and try again.' },
+  'request.uri_too_long': { status: 414, message: 'The address is longer than this server accepts.' },
+  'request.timeout': { status: 408, message: 'The request took too long to arrive.' },
+  'request.headers_too_large': { status: 431, message: 'The request headers are larger than this server accepts.' },
 
   'auth.required': { status: 401, message: 'Sign in first: this needs a session token.' },
   'auth.invalid_token': { status: 401, message: 'The session token is not valid; sign in again.' },
