@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { WS_PATH } from '@haven/protocol';
+import { WS_PATH, errorBody } from '@haven/protocol';
 import { WebSocketServer } from 'ws';
 import type { Services } from '../services/context';
 import { CLOSE, handleConnection } from './connection';
@@ -14,7 +14,8 @@ export function attachGateway(server: Server, s: Services): { close(): Promise<v
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== WS_PATH) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      const body = JSON.stringify(errorBody('request.not_found', `There is no WebSocket at ${path}; use ${WS_PATH}.`));
+      socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
