@@ -99,7 +99,8 @@ export const AuditLog = z.object({ entries: z.array(AuditEntry), chain: z.object
 const NameParams = z.object({ name: safeText({ min: 1, max: 64 }) }).strict();
 const HandleParams = z.object({ handle: Handle }).strict();
 const IdParams = z.object({ id: ConversationId }).strict();
-const TokenParams = z.object({ token: InviteToken }).strict();
+/** The invite token travels in the body, never in the path: paths end up in request logs (issue 13, item 17). */
+export const JoinInviteRequest = z.object({ token: InviteToken }).strict();
 
 export const NoticeList = z.object({ notices: z.array(z.object({ id: z.string(), event: z.string(), data: z.unknown(), at: z.string() })) });
 
@@ -108,7 +109,7 @@ export const POLICY_ROUTES = {
   searchAccounts: { method: 'GET', path: '/v1/accounts/search', summary: 'Find accounts by handle; children are never shown to adults.', auth: 'session', query: SearchQuery, status: 200, response: SearchResult },
   help: { method: 'GET', path: '/v1/help', summary: 'Help resources for your band and region (or those given), and the policy in force.', auth: 'session', query: HelpQuery, status: 200, response: HelpPageWire },
   createInvite: { method: 'POST', path: '/v1/conversations/:id/invites', summary: 'Make an invite link to a group (members only).', auth: 'session', params: IdParams, status: 201, response: Invite },
-  joinInvite: { method: 'POST', path: '/v1/invites/:token/join', summary: 'Join a group with an invite link; the contact and group rules apply.', auth: 'session', params: TokenParams, status: 200, response: Conversation },
+  joinInvite: { method: 'POST', path: '/v1/invites/join', summary: 'Join a group with an invite link (the token in the body); the contact and group rules apply.', auth: 'session', body: JoinInviteRequest, status: 200, response: Conversation },
   hashListSync: { method: 'GET', path: '/v1/hashlists/sync', summary: "The enabled PDQ and SHA-256 lists for this account's devices, when the policy puts lists on them.", auth: 'session', status: 200, response: HashListSync },
   reportDetection: { method: 'POST', path: '/v1/detections', summary: 'A device reports a known-image match: hashes and metadata, never the content.', auth: 'session', body: DeviceDetectionReport, status: 201, response: DetectionFiled },
   adminHashLists: { method: 'GET', path: '/v1/admin/hashlists', summary: 'Admin: the hash lists.', auth: 'admin', status: 200, response: HashListInfoList },

@@ -20,5 +20,5 @@ export function policyRoutes(app: FastifyInstance, s: Services): void {
   });
   mount(app, s, ROUTES.notices, async ({ caller }) => ({ notices: await listNotices(s, caller.accountId) }));
   mount(app, s, ROUTES.createInvite, async ({ caller, params }) => createInvite(s, caller, params.id));
-  mount(app, s, ROUTES.joinInvite, async ({ caller, params }) => joinByInvite(s, caller, params.token));
+  mount(app, s, ROUTES.joinInvite, async ({ caller, body }) => joinByInvite(s, caller, body.token));
 }
