@@ -28,6 +28,7 @@ export const ERRORS = {
   'account.not_found': { status: 404, message: 'No such account.' },
   'account.suspended': { status: 403, message: 'This account is suspended.' },
   'account.weak_password': { status: 422, message: 'Choose a password of at least 10 characters.' },
+  'account.display_name_taken': { status: 422, message: "That display name is another account's handle; choose a name of your own." },
 
   'device.not_found': { status: 404, message: 'No such device on this account.' },
 

@@ -50,7 +50,8 @@ export const RESERVED_NAME_PARTS = ['haven', 'safetyteam', 'trustandsafety', 'ns
 /** Whole words a name may not be or contain as a word. */
 export const RESERVED_NAME_WORDS = ['admin', 'administrator', 'moderator', 'mod', 'official', 'staff', 'support', 'system', 'verified', 'security'] as const;
 
-const LOOKALIKES: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i', '|': 'l' };
+/** Digits and symbols people use for letters, folded before names are compared. */
+export const LOOKALIKES: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '!': 'i', '|': 'l' };
 
 /** A name folded for comparison: NFKC, lower case, common look-alike digits and symbols as letters. */
 export function foldName(name: string): string {

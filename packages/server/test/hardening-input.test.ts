@@ -78,6 +78,22 @@ for (const target of SERVER_TARGETS) {
       expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     });
 
+    it("a display name may not be another account's handle, a look-alike of it, or Haven's (item 16)", async () => {
+      const register = (handle: string, displayName: string) =>
+        inject(server, 'POST', '/v1/accounts', { handle, password: 'a long password', birthDate: '1990-01-01', displayName });
+      // b's handle is hardNNNxM: as it is, with "@", in capitals, and with 4 for a.
+      for (const [i, name] of [b.handle, `@${b.handle}`, b.handle.toUpperCase(), b.handle.replace('a', '4')].entries()) {
+        const r = await register(`imp${i}${target.name}`, name);
+        expect(r.status, `${name}: ${JSON.stringify(r.body)}`).toBe(422);
+        expect(r.body.error.code).toBe('account.display_name_taken');
+      }
+      expectInvalid(await register(`impx${target.name}`, 'Haven Safety Team ✔'), 'Haven Safety Team ✔');
+      expectInvalid(await register(`impy${target.name}`, 'Bob\u202e'), 'bidi override');
+      // One's own handle, or an ordinary name, is fine.
+      expect((await register(`own${target.name}`, `own${target.name}`)).status).toBe(201);
+      expect((await register(`plain${target.name}`, 'Zoë Smith')).status).toBe(201);
+    });
+
     it('the upload route takes only its own content types: a JSON body is refused and nothing is stored', async () => {
       for (const body of ['"just a string"', '{"a":1}']) {
         const r = await inject(server, 'POST', `/v1/media?conversationId=${conversationId}`, body, a.token, { 'content-type': 'application/json' });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CreateUserRequest, HavenError } from '@haven/protocol';
-import { EXIT, UsageError, exitWithError, printJson, printLine, printTable } from '../output';
+import { EXIT, UsageError, exitWithError, printError, printJson, printLine, printTable } from '../output';
 import { handleArg, signedIn, withProfile, type ProfileOptions } from '../context';
 import { loadConfigOrExit } from './serve';
 
@@ -137,7 +137,7 @@ function registerSafetyAdmin(admin: Command): void {
       printLine(log.chain.message);
     }
     if (!log.chain.ok) {
-      process.stderr.write(`haven: ${log.chain.message}\n`);
+      printError(`haven: ${log.chain.message}`);
       process.exit(EXIT.failed);
     }
   });

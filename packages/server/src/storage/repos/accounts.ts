@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { LOOKALIKES } from '@haven/protocol';
+import { sql, type Kysely } from 'kysely';
 import type { AccountRow, AccountsTable, Database } from '../database';
 
 export type NewAccount = Omit<AccountsTable, 'created_at' | 'status'>;
@@ -29,4 +30,22 @@ export function findAccountsByIds(db: Kysely<Database>, ids: readonly string[]):
 export function findAccountsByHandles(db: Kysely<Database>, handles: readonly string[]): Promise<AccountRow[]> {
   if (handles.length === 0) return Promise.resolve([]);
   return db.selectFrom('accounts').selectAll().where('handle', 'in', handles).execute();
+}
+
+/**
+ * Whether another account's handle, folded with `lookalikes` (digit → letter), equals `folded` (display
+ * names must not pass for a handle).
+ */
+export async function anyHandleFoldsTo(db: Kysely<Database>, folded: string, exceptHandle: string): Promise<boolean> {
+  const pairs = Object.entries(LOOKALIKES).filter(([from]) => /^[a-z0-9_.]$/.test(from));
+  const from = pairs.map(([f]) => f).join('');
+  const to = pairs.map(([, t]) => t).join('');
+  const row = await db
+    .selectFrom('accounts')
+    .select('id')
+    .where(sql<string>`translate(handle, ${from}, ${to})`, '=', folded)
+    .where('handle', '!=', exceptHandle)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
