@@ -21,6 +21,10 @@ export const ERRORS = {
   'auth.expired_token': { status: 401, message: 'The session has expired; sign in again.' },
   'auth.bad_credentials': { status: 401, message: 'The handle or the password is wrong.' },
   'auth.forbidden': { status: 403, message: 'Your account is not allowed to do this.' },
+  'auth.throttled': {
+    status: 429,
+    message: 'Too many wrong passwords for this account: wait a little and try again. Devices already signed in keep working.',
+  },
 
   'account.too_young': { status: 422, message: 'Haven is for people aged 13 and over.' },
   'account.birth_date_in_future': { status: 422, message: 'The birth date is in the future.' },
