@@ -34,6 +34,9 @@ export const ERRORS = {
   'account.weak_password': { status: 422, message: 'Choose a password of at least 10 characters.' },
   'account.display_name_taken': { status: 422, message: "That display name is another account's handle; choose a name of your own." },
 
+  'connection.rate_limited': { status: 429, message: 'This connection is sending too fast; the frame was dropped. Slow down and send it again.' },
+  'connection.too_many': { status: 429, message: 'Too many connections are open for this session or account; close one and try again.' },
+
   'device.not_found': { status: 404, message: 'No such device on this account.' },
 
   'contact.self': { status: 400, message: 'You cannot add yourself as a contact.' },

@@ -3,12 +3,16 @@ import { WS_PATH, errorBody } from '@haven/protocol';
 import { WebSocketServer } from 'ws';
 import type { Services } from '../services/context';
 import { CLOSE, handleConnection } from './connection';
+import { connectionLimits } from './limits';
 
 const PING_INTERVAL_MS = 30_000;
 
 /** Serves `/v1/ws` on the HTTP server's `upgrade` event; frames over `limits.frameBytes` close with 1009. */
 export function attachGateway(server: Server, s: Services): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: s.config.limits.frameBytes });
+  // Until hello succeeds a connection may send only small frames: `ws` refuses a bigger one from its
+  // header, before buffering it (1009). After hello the connection's limit is raised to limits.frameBytes.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: Math.min(s.config.websocket.preAuthFrameBytes, s.config.limits.frameBytes) });
+  const limits = connectionLimits(s);
   const alive = new WeakMap<object, boolean>();
 
   server.on('upgrade', (req, socket, head) => {
@@ -21,7 +25,7 @@ export function attachGateway(server: Server, s: Services): { close(): Promise<v
     wss.handleUpgrade(req, socket, head, (ws) => {
       alive.set(ws, true);
       ws.on('pong', () => alive.set(ws, true));
-      handleConnection(ws, s);
+      handleConnection(ws, s, limits);
     });
   });
 
