@@ -87,6 +87,7 @@ export const ERRORS = {
   'hashlist.not_found': { status: 404, message: 'No such hash list.' },
 
   'server.internal': { status: 500, message: 'Something went wrong on the server; it has been logged.' },
+  'server.busy': { status: 503, message: 'The server is busy checking other images; try again in a moment.' },
   'server.unavailable': { status: 503, message: 'The server is not ready yet; try again shortly.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -123,6 +123,17 @@ export const ConfigSchema = z
       .object({
         /** Largest upload (bytes, as stored: ciphertext for e2ee). */
         maxBytes: z.number().int().min(1024).max(4 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
+        /**
+         * Image decoding for safety scans (issue 13, item 14; the memory budget is in docs/THREAT-MODEL.md):
+         * the largest image file read for a scan, the most pixels an image may declare, the size up to which
+         * it is decoded whole (bit-exact PDQ; larger ones shrink on load), how many decode at once, and how
+         * many may wait before uploads get `server.busy`.
+         */
+        maxScanBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(32 * 1024 * 1024),
+        maxPixels: z.number().int().min(1).max(1_000_000_000).default(100_000_000),
+        referencePixels: z.number().int().min(0).max(268_435_456).default(16_777_216),
+        decodeConcurrency: z.number().int().min(1).max(64).default(2),
+        decodeQueue: z.number().int().min(0).max(10_000).default(16),
       })
       .strict()
       .prefault({}),
