@@ -94,7 +94,7 @@ describe('uploads past the decode queue get server.busy (item 14)', () => {
     const b = await registerUser(server.url);
     const c = await directConversation(server.url, a.token, b.account.handle);
     const upload = () =>
-      fetch(`${server.url}/v1/media?conversationId=${c.id}`, { method: 'POST', headers: { authorization: `Bearer ${a.token}`, 'content-type': 'image/png' }, body: huge });
+      fetch(`${server.url}/v1/media?conversationId=${c.id}`, { method: 'POST', headers: { authorization: `Bearer ${a.token}`, 'content-type': 'image/png' }, body: new Uint8Array(huge) });
     const answers = await Promise.all([upload(), upload()]);
     const bodies = await Promise.all(answers.map(async (r) => ({ status: r.status, body: (await r.json()) as { error?: { code: string } } })));
     const statuses = bodies.map((x) => x.status).sort();
