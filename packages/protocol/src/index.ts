@@ -8,3 +8,4 @@ export * from './routes';
 export * from './safety';
 export * from './mls';
 export * from './content-types';
+export * from './text';
