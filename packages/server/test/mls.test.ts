@@ -70,7 +70,7 @@ async function pair(url: string) {
   const pc = value(await sa.addMembers(await claim(url, a, convo.id, [b]), { now: Date.now() }));
   expect((await submit(url, a, convo.id, pc.commit, pc.welcome)).status).toBe(201);
   value(await sa.mergePendingCommit());
-  const sb = value(await b.device.join(pc.welcome!)).session;
+  const sb = value(await b.device.join(pc.welcome!, { conversationId: convo.id })).session;
   return { a, b, convo, sa, sb };
 }
 

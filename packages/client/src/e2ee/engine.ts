@@ -205,12 +205,9 @@ export class E2eeEngine {
         if (m.recipientDeviceId !== this.identity.deviceId) return this.#keep(m, { kind: 'control' });
         const s = await this.#session(conversationId);
         if (s?.active) return this.#keep(m, { kind: 'control', note: 'already a member' });
-        const j = await this.device.join(bytes);
+        // The group id is checked against this conversation inside `join`, before any stored state changes.
+        const j = await this.device.join(bytes, { conversationId });
         if (!j.ok) return this.#keep(m, { kind: 'undecodable', code: j.error.code, reason: j.error.message });
-        if (j.value.conversationId !== conversationId) {
-          await this.device.forget(j.value.conversationId);
-          return this.#keep(m, { kind: 'undecodable', code: 'mls.bad_message', reason: 'the welcome is for another conversation' });
-        }
         return this.#keep(m, { kind: 'control', note: 'joined' });
       }
       case MLS_CONTENT_TYPES.commit: {
