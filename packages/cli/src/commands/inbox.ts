@@ -16,6 +16,7 @@ import {
 } from '@haven/client/node';
 import type { Conversation } from '@haven/protocol';
 import { deviceGuard } from '../guard';
+import { noticeIdOf, showNotice, showUnseenNotices } from '../notices';
 import { signedIn, withJson, withProfile, type ProfileOptions } from '../context';
 import { UsageError, helpLines, printJson, printLine } from '../output';
 
@@ -48,7 +49,13 @@ export function register(program: Command): void {
     const owed = UnconfirmedAcks.inProfile(store.dir);
     await owed.settle(client);
     // Fetch conversations first: checks the token with a clear HTTP error, and fills the cache.
-    for (const c of await client.conversations()) messenger.remember(c);
+    // Safety notices first (an image blocked while this device was away), with their help (issue 13, item 21).
+    const notices = await showUnseenNotices(client, !!opts.json);
+    const conversations = await client.conversations();
+    for (const c of conversations) messenger.remember(c);
+    // Membership changes of e2ee groups are applied by whichever member's device is online (issue 13,
+    // item 20): one that joined by invite can send without waiting for someone to send.
+    const keepInStep = (conversationId: string) => e2ee().then((engine) => engine.reconcileIfNeeded(conversationId)).catch(() => false);
 
     const conn = new Connection({ serverUrl: profile.server, token: profile.token, webSocket: nodeWebSocket, reconnect: !!opts.follow });
     let work: Promise<void> = Promise.resolve();
@@ -57,7 +64,10 @@ export function register(program: Command): void {
     const shownUpTo = new Map<string, number>();
     let guard: Promise<HashListGuard | undefined> | undefined;
     let shown = 0;
-    conn.on('conversation', (c) => messenger.remember(c));
+    conn.on('conversation', (c) => {
+      messenger.remember(c);
+      if (c.mode === 'e2ee') work = work.then(() => keepInStep(c.id).then(() => undefined));
+    });
     conn.on('message', (m) => {
       work = work.then(async () => {
         if (failure) return;
@@ -85,12 +95,9 @@ export function register(program: Command): void {
       });
     });
     conn.on('event', (e) => {
-      if (opts.json) printJson({ event: e.event, data: e.data });
-      else {
-        const d = (e.data ?? {}) as { message?: unknown; help?: unknown };
-        process.stderr.write(`haven: safety notice (${e.event})${typeof d.message === 'string' ? `: ${d.message}` : ''}\n`);
-        for (const line of helpLines(d.help)) process.stderr.write(`  ${line}\n`);
-      }
+      showNotice(e, !!opts.json);
+      const id = noticeIdOf(e.data);
+      if (id) void client.markNoticesSeen([id]).catch(() => undefined);
     });
     if (opts.follow) conn.on('error', (e) => process.stderr.write(`haven: ${e.message} (${e.code}); reconnecting\n`));
 
@@ -100,7 +107,9 @@ export function register(program: Command): void {
       await withTimeout(conn.synced(), timeoutMs, 'The server did not deliver the waiting messages in time.');
       await work;
       if (failure) throw failure;
-      if (!opts.json && shown === 0) printLine(opts.follow ? 'No new messages; waiting for more (Ctrl-C to stop).' : 'No new messages.');
+      // Changes made while this device was away (someone joined by invite) are applied now.
+      for (const c of conversations) if (c.mode === 'e2ee') await keepInStep(c.id);
+      if (!opts.json && shown === 0 && notices === 0) printLine(opts.follow ? 'No new messages; waiting for more (Ctrl-C to stop).' : 'No new messages.');
       if (opts.follow) {
         await new Promise<void>((resolve) => {
           const stop = () => resolve();

@@ -5,7 +5,7 @@ import type { Services } from '../services/context';
 import { findAccountById } from '../storage/repos/accounts';
 import { mount } from '../http/route';
 import { createInvite, joinByInvite } from './invites';
-import { listNotices } from './notices';
+import { listNotices, markNoticesSeen } from './notices';
 import { bandOf } from './participants';
 import { searchAccounts } from './search';
 
@@ -19,6 +19,7 @@ export function policyRoutes(app: FastifyInstance, s: Services): void {
     return helpPage(s.policy, query.band ?? bandOf(s.policy, me.birth_date, s.now()), query.region ?? me.region);
   });
   mount(app, s, ROUTES.notices, async ({ caller }) => ({ notices: await listNotices(s, caller.accountId) }));
+  mount(app, s, ROUTES.markNoticesSeen, async ({ caller, body }) => ({ marked: await markNoticesSeen(s, caller.accountId, body.ids) }));
   mount(app, s, ROUTES.createInvite, async ({ caller, params }) => createInvite(s, caller, params.id));
   mount(app, s, ROUTES.joinInvite, async ({ caller, params }) => joinByInvite(s, caller, params.token));
 }
