@@ -169,6 +169,30 @@ describe('haven CLI with a server', () => {
     expect((await haven(['inbox', '--json', '--profile', b.profile])).stdout).toBe('');
   });
 
+  it('issue 13 item 21: inbox shows a notice made while the child was away first, with its help, once; blocking prints help', async () => {
+    const kid = await user('kidn', '2011-05-05');
+    const a = await user('adn');
+    const b = await user('bdn');
+    // A notice made while no device of the child's was reading (through the SDK: the CLI shows its own).
+    await new HavenClient({ serverUrl: server.url, token: kid.session.token }).block(a.handle);
+    const first = await haven(['inbox', '--profile', kid.profile]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('safety notice (contact.blocked)');
+    expect(first.stderr).toContain('Childline');
+    expect(first.stdout).not.toContain('No new messages');
+    const json = await haven(['inbox', '--profile', kid.profile, '--json']);
+    expect(json.stdout).toBe('');
+    const again = await haven(['inbox', '--profile', kid.profile]);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toContain('No new messages');
+    // Blocking through the CLI prints the help at once, and it is not shown again by inbox.
+    const blocked = await haven(['contacts', 'block', b.handle, '--profile', kid.profile]);
+    expect(blocked.code).toBe(0);
+    expect(blocked.stdout).toContain(`Blocked ${b.handle}.`);
+    expect(blocked.stderr).toContain('Childline');
+    expect((await haven(['inbox', '--profile', kid.profile])).stderr).toBe('');
+  }, 120_000);
+
   it('bad cases: wrong password, unknown handle, invalid and expired tokens, logout; one line each, no stack', async () => {
     const a = await user('lou');
     const wrong = await haven(['login', '--server', server.url, '--handle', a.handle, '--password-stdin', '--profile', a.profile], { input: 'not my password\n' });

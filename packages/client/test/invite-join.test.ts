@@ -12,7 +12,7 @@ describe.each(DATABASES)('joining an e2ee group by invite ($name)', ({ name, ski
   let server: TestServer;
   beforeAll(async () => {
     if (!skip) server = await serverOn(name, { mls: { allowedSuites: [FAST_SUITE] } });
-    }, 180_000); // a PGlite start is slow on a loaded machine
+  }, 180_000); // a PGlite start is slow on a loaded machine
   afterAll(async () => {
     await server?.close();
   });

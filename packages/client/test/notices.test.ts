@@ -10,7 +10,7 @@ describe.each(DATABASES)('safety notices ($name)', ({ name, skip, reason }) => {
   let server: TestServer;
   beforeAll(async () => {
     if (!skip) server = await serverOn(name);
-    }, 180_000); // a PGlite start is slow on a loaded machine
+  }, 180_000); // a PGlite start is slow on a loaded machine
   afterAll(async () => {
     await server?.close();
   });

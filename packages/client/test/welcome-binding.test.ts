@@ -15,7 +15,7 @@ describe.each(DATABASES)('a welcome is bound to the conversation it arrives in (
   let server: TestServer;
   beforeAll(async () => {
     if (!skip) server = await serverOn(name, { mls: { allowedSuites: [FAST_SUITE] } });
-    }, 180_000); // a PGlite start is slow on a loaded machine
+  }, 180_000); // a PGlite start is slow on a loaded machine
   afterAll(async () => {
     await server?.close();
   });
