@@ -17,10 +17,10 @@ const uniq = (base: string) => `${base}${process.pid % 1000}c${++n}`;
 beforeAll(async () => {
   server = await startTestServer();
   dir = await mkdtemp(join(tmpdir(), 'haven-cli-'));
-});
+}, 180_000);
 afterAll(async () => {
   await server?.close();
-  await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /**
