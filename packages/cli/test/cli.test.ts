@@ -126,12 +126,17 @@ describe('haven CLI with a server', () => {
     expect(r.code).toBe(0);
     const list = JSON.parse(r.stdout) as Record<string, unknown>[];
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ kind: 'direct', title: null, mode: expect.stringMatching(/^(visible|e2ee)$/) });
-    expect(typeof list[0]!.modeReason).toBe('string');
-    expect(typeof list[0]!.modeReasonCode).toBe('string');
+    // Two adults under the default preset (nspcc): end-to-end encrypted, with that reason (issue 13 item 18).
+    expect(list[0]).toMatchObject({
+      kind: 'direct',
+      title: null,
+      mode: 'e2ee',
+      modeReasonCode: 'mode.adults_only',
+      modeReason: '🔒 end-to-end encrypted: every member is an adult',
+    });
     expect((list[0]!.members as { handle: string }[]).map((m) => m.handle).sort()).toEqual([a.handle, b.handle].sort());
     const text = (await haven(['conversations', '--profile', b.profile])).stdout;
-    expect(text).toMatch(/🔒 end-to-end encrypted|visible to safety checks: \S/);
+    expect(text).toContain('🔒 end-to-end encrypted: every member is an adult');
     expect(text).not.toMatch(/visible to safety checks: visible to safety checks/i);
   });
 
