@@ -196,7 +196,7 @@ describe('haven CLI with a server', () => {
     expect(blocked.stdout).toContain(`Blocked ${b.handle}.`);
     expect(blocked.stderr).toContain('Childline');
     expect((await haven(['inbox', '--profile', kid.profile])).stderr).toBe('');
-  }, 120_000);
+  }, 300_000);
 
   it('bad cases: wrong password, unknown handle, invalid and expired tokens, logout; one line each, no stack', async () => {
     const a = await user('lou');
