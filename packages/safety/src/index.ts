@@ -36,3 +36,6 @@ export {
 } from './statistics';
 export type { Count, Incident, Method, Share, Shares, StatDimension, StatRow, StatisticsOptions, StatisticsReport, Suppression, Surface } from './statistics';
 export { statisticsChartSpec, statisticsCsv, statisticsHeader, statisticsTable } from './statistics-format';
+export { tableValidationText, validatePublishedTable } from './table-validate';
+export type { ColumnShare, Finding, TableError, TableRow, TableShares, TableValidation, TableValue } from './table-validate';
+export { decodeText } from './text-decode';
