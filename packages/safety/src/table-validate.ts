@@ -114,7 +114,7 @@ function records(text: string): Result<{ line: number; cells: string[] }[], Tabl
       comment: '#',
       comment_no_infix: true,
       info: true,
-    }) as { record: string[]; info: { lines: number } }[];
+    }) as unknown as { record: string[]; info: { lines: number } }[];
     return { ok: true, value: out.map((r) => ({ line: r.info.lines, cells: r.record })) };
   } catch (e) {
     const err = e as { message?: string; lines?: number };
