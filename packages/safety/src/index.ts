@@ -39,3 +39,5 @@ export { statisticsChartSpec, statisticsCsv, statisticsHeader, statisticsTable }
 export { tableValidationText, validatePublishedTable } from './table-validate';
 export type { ColumnShare, Finding, TableError, TableRow, TableShares, TableValidation, TableValue } from './table-validate';
 export { decodeText } from './text-decode';
+export { complianceMarkdown, complianceReport } from './compliance';
+export type { ComplianceFacts, ComplianceReport, HashListFact, Measure, MeasureStatus, ModerationFacts } from './compliance';
