@@ -90,7 +90,7 @@ export function complianceReport(f: ComplianceFacts): ComplianceReport {
       status: !mod ? 'not-built' : f.moderators > 0 ? 'on' : 'off',
       configKey: 'accounts with the moderator role (haven admin create-user --role moderator)',
       why: !mod ? NOT_BUILT : f.moderators > 0 ? `${f.moderators} moderator account(s) review cases.` : 'No account has the moderator role: nobody reviews cases.',
-      evidence: { moderators: f.moderators, casesOpened: mod?.casesOpened ?? null, decisions: mod?.decisions ?? null },
+      evidence: { moderators: f.moderators, casesOpened: mod?.casesOpened ?? null, decisions: mod?.decisions ?? null, incidentsActioned: f.incidentsActioned, referrals: f.referrals },
     },
     {
       id: 'ICU C2',

@@ -220,6 +220,27 @@ export interface MediaTable {
   created_at: CreatedAt;
 }
 
+/** A case actioned as a violation, for transparency statistics (migration 0009; see repos/statistics.ts). */
+export interface IncidentsTable {
+  /** The moderation case's id. */
+  case_id: string;
+  subject_account_id: string | null;
+  /** The child involved, when there is one: their region decides the force area. */
+  child_account_id: string | null;
+  /** @haven/safety ForceBucket as it was at the decision. */
+  force: string;
+  surface: 'direct' | 'group' | 'media' | 'profile' | null;
+  method: 'server-hash' | 'device-hash' | 'user-report' | 'risk-signal' | null;
+  opened_at: Date;
+  actioned_at: Date;
+  content_items: number;
+  referred_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  appealed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  appeal_outcome: ColumnType<'upheld' | 'rejected' | null, 'upheld' | 'rejected' | null | undefined, 'upheld' | 'rejected' | null>;
+  restored_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -240,6 +261,7 @@ export interface Database {
   mls_groups: MlsGroupsTable;
   franked_reports: FrankedReportsTable;
   media: MediaTable;
+  incidents: IncidentsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -250,3 +272,4 @@ export type MessageRow = Selectable<MessagesTable>;
 export type NewMessage = Insertable<MessagesTable>;
 export type DetectionRow = Selectable<DetectionsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type IncidentRow = Selectable<IncidentsTable>;

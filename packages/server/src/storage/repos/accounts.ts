@@ -30,3 +30,8 @@ export function findAccountsByHandles(db: Kysely<Database>, handles: readonly st
   if (handles.length === 0) return Promise.resolve([]);
   return db.selectFrom('accounts').selectAll().where('handle', 'in', handles).execute();
 }
+
+/** Sets (or with null removes) an account's region; the updated row, or undefined when there is none. */
+export function setAccountRegion(db: Kysely<Database>, id: string, region: string | null): Promise<AccountRow | undefined> {
+  return db.updateTable('accounts').set({ region }).where('id', '=', id).returningAll().executeTakeFirst();
+}
