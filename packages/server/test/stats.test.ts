@@ -48,7 +48,7 @@ async function user(birthDate = '1990-01-01', region?: string): Promise<U> {
 }
 async function admin(): Promise<U> {
   const handle = `adm${++n}x${Date.now().toString(36)}`;
-  const a = await createAccount(server.services.db, now, { handle, password: 'a long password', birthDate: '1980-01-01', role: 'admin' });
+  const a = await createAccount(server.services.db, now, { handle: handle as never, password: 'a long password', birthDate: '1980-01-01', role: 'admin' });
   const r = await req('POST', '/v1/sessions', { handle, password: 'a long password' });
   return { handle, token: r.body.token, id: a.id };
 }
