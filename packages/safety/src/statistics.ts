@@ -111,7 +111,8 @@ export const NOT_RECORDED = { key: 'not-recorded', name: 'Not recorded' } as con
 /** The suppression rule in words (T7). */
 export function suppressionOf(below: number): Suppression {
   if (below <= 1) return { below: 0, rule: 'none: every count is exact' };
-  return { below, rule: `counts from 1 to ${below - 1} are shown as <${below}; totals are computed from exact counts before suppression` };
+  const small = below === 2 ? 'counts of 1 are' : `counts from 1 to ${below - 1} are`;
+  return { below, rule: `${small} shown as <${below}; totals are computed from exact counts before suppression` };
 }
 
 interface Tally {
