@@ -1,10 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashImageBuffer } from '@haven/pdq/node';
 import { validatePublishedTable } from '@haven/safety';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../src/services/accounts';
 import { recordIncident } from '../src/stats/service';
 import { markIncidentAppealDecided, markIncidentAppealed, markIncidentReferred } from '../src/storage/repos/statistics';
 import { startTestServer, type TestServer } from '../src/testing.node.ts';
+import { jpeg, patternImage } from './images';
 
 // Issue 10 through the HTTP app: the account's region (F3), statistics (T1–T8) and the regulator's view
 // (O1–O5). Incidents are written through the storage layer (recordIncident) until the moderation workflow
@@ -232,5 +236,41 @@ describe('transparency statistics (T1–T8) and the regulator\'s view (O1–O5)'
     expect(md.type).toBe('text/markdown; charset=utf-8');
     expect(md.text).toContain('| ICU C9 Hash matching to detect and remove child sexual abuse material | off |');
     expectError(await req('GET', '/v1/admin/compliance?period=2030', undefined, boss.token), 400, 'stats.invalid_period');
+  });
+});
+
+describe('the regulator\'s view from live detections and blocks (O2, O5)', () => {
+  it('O2 O5: a real server hash match and a real block show in C9, C2 and J1 for the period', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'haven-stats-'));
+    try {
+      const known = await patternImage(42);
+      writeFileSync(join(dir, 'known.txt'), `${(await hashImageBuffer(known)).hash}\n${'0'.repeat(63)}1\n`);
+      expect((await server.services.hashLists.store.import(join(dir, 'known.txt'), { name: 'known', source: 'test' })).ok).toBe(true);
+      await server.services.hashLists.reload();
+      const boss = await admin();
+      const [a, c, d] = [await user('1990-01-01'), await user('2011-03-01'), await user('1992-01-01')];
+      expect((await req('POST', '/v1/contacts', { handle: a.handle }, c.token)).status).toBe(201);
+      expect((await req('POST', `/v1/contacts/${c.handle}/accept`, undefined, a.token)).status).toBe(200);
+      const visible = (await req('POST', '/v1/conversations', { kind: 'direct', with: c.handle }, a.token)).body;
+      const up = await server.app.inject({
+        method: 'POST', url: `/v1/media?conversationId=${visible.id}`,
+        headers: { authorization: `Bearer ${a.token}`, 'content-type': 'application/octet-stream' }, payload: await jpeg(known, 60),
+      });
+      expect(up.statusCode, up.body).toBe(451);
+      expect((await req('POST', `/v1/contacts/${d.handle}/block`, undefined, c.token)).status).toBe(200);
+      const r = await req('GET', '/v1/admin/compliance?period=2026-11', undefined, boss.token);
+      const m = new Map<string, any>(r.body.measures.map((x: any) => [x.id, x]));
+      expect(m.get('ICU C9')).toMatchObject({
+        status: 'on',
+        evidence: { lists: [{ name: 'known', kind: 'pdq', size: 2, enabled: true, matches: 1 }], serverMatches: 1, deviceMatches: 0, clientHashChecks: 'all-devices' },
+      });
+      expect(m.get('ICU C2').evidence).toMatchObject({ quarantinedBeforeDelivery: 1, serverMatches: 1 });
+      expect(m.get('ICU J1').evidence).toEqual({ blocksInPeriod: 1 });
+      // Another period does not see them.
+      const before = await req('GET', '/v1/admin/compliance?period=2026-10', undefined, boss.token);
+      expect(before.body.measures.find((x: any) => x.id === 'ICU C9').evidence.serverMatches).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
