@@ -62,11 +62,11 @@ describe('compliance: the regulator\'s view', () => {
   });
 
   it('O3: with moderation facts, D shows decisions, median time and appeal outcomes; C1 is off with no moderator', () => {
-    const moderation = { casesOpened: 9, decisions: 6, medianHoursToDecision: 4.5, prioritisation: true, acknowledgements: true, appeals: { lodged: 3, upheld: 1, rejected: 1, pending: 1 } };
+    const moderation = { casesOpened: 9, decisions: 6, medianHoursToDecision: 4.5, prioritisation: true, acknowledgements: true, appeals: { lodged: 3, overturned: 1, upheld: 1, pending: 1 } };
     const m = byId(facts({ moderation }));
     expect(m.get('ICU D5')!).toMatchObject({ status: 'on', evidence: { reportsReceived: 7, decisions: 6, medianHoursToDecision: 4.5 } });
     expect(m.get('ICU D6')!.evidence).toEqual({ appealsLodged: 3, pending: 1 });
-    expect(m.get('ICU D7')!.evidence).toEqual({ upheld: 1, rejected: 1 });
+    expect(m.get('ICU D7')!.evidence).toEqual({ overturned: 1, upheld: 1 });
     expect(m.get('ICU C5')!.status).toBe('on');
     expect(m.get('ICU C1')!.status).toBe('on');
     const none = byId(facts({ moderation, moderators: 0 })).get('ICU C1')!;

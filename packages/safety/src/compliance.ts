@@ -48,7 +48,8 @@ export interface ModerationFacts {
   readonly prioritisation: boolean;
   /** Whether reporters are acknowledged with what happens next and when (D4). */
   readonly acknowledgements: boolean;
-  readonly appeals: { readonly lodged: number; readonly upheld: number; readonly rejected: number; readonly pending: number };
+  /** Overturned: the decision was undone (content restored, action lifted); upheld: it stands. */
+  readonly appeals: { readonly lodged: number; readonly overturned: number; readonly upheld: number; readonly pending: number };
 }
 
 export interface ComplianceFacts {
@@ -228,9 +229,9 @@ function complaints(f: ComplianceFacts, mod: ModerationFacts | null, appeals: Mo
       appealsLodged: appeals?.lodged ?? null,
       pending: appeals?.pending ?? null,
     }),
-    needs('ICU D7', 'Appeals: action following determination', 'moderation', true, 'An upheld appeal restores the content or lifts the action.', {
+    needs('ICU D7', 'Appeals: action following determination', 'moderation', true, 'An appeal that overturns the decision restores the content or lifts the action.', {
+      overturned: appeals?.overturned ?? null,
       upheld: appeals?.upheld ?? null,
-      rejected: appeals?.rejected ?? null,
     }),
     needs('ICU D8', 'Complaints about proactive technology (hash matching)', 'moderation', true, 'A user restricted by a hash match can appeal; a moderator reviews the match.', {
       serverMatches: f.serverMatches,

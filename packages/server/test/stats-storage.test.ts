@@ -27,15 +27,15 @@ for (const target of TARGETS) {
       expect(await markIncidentReferred(storage.db, 'case-1', at('2026-07-02T00:00:00Z'))).toBe(true);
       expect(await markIncidentReferred(storage.db, 'case-1', at('2026-08-02T00:00:00Z'))).toBe(false);
       // An appeal decided before it is lodged is refused.
-      expect(await markIncidentAppealDecided(storage.db, 'case-1', 'upheld', at('2026-07-03T00:00:00Z'))).toBe(false);
+      expect(await markIncidentAppealDecided(storage.db, 'case-1', 'overturned', at('2026-07-03T00:00:00Z'))).toBe(false);
       expect(await markIncidentAppealed(storage.db, 'case-1', at('2026-07-03T00:00:00Z'))).toBe(true);
       expect(await markIncidentAppealed(storage.db, 'case-1', at('2026-07-04T00:00:00Z'))).toBe(false);
-      expect(await markIncidentAppealDecided(storage.db, 'case-1', 'upheld', at('2026-07-05T00:00:00Z'))).toBe(true);
-      expect(await markIncidentAppealDecided(storage.db, 'case-1', 'rejected', at('2026-07-06T00:00:00Z'))).toBe(false);
+      expect(await markIncidentAppealDecided(storage.db, 'case-1', 'overturned', at('2026-07-05T00:00:00Z'))).toBe(true);
+      expect(await markIncidentAppealDecided(storage.db, 'case-1', 'upheld', at('2026-07-06T00:00:00Z'))).toBe(false);
       const [r] = await incidentsTouching(storage.db, at('2026-07-01T00:00:00Z'), at('2026-10-01T00:00:00Z'));
       expect(r).toMatchObject({
         case_id: 'case-1', force: 'E23000035', referred_at: at('2026-07-02T00:00:00Z'), appealed_at: at('2026-07-03T00:00:00Z'),
-        appeal_outcome: 'upheld', restored_at: at('2026-07-05T00:00:00Z'),
+        appeal_outcome: 'overturned', restored_at: at('2026-07-05T00:00:00Z'),
       });
     });
 
@@ -62,7 +62,7 @@ for (const target of TARGETS) {
       const c = await complianceCounts(storage.db, at('2026-07-01T00:00:00Z'), at('2026-10-01T00:00:00Z'));
       // case-1 (2 h) and before-all (0 h) and before-referred-in (0 h) were actioned in Q3.
       expect(c.decisionHours.sort()).toEqual([0, 0, 2]);
-      expect(c.appeals).toEqual({ lodged: 1, upheld: 1, rejected: 0, pending: 0 });
+      expect(c.appeals).toEqual({ lodged: 1, overturned: 1, upheld: 0, pending: 0 });
       expect(c).toMatchObject({ moderators: 0, matches: [], quarantined: 0, frankedReports: 0, blocks: 0 });
     });
   });

@@ -125,7 +125,7 @@ describe('transparency statistics (T1–T8) and the regulator\'s view (O1–O5)'
     await rec('c5', metAdult, devonChild, 'media', 'device-hash', '2026-10-02T10:00:00Z');
     await markIncidentReferred(s.db, 'c1', at('2026-07-06T10:00:00Z'));
     await markIncidentAppealed(s.db, 'c2', at('2026-08-03T10:00:00Z'));
-    await markIncidentAppealDecided(s.db, 'c2', 'upheld', at('2026-08-10T10:00:00Z'));
+    await markIncidentAppealDecided(s.db, 'c2', 'overturned', at('2026-08-10T10:00:00Z'));
     // After the incident is recorded, the child moves: the published figure does not move with them.
     expect((await req('PATCH', '/v1/me', { region: 'Kent' }, devonChild.token)).status).toBe(200);
   });

@@ -15,7 +15,8 @@ import {
   type Surface,
 } from '@haven/safety';
 import type { Services } from '../services/context';
-import type { IncidentRow } from '../storage/database';
+import type { Kysely } from 'kysely';
+import type { Database, IncidentRow } from '../storage/database';
 import { MIGRATIONS } from '../storage/migrations/index';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { complianceCounts, incidentsTouching, insertIncident } from '../storage/repos/statistics';
@@ -74,14 +75,14 @@ export interface IncidentInput {
 /**
  * Records a case actioned as a violation (T3). The force area is the child's region when a child is
  * involved and has one, else the subject's; stored as it is now (F2). For the moderation workflow to call
- * when it decides a case is a violation; tests call it directly until that workflow lands.
+ * when it decides a case is a violation, with its transaction as `tx`; tests call it directly until then.
  */
-export async function recordIncident(s: Services, input: IncidentInput): Promise<boolean> {
+export async function recordIncident(s: Services, input: IncidentInput, tx: Kysely<Database> = s.db): Promise<boolean> {
   const ids = [input.childAccountId, input.subjectAccountId].filter((x): x is string => x !== null);
-  const accounts = await findAccountsByIds(s.db, ids);
+  const accounts = await findAccountsByIds(tx, ids);
   const region = (id: string | null) => (id ? (accounts.find((a) => a.id === id)?.region ?? null) : null);
   const force = forceBucketOf(region(input.childAccountId) ?? region(input.subjectAccountId));
-  return insertIncident(s.db, {
+  return insertIncident(tx, {
     case_id: input.caseId,
     subject_account_id: input.subjectAccountId,
     child_account_id: input.childAccountId,

@@ -236,7 +236,7 @@ export interface IncidentsTable {
   content_items: number;
   referred_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   appealed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
-  appeal_outcome: ColumnType<'upheld' | 'rejected' | null, 'upheld' | 'rejected' | null | undefined, 'upheld' | 'rejected' | null>;
+  appeal_outcome: ColumnType<'overturned' | 'upheld' | null, 'overturned' | 'upheld' | null | undefined, 'overturned' | 'upheld' | null>;
   restored_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: CreatedAt;
 }

@@ -24,7 +24,7 @@ export const stats: Migration = {
       .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
       .addCheckConstraint('incidents_surface', sql`surface is null or surface in ('direct', 'group', 'media', 'profile')`)
       .addCheckConstraint('incidents_method', sql`method is null or method in ('server-hash', 'device-hash', 'user-report', 'risk-signal')`)
-      .addCheckConstraint('incidents_outcome', sql`appeal_outcome is null or appeal_outcome in ('upheld', 'rejected')`)
+      .addCheckConstraint('incidents_outcome', sql`appeal_outcome is null or appeal_outcome in ('overturned', 'upheld')`)
       .addCheckConstraint('incidents_items', sql`content_items >= 0`)
       .execute();
     await db.schema.createIndex('incidents_actioned').on('incidents').column('actioned_at').execute();

@@ -24,11 +24,14 @@ export async function markIncidentAppealed(db: Kysely<Database>, caseId: string,
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** The appeal was decided: upheld restores the content or lifts the action (restored_at), rejected does not. */
-export async function markIncidentAppealDecided(db: Kysely<Database>, caseId: string, outcome: 'upheld' | 'rejected', at: Date): Promise<boolean> {
+/**
+ * The appeal was decided, in the moderation workflow's words: `overturned` (the decision is undone: content
+ * restored or action lifted, restored_at) or `upheld` (the decision stands).
+ */
+export async function markIncidentAppealDecided(db: Kysely<Database>, caseId: string, outcome: 'overturned' | 'upheld', at: Date): Promise<boolean> {
   const r = await db
     .updateTable('incidents')
-    .set({ appeal_outcome: outcome, restored_at: outcome === 'upheld' ? at : null })
+    .set({ appeal_outcome: outcome, restored_at: outcome === 'overturned' ? at : null })
     .where('case_id', '=', caseId)
     .where('appealed_at', 'is not', null)
     .where('appeal_outcome', 'is', null)
@@ -57,7 +60,7 @@ export interface ComplianceCounts {
   blocks: number;
   /** From incidents: decisions, hours from opening to decision, appeals. */
   decisionHours: number[];
-  appeals: { lodged: number; upheld: number; rejected: number; pending: number };
+  appeals: { lodged: number; overturned: number; upheld: number; pending: number };
 }
 
 const n = (v: unknown): number => Number(v ?? 0);
@@ -93,7 +96,7 @@ export async function complianceCounts(db: Kysely<Database>, start: Date, end: D
       .groupBy('appeal_outcome')
       .execute(),
   ]);
-  const outcome = (o: 'upheld' | 'rejected' | null): number => n(outcomes.find((r) => r.appeal_outcome === o)?.c);
+  const outcome = (o: 'overturned' | 'upheld' | null): number => n(outcomes.find((r) => r.appeal_outcome === o)?.c);
   const merged = new Map<string, number>();
   for (const m of matches) {
     const source = m.source === 'server-scan' ? 'server' : 'device';
@@ -109,6 +112,6 @@ export async function complianceCounts(db: Kysely<Database>, start: Date, end: D
     frankedReports: n(reports.c),
     blocks: n(blocks.c),
     decisionHours: decided.map((d) => (d.actioned_at.getTime() - d.opened_at.getTime()) / 3_600_000),
-    appeals: { lodged: n(lodged.c), upheld: outcome('upheld'), rejected: outcome('rejected'), pending: outcome(null) },
+    appeals: { lodged: n(lodged.c), overturned: outcome('overturned'), upheld: outcome('upheld'), pending: outcome(null) },
   };
 }
