@@ -21,10 +21,23 @@ import WebSocket from 'ws';
 import { MemoryStateStore } from '@haven/crypto';
 import { E2eeEngine, HavenClient, bytesToBase64 } from '@haven/client';
 import { MLS_CONTENT_TYPES, PAYLOAD_CONTENT_TYPE, encodePayload } from '@haven/protocol';
+import { ejabberdInstalled, runXmpp, startEjabberd } from './_ejabberd';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 type DeliveryPath = 'visible' | 'e2ee';
+/** One run's figures: Haven on a path and database, or the XMPP peer. */
+interface RunResult {
+  database: string;
+  path: DeliveryPath | 'xmpp';
+  sent: number;
+  delivered: number;
+  errors: number;
+  offeredRate: number;
+  deliveredPerSecond: number;
+  latencySamples: number;
+  latencyMs: { p50: number; p99: number; p999: number; max: number };
+}
 
 interface Params {
   clients: number;
@@ -198,7 +211,7 @@ async function runOnce(label: string, path: DeliveryPath, params: Params & { rat
     const sorted = latencies.slice().sort((a, b) => a - b);
     const elapsed = (Math.max(lastDelivery, sendEnd) - start) / 1000;
     if (delivered === 0) throw new Error(`${label}/${path}: 0 of ${total} messages delivered (${errors} error frames): the bench measures nothing`);
-    return {
+    const result: RunResult = {
       database: label,
       path,
       sent: total,
@@ -209,6 +222,7 @@ async function runOnce(label: string, path: DeliveryPath, params: Params & { rat
       latencySamples: latencies.length,
       latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), p999: round(percentile(sorted, 0.999)), max: round(sorted.at(-1) ?? NaN) },
     };
+    return result;
   } finally {
     server.proc.kill('SIGTERM');
     await new Promise((r) => server.proc.once('exit', r));
@@ -237,8 +251,8 @@ export async function main(args: string[]): Promise<void> {
   const loadBefore = loadavg().map(round);
   process.stdout.write(`delivery: ${params.clients} clients, ${params.rates.join(' and ')} msgs/s offered, ${params.seconds} s each\n`);
   if (!params.databaseUrl) process.stdout.write('PostgreSQL skipped: set HAVEN_TEST_DATABASE_URL or pass --database-url\n');
-  const results = [];
-  const ratios = [];
+  const results: RunResult[] = [];
+  const ratios: Record<string, string | number>[] = [];
   for (const path of params.paths) {
     for (const rate of params.rates) {
       const lite = await runOnce('pglite', path, { ...params, rate });
@@ -259,6 +273,23 @@ export async function main(args: string[]): Promise<void> {
       }
     }
   }
+  // The peer: ejabberd under the same load in the same run, where it is installed.
+  if (ejabberdInstalled() && !args.includes('--no-peer')) {
+    const peer = await startEjabberd();
+    try {
+      for (const rate of params.rates) {
+        const x = await runXmpp(peer.port, { clients: params.clients, rate, seconds: params.seconds });
+        results.push(x);
+        process.stdout.write(
+          `xmpp    ${String(rate).padStart(5)}/s ejabberd  delivered ${x.delivered}/${x.sent} (${x.deliveredPerSecond} msgs/s), latency p50 ${x.latencyMs.p50} ms, p99 ${x.latencyMs.p99} ms, p999 ${x.latencyMs.p999} ms\n`,
+        );
+        for (const r of results.filter((h) => h.offeredRate === rate && h.path !== 'xmpp'))
+          ratios.push({ path: `${r.path}/ejabberd`, database: r.database, offeredRate: rate, throughput: round(r.deliveredPerSecond / x.deliveredPerSecond), p99: round(r.latencyMs.p99 / x.latencyMs.p99) });
+      }
+    } finally {
+      peer.stop();
+    }
+  } else process.stdout.write('ejabberd not installed (apt-get install -y ejabberd): no peer in this run\n');
   // The e2ee path against the visible one, same database and offered rate: the cost of MLS to the server.
   for (const r of results.filter((x) => x.path === 'e2ee')) {
     const v = results.find((x) => x.path === 'visible' && x.database === r.database && x.offeredRate === r.offeredRate);
