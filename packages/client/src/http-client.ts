@@ -27,6 +27,9 @@ import {
   type ReportAccepted,
   type ReportRequest,
   type SubmitCommitRequest,
+  type ComplianceReportWire,
+  type StatisticsReportWire,
+  type StatsQuery,
   HavenError,
   MediaUploaded,
 } from '@haven/protocol';
@@ -59,6 +62,8 @@ export interface CallOptions {
   params?: Record<string, string>;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** Send the token if there is one (routes open to the public that answer admins more). */
+  optionalAuth?: boolean;
 }
 
 /**
@@ -301,6 +306,55 @@ export class HavenClient {
     return res.body;
   }
 
+  // Transparency statistics and the regulator's view
+
+  /** Sets or removes your region (a police force area, Scotland, Northern Ireland, elsewhere); never shown to others. */
+  async updateMe(body: { region: string | null }): Promise<AccountSelf> {
+    return this.#route('updateMe', { body });
+  }
+  /** Statistics as JSON: exact for an admin, suppressed for everyone else (when the server makes them public). */
+  async stats(query: Omit<StatsQuery, 'format'> = {}): Promise<StatisticsReportWire> {
+    return this.#route('stats', { query: { ...query, format: 'json' }, optionalAuth: true });
+  }
+  /** Statistics as CSV or an SVG chart (text). */
+  async statsText(query: Omit<StatsQuery, 'format'> & { format: 'csv' | 'svg' }): Promise<string> {
+    return this.#text(ROUTES.stats.path, query, false);
+  }
+  /** Admin: the Ofcom Illegal Content Codes measures, with evidence. */
+  async adminCompliance(query: { period?: string } = {}): Promise<ComplianceReportWire> {
+    return this.#route('adminCompliance', { query: { ...query, format: 'json' } });
+  }
+  /** Admin: the same as Markdown. */
+  async adminComplianceMarkdown(query: { period?: string } = {}): Promise<string> {
+    return this.#text(ROUTES.adminCompliance.path, { ...query, format: 'md' }, true);
+  }
+
+  /** A route that answers text (CSV, SVG, Markdown); errors are the usual JSON envelope. */
+  async #text(path: string, query: Record<string, string | undefined>, auth: boolean): Promise<string> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, v);
+    const headers: Record<string, string> = {};
+    if (auth && !this.#token) throw new HavenError('auth.required', 'Not signed in: run `haven login` or `haven register` first.');
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.serverUrl}${path}?${qs}`, { method: 'GET', headers, signal: AbortSignal.timeout(this.#timeoutMs) });
+    } catch (e) {
+      throw unreachable(this.serverUrl, e);
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      throw errorFromResponse(res.status, json);
+    }
+    return text;
+  }
+
   async #raw(method: string, path: string, body?: Uint8Array | ReadableStream<Uint8Array>, size?: number, signal?: AbortSignal): Promise<Response> {
     if (!this.#token) throw new HavenError('auth.required', 'Not signed in: run `haven login` or `haven register` first.');
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
@@ -336,7 +390,7 @@ export class HavenClient {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
     const path = `${routePath(spec.path, opts.params)}${qs.size ? `?${qs}` : ''}`;
-    const json = await this.#call(spec.method, path, opts.body, spec.auth !== 'none');
+    const json = await this.#call(spec.method, path, opts.body, spec.auth !== 'none', opts.optionalAuth === true);
     if (spec.response === null) return undefined as Answer<N>;
     const r = (spec.response as z.ZodType).safeParse(json);
     if (!r.success) {
@@ -345,11 +399,13 @@ export class HavenClient {
     return r.data as Answer<N>;
   }
 
-  async #call(method: string, path: string, body?: unknown, auth = true): Promise<unknown> {
+  async #call(method: string, path: string, body?: unknown, auth = true, optionalAuth = false): Promise<unknown> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth) {
       if (!this.#token) throw new HavenError('auth.required', 'Not signed in: run `haven login` or `haven register` first.');
+      headers.authorization = `Bearer ${this.#token}`;
+    } else if (optionalAuth && this.#token) {
       headers.authorization = `Bearer ${this.#token}`;
     }
     let res: Response;

@@ -86,6 +86,14 @@ export const ERRORS = {
 
   'hashlist.not_found': { status: 404, message: 'No such hash list.' },
 
+  'account.unknown_region': {
+    status: 422,
+    message: 'That region is not one Haven knows: give a police force area of England and Wales (its name or ONS code), Scotland, Northern Ireland or elsewhere.',
+  },
+
+  'stats.invalid_period': { status: 400, message: 'The period is not valid: give a month (2026-09), a quarter (2026-Q3), a year (2026) or a range of days that has started.' },
+  'stats.not_public': { status: 404, message: 'The transparency statistics of this server are not public.' },
+
   'server.internal': { status: 500, message: 'Something went wrong on the server; it has been logged.' },
   'server.busy': { status: 503, message: 'The server is busy checking other images; try again in a moment.' },
   'server.unavailable': { status: 503, message: 'The server is not ready yet; try again shortly.' },

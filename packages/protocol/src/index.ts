@@ -9,3 +9,4 @@ export * from './safety';
 export * from './mls';
 export * from './content-types';
 export * from './text';
+export * from './stats';

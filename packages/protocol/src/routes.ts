@@ -18,6 +18,7 @@ import {
 import { ConversationId, Handle } from './ids';
 import { Seq } from './text';
 import { POLICY_ROUTES } from './safety';
+import { STATS_ROUTES, UpdateMeRequest } from './stats';
 import {
   ClaimKeyPackagesRequest,
   ClaimedKeyPackages,
@@ -54,7 +55,7 @@ const HandleParams = z.object({ handle: Handle }).strict();
 const MemberParams = z.object({ id: ConversationId, handle: Handle }).strict();
 
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   summary: string;
   auth: 'none' | 'session' | 'admin';
@@ -96,6 +97,8 @@ export const ROUTES = {
   report: { method: 'POST', path: '/v1/reports', summary: 'Report an e2ee message with its franking proof; refused with report.unverified unless it verifies.', auth: 'session', body: ReportRequest, status: 201, response: ReportAccepted },
   createUser: { method: 'POST', path: '/v1/admin/users', summary: 'Admin: create an account with a role.', auth: 'admin', body: CreateUserRequest, status: 201, response: AccountSelf },
   ...POLICY_ROUTES,
+  ...STATS_ROUTES,
+  updateMe: { method: 'PATCH', path: '/v1/me', summary: 'Change your own account (your region: never shown to other users).', auth: 'session', body: UpdateMeRequest, status: 200, response: AccountSelf },
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

@@ -25,3 +25,20 @@ export { helpPage } from './help-page';
 export type { HelpPage } from './help-page';
 export { DEFAULT_SIGNAL_THRESHOLDS, SIGNAL_CODES, SignalThresholds, riskSignals } from './signals';
 export type { Party, RiskSignal, SafetyEvent, SignalCode } from './signals';
+export {
+  BRITISH_TRANSPORT_POLICE, FORCE_BUCKETS, NOT_KNOWN, OTHER_REGIONS, POLICE_FORCE_AREAS,
+  forceBucketName, forceBucketOf, forceFromName, forceNameKey, isForceAreaCode, isRegionCode, regionFromInput,
+} from './police-forces';
+export type { ForceAreaCode, ForceBucket, OtherRegionCode, PoliceForceArea, RegionCode } from './police-forces';
+export { currentQuarter, inPeriod, parsePeriod } from './period';
+export type { Period, PeriodError } from './period';
+export {
+  METHODS, METHOD_NAMES, NOT_RECORDED, STAT_DIMENSIONS, SURFACES, SURFACE_NAMES, computeStatistics, suppressionOf,
+} from './statistics';
+export type { Count, Incident, Method, Share, Shares, StatDimension, StatRow, StatisticsOptions, StatisticsReport, Suppression, Surface } from './statistics';
+export { statisticsChartSpec, statisticsCsv, statisticsHeader, statisticsTable } from './statistics-format';
+export { tableValidationText, validatePublishedTable } from './table-validate';
+export type { ColumnShare, Finding, TableError, TableRow, TableShares, TableValidation, TableValue } from './table-validate';
+export { decodeText } from './text-decode';
+export { complianceMarkdown, complianceReport } from './compliance';
+export type { ComplianceFacts, ComplianceReport, HashListFact, Measure, MeasureStatus, ModerationFacts } from './compliance';

@@ -149,6 +149,16 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Transparency statistics (issue 10): the public page, and small-count suppression for it. */
+    transparency: z
+      .object({
+        /** true: anyone may read GET /v1/stats (suppressed); false: admins only. */
+        public: z.boolean().default(false),
+        /** Counts from 1 to suppressBelow-1 are shown as `<suppressBelow` to the public; 0 or 1: none. */
+        suppressBelow: z.number().int().min(0).max(100).default(5),
+      })
+      .strict()
+      .prefault({}),
     /** The safety policy (preset, contact rules, help, signals): validated by @haven/safety (P5). */
     safety: SafetyConfig.prefault({}),
   })

@@ -1,9 +1,10 @@
 import { hash, verify, type Options } from '@node-rs/argon2';
 import { randomUUID } from 'node:crypto';
 import { HavenError, foldName, type AccountSelf, type RegisterRequest, type Role, type SessionResponse } from '@haven/protocol';
+import { regionFromInput, type RegionCode } from '@haven/safety';
 import type { Kysely } from 'kysely';
 import type { AccountRow, Database } from '../storage/database';
-import { anyHandleFoldsTo, findAccountByHandle, insertAccount } from '../storage/repos/accounts';
+import { anyHandleFoldsTo, findAccountByHandle, insertAccount, setAccountRegion } from '../storage/repos/accounts';
 import { findDevice, insertDevice, touchDevice } from '../storage/repos/devices';
 import { deleteSession, findSession, insertSession } from '../storage/repos/sessions';
 import { ageBandOf } from './age';
@@ -34,6 +35,7 @@ async function insertNewAccount(db: Kysely<Database>, now: Date, input: NewAccou
   if (!age.ok) throw new HavenError(age.code);
   if (input.password.length < MIN_PASSWORD) throw new HavenError('account.weak_password');
   if (input.displayName !== undefined) await assertNameIsNoHandle(db, input.displayName, input.handle);
+  const region = input.region === undefined ? null : regionOf(input.region);
   const row = await insertAccount(db, {
     id: randomUUID(),
     handle: input.handle,
@@ -42,10 +44,27 @@ async function insertNewAccount(db: Kysely<Database>, now: Date, input: NewAccou
     birth_date: input.birthDate,
     age_assurance: 'self-declared',
     role: input.role ?? 'user',
-    region: input.region ?? null,
+    region,
   });
   if (!row) throw new HavenError('account.handle_taken');
   return row;
+}
+
+/**
+ * A region as a person gives it (a police force area's name in any usual spelling or its ONS code, or
+ * Scotland, Northern Ireland, elsewhere), as its code (F3); anything else is `account.unknown_region`.
+ */
+export function regionOf(input: string): RegionCode {
+  const code = regionFromInput(input);
+  if (code === undefined) throw new HavenError('account.unknown_region');
+  return code;
+}
+
+/** Sets or removes the caller's own region; it is never shown to other users. */
+export async function updateOwnRegion(s: Services, caller: Caller, region: string | null): Promise<AccountSelf> {
+  const row = await setAccountRegion(s.db, caller.accountId, region === null ? null : regionOf(region));
+  if (!row) throw new HavenError('auth.invalid_token');
+  return accountSelf(row, s.now(), s.policy.timeZone);
 }
 
 /**

@@ -233,6 +233,27 @@ export interface MediaTable {
   sealed: Generated<boolean>;
 }
 
+/** A case actioned as a violation, for transparency statistics (migration 0009; see repos/statistics.ts). */
+export interface IncidentsTable {
+  /** The moderation case's id. */
+  case_id: string;
+  subject_account_id: string | null;
+  /** The child involved, when there is one: their region decides the force area. */
+  child_account_id: string | null;
+  /** @haven/safety ForceBucket as it was at the decision. */
+  force: string;
+  surface: 'direct' | 'group' | 'media' | 'profile' | null;
+  method: 'server-hash' | 'device-hash' | 'user-report' | 'risk-signal' | null;
+  opened_at: Date;
+  actioned_at: Date;
+  content_items: number;
+  referred_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  appealed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  appeal_outcome: ColumnType<'overturned' | 'upheld' | null, 'overturned' | 'upheld' | null | undefined, 'overturned' | 'upheld' | null>;
+  restored_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -254,6 +275,7 @@ export interface Database {
   franked_reports: FrankedReportsTable;
   media: MediaTable;
   mls_welcomes: MlsWelcomesTable;
+  incidents: IncidentsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -265,3 +287,4 @@ export type MlsGroupRow = Selectable<MlsGroupsTable>;
 export type NewMessage = Insertable<MessagesTable>;
 export type DetectionRow = Selectable<DetectionsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type IncidentRow = Selectable<IncidentsTable>;

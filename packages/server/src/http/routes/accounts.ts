@@ -1,6 +1,6 @@
 import { HavenError, ROUTES } from '@haven/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createAccount, login, logout, register } from '../../services/accounts';
+import { createAccount, login, logout, register, updateOwnRegion } from '../../services/accounts';
 import type { Services } from '../../services/context';
 import { findAccountById } from '../../storage/repos/accounts';
 import { listDevices } from '../../storage/repos/devices';
@@ -49,6 +49,7 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
     if (!account) throw new HavenError('auth.invalid_token');
     return accountSelf(account, s.now(), s.policy.timeZone);
   });
+  mount(app, s, ROUTES.updateMe, async ({ caller, body }) => updateOwnRegion(s, caller, body.region));
   mount(app, s, ROUTES.devices, async ({ caller }) => ({ devices: (await listDevices(s.db, caller.accountId)).map(deviceView) }));
   mount(app, s, ROUTES.createUser, async ({ body }) => createAccount(s.db, s.now(), body, s.policy.timeZone));
 }

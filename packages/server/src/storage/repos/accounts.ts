@@ -32,6 +32,11 @@ export function findAccountsByHandles(db: Kysely<Database>, handles: readonly st
   return db.selectFrom('accounts').selectAll().where('handle', 'in', handles).execute();
 }
 
+/** Sets (or with null removes) an account's region; the updated row, or undefined when there is none. */
+export function setAccountRegion(db: Kysely<Database>, id: string, region: string | null): Promise<AccountRow | undefined> {
+  return db.updateTable('accounts').set({ region }).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
 /** An account found by handle, with the two contact rows between it and the one who asked. */
 export interface AccountSeenBy {
   account: AccountRow;
