@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { HavenError } from '@haven/protocol';
 import { mediaChecks } from '@haven/safety';
 import { participantOf } from '../policy/participants';
@@ -11,7 +10,8 @@ import { scanMedia } from './scan.node.ts';
 
 /** An upload as the media store hands it to inspectors before keeping it (packages/server/src/media). */
 export interface InspectedUpload {
-  staged: { tmpPath: string; size: number; sha256: string };
+  /** `read()` gives the uploaded bytes (the staged file is sealed at rest). */
+  staged: { tmpPath: string; size: number; sha256: string; read(): Promise<Uint8Array> };
   conversation: ConversationRow;
   caller: Caller;
   mediaId: string;
@@ -41,7 +41,7 @@ export function mediaPolicyInspector(s: Services, opts: MediaPolicyOptions): (up
     // Read inside the decode slot: uploads waiting for one hold no image bytes in memory.
     const maxBytes = Math.min(opts.maxBytes, s.config.media.maxScanBytes);
     if (staged.size > maxBytes) throw new HavenError('media.too_large', `Images in this conversation may be at most ${maxBytes} bytes.`);
-    await scanAndAct(s, { bytes: () => readFile(staged.tmpPath), conversationId: conversation.id, senderId: sender.id, recipients, maxBytes });
+    await scanAndAct(s, { bytes: () => staged.read(), conversationId: conversation.id, senderId: sender.id, recipients, maxBytes });
   };
 }
 
