@@ -1,5 +1,5 @@
 import type { HavenClient } from '@haven/client/node';
-import { helpLines, printJson } from './output';
+import { helpLines, printError, printJson } from './output';
 
 // Safety notices (a blocked image, a block) as the CLI shows them: the sentence and its help, on stderr
 // (JSON lines on stdout with --json). Shown notices are marked seen so they are shown once.
@@ -18,8 +18,8 @@ export function showNotice(n: NoticeLike, json: boolean): void {
   }
   const d = (n.data ?? {}) as { message?: unknown; help?: unknown; handle?: unknown };
   const what = typeof d.message === 'string' ? `: ${d.message}` : n.event === 'contact.blocked' && typeof d.handle === 'string' ? `: you blocked ${d.handle}` : '';
-  process.stderr.write(`haven: safety notice (${n.event})${what}\n`);
-  for (const line of helpLines(d.help)) process.stderr.write(`  ${line}\n`);
+  printError(`haven: safety notice (${n.event})${what}`);
+  for (const line of helpLines(d.help)) printError(`  ${line}`);
 }
 
 /** Shows the notices this account has not seen yet, oldest first, and marks them seen. Returns how many. */

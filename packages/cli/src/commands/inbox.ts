@@ -18,7 +18,7 @@ import type { Conversation } from '@haven/protocol';
 import { deviceGuard } from '../guard';
 import { noticeIdOf, showNotice, showUnseenNotices } from '../notices';
 import { signedIn, withJson, withProfile, type ProfileOptions } from '../context';
-import { UsageError, helpLines, printJson, printLine } from '../output';
+import { UsageError, helpLines, printError, printJson, printLine } from '../output';
 
 interface InboxOptions extends ProfileOptions {
   follow?: boolean;
@@ -99,7 +99,7 @@ export function register(program: Command): void {
       const id = noticeIdOf(e.data);
       if (id) void client.markNoticesSeen([id]).catch(() => undefined);
     });
-    if (opts.follow) conn.on('error', (e) => process.stderr.write(`haven: ${e.message} (${e.code}); reconnecting\n`));
+    if (opts.follow) conn.on('error', (e) => printError(`haven: ${e.message} (${e.code}); reconnecting`));
 
     let error: unknown;
     try {
@@ -170,7 +170,7 @@ async function saveAll(
     } catch (e) {
       await rm(path, { force: true });
       out.push({ error: e instanceof Error ? e.message : String(e) });
-      if (e instanceof HavenError && e.code === 'media.blocked') for (const line of helpLines(e.help)) process.stderr.write(`  ${line}\n`);
+      if (e instanceof HavenError && e.code === 'media.blocked') for (const line of helpLines(e.help)) printError(`  ${line}`);
     }
   }
   return out;

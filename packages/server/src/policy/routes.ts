@@ -3,6 +3,7 @@ import { helpPage } from '@haven/safety';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services/context';
 import { findAccountById } from '../storage/repos/accounts';
+import { takeWrite } from '../http/rate-limit';
 import { mount } from '../http/route';
 import { createInvite, joinByInvite } from './invites';
 import { listNotices, markNoticesSeen } from './notices';
@@ -20,6 +21,9 @@ export function policyRoutes(app: FastifyInstance, s: Services): void {
   });
   mount(app, s, ROUTES.notices, async ({ caller }) => ({ notices: await listNotices(s, caller.accountId) }));
   mount(app, s, ROUTES.markNoticesSeen, async ({ caller, body }) => ({ marked: await markNoticesSeen(s, caller.accountId, body.ids) }));
-  mount(app, s, ROUTES.createInvite, async ({ caller, params }) => createInvite(s, caller, params.id));
-  mount(app, s, ROUTES.joinInvite, async ({ caller, params }) => joinByInvite(s, caller, params.token));
+  mount(app, s, ROUTES.createInvite, async ({ caller, params }) => {
+    takeWrite(s, 'groups', caller.accountId);
+    return createInvite(s, caller, params.id);
+  });
+  mount(app, s, ROUTES.joinInvite, async ({ caller, body }) => joinByInvite(s, caller, body.token));
 }
