@@ -12,6 +12,7 @@ import { detectionRoutes } from '../detection/routes';
 import { mediaPolicyInspector } from '../detection/inspector';
 import { mlsRoutes } from '../mls/routes';
 import { mediaRoutes } from '../media/routes';
+import { webAppRoutes } from './web-app.node.ts';
 
 /** The HTTP app with every route; no listening socket (tests use `app.inject()`). */
 export function buildApp(s: Services): FastifyInstance {
@@ -42,5 +43,7 @@ export function buildApp(s: Services): FastifyInstance {
   mlsRoutes(app, s);
   // Every upload passes the safety check first: restricted senders, and scanning in visible conversations (D1).
   mediaRoutes(app, s, [mediaPolicyInspector(s, { maxBytes: s.config.media.maxBytes })]);
+  // The web app at `/` (packages/web's build), with its Content-Security-Policy.
+  webAppRoutes(app, s.config);
   return app;
 }
