@@ -6,7 +6,7 @@ import { startTestServer, type TestServer } from '@haven/server';
 import { sql } from 'kysely';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath } from '../../../testing/env';
 import { birthDateForAge, ensureBuilt, expectAccessible, launchChromium, newConversation, openApp, screenshot, sendText, signUp, waitReady, type AppPage } from './harness';
 
@@ -76,11 +76,17 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
     if (listDir) rmSync(listDir, { recursive: true, force: true });
   });
 
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state !== 'fail') return;
+    const name = ctx.task.name.slice(0, 30).replace(/[^a-z0-9]+/gi, '-');
+    for (const [who, p] of [['alice', alice], ['bob', bob], ['carol', carol]] as const) if (p && !p.page.isClosed()) await screenshot(p.page, `failed-${name}-${who}`).catch(() => undefined);
+  });
+
   const conversationWith = (p: Page, title: string) => p.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: new RegExp(`^${title}`) });
 
   it('two adults sign up, start a conversation and talk both ways, end-to-end encrypted', async () => {
     alice = await openApp(browser, server.url);
-    await expect.poll(() => alice.page.getByRole('button', { name: 'Create account', exact: true }).count()).toBe(1);
+    await alice.page.getByRole('button', { name: 'Create account', exact: true }).waitFor({ timeout: 60_000 });
     await expectAccessible(alice.page, 'sign-up');
     await screenshot(alice.page, '01-sign-up');
     await signUp(alice.page, h('alice'), '1990-04-01');
@@ -102,7 +108,19 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
     await sendText(bob.page, secrets[1]!);
     await alice.page.getByRole('log').getByText(secrets[1]!, { exact: true }).waitFor({ timeout: 60_000 });
     // Every received message has a Report action; your own do not.
-    await expect.poll(() => alice.page.getByRole('log').getByRole('button', { name: 'Report', exact: true }).count()).toBe(1);
+    await expect.poll(() => alice.page.getByRole('log').getByRole('button', { name: 'Report', exact: true }).count(), { timeout: 30_000 }).toBe(1);
+    // A received message can be reported: a franked report, verified by the server.
+    await alice.page.getByRole('log').getByRole('button', { name: 'Report', exact: true }).click();
+    await alice.page.getByRole('dialog').getByRole('button', { name: 'Send report' }).click();
+    await alice.page.getByRole('dialog', { name: 'Thank you for telling us' }).waitFor({ timeout: 30_000 });
+    await alice.page.getByRole('dialog').getByRole('button', { name: 'Done' }).click();
+    const reports = await server.services.db.selectFrom('franked_reports').selectAll().execute();
+    expect(reports.length).toBe(1);
+
+    // An image: encrypted in the browser, checked on both devices, shown with a preview.
+    const photo = await sharp(image).flop().negate().jpeg({ quality: 80 }).toBuffer();
+    await alice.page.locator('#attach').setInputFiles({ name: 'holiday.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await bob.page.getByRole('log').getByRole('img', { name: 'Image: holiday.jpg' }).waitFor({ timeout: 60_000 });
     await expectAccessible(alice.page, 'e2ee conversation');
     await screenshot(alice.page, '03-conversation-e2ee');
     expect([...alice.problems, ...bob.problems]).toEqual([]);
@@ -118,7 +136,9 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
     }
     expect(dump).toContain(h('alice')); // the dump holds what the server may see
     const files = filesUnder(server.dataDir).map((f) => readFileSync(f).toString('latin1'));
-    for (const secret of secrets.slice(0, 2)) {
+    // Positive control: the message Alice reported is revealed to the server (with its proof), so the scan finds text.
+    expect(dump).toContain(secrets[1]);
+    for (const secret of [secrets[0]!]) {
       for (const form of forms(secret)) {
         expect(dump.includes(form), `"${secret}" in a table`).toBe(false);
         expect(files.some((f) => f.includes(form) || f.includes(Buffer.from(form).toString('latin1'))), `"${secret}" in a data file`).toBe(false);
@@ -149,12 +169,22 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
     // The second browser is a device like any other: it is in the account's device list.
     await bob2.page.getByRole('link', { name: 'Settings' }).click();
     await bob2.page.getByRole('heading', { name: 'Your devices' }).waitFor();
-    await expect.poll(() => bob2.page.locator('.device-list > li').count()).toBe(2);
-    await bob2.page.getByText('This browser').waitFor();
+    await expect.poll(() => bob2.page.locator('.device-list > li').count(), { timeout: 30_000 }).toBe(2);
+    await bob2.page.getByText('This browser', { exact: true }).waitFor();
     await expectAccessible(bob2.page, 'settings');
     await screenshot(bob2.page, '05-settings-devices');
     await bob2.context.close();
   }, 300_000);
+
+  it('offline sends wait, then go out when the connection is back', async () => {
+    await alice.context.setOffline(true);
+    await alice.page.getByRole('status').filter({ hasText: /Reconnecting|Offline/ }).waitFor({ timeout: 60_000 });
+    await sendText(alice.page, 'sent while offline');
+    await alice.page.getByRole('log').getByText('Waiting to send').waitFor();
+    await screenshot(alice.page, '05a-offline-queued');
+    await alice.context.setOffline(false);
+    await bob.page.getByRole('log').getByText('sent while offline', { exact: true }).waitFor({ timeout: 60_000 });
+  }, 180_000);
 
   it('an adult reaching an unconnected child gets what a handle nobody has gets; after the child asks, they talk (visible)', async () => {
     carol = await openApp(browser, server.url);
@@ -215,7 +245,7 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
 
     const notice = carol.page.getByRole('alertdialog');
     await notice.waitFor({ timeout: 60_000 });
-    await expect.poll(() => notice.innerText()).toMatch(/Childline/);
+    await expect.poll(() => notice.innerText(), { timeout: 30_000 }).toMatch(/Childline/);
     expect(await notice.innerText()).toMatch(/0800 1111/);
     await expectAccessible(carol.page, 'safety notice');
     await screenshot(carol.page, '09-child-notice');
@@ -228,17 +258,31 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
 
     await carol.page.getByRole('button', { name: 'Help', exact: true }).click();
     const help = carol.page.getByRole('dialog', { name: 'Help' });
-    await expect.poll(() => help.innerText()).toMatch(/Childline/);
+    await expect.poll(() => help.innerText(), { timeout: 30_000 }).toMatch(/Childline/);
     expect(await help.innerText()).toMatch(/0800 1111/);
     await expectAccessible(carol.page, 'help (child)');
     await screenshot(carol.page, '10-help-child');
     await help.getByRole('button', { name: 'Close' }).click();
 
     await alice.page.getByRole('button', { name: 'Help', exact: true }).click();
-    await expect.poll(() => alice.page.getByRole('dialog', { name: 'Help' }).innerText()).toMatch(/0808 800 5000/);
+    await expect.poll(() => alice.page.getByRole('dialog', { name: 'Help' }).innerText(), { timeout: 30_000 }).toMatch(/0808 800 5000/);
     await alice.page.getByRole('dialog', { name: 'Help' }).getByRole('button', { name: 'Close' }).click();
     expect([...alice.problems, ...carol.problems]).toEqual([]);
   }, 300_000);
+
+  it('a known image in an e2ee conversation is stopped on the sender’s device (PDQ over canvas pixels)', async () => {
+    await bob.page.getByRole('link', { name: /^Messages/ }).click();
+    await conversationWith(bob.page, h('alice')).click();
+    const known = await sharp(image).jpeg({ quality: 45 }).toBuffer();
+    await bob.page.locator('#attach').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: known });
+    const alert = bob.page.getByRole('alert').filter({ hasText: /blocked by a safety check on your device/ });
+    await alert.waitFor({ timeout: 60_000 });
+    expect(await alert.innerText()).toMatch(/0808 800 5000/);
+    // Filed by the device with hashes only; nothing was uploaded.
+    const d = await server.services.db.selectFrom('detections').selectAll().where('source', '=', 'client-outgoing').execute();
+    expect(d.length).toBe(1);
+    await screenshot(bob.page, '11-device-check-blocked');
+  }, 120_000);
 
   it('pages for features this server lacks say so; axe passes on them', async () => {
     await alice.page.goto(`${server.url}/#/moderation`);

@@ -21,6 +21,7 @@ import {
   type SessionResponse,
 } from '@haven/protocol';
 import { Store } from './store';
+import { browserFetch } from './browser-fetch';
 import { vault } from './vault';
 import { loadFeatures, NO_FEATURES, type Features } from './features';
 import { noticeFrom, type Notice } from './notices';
@@ -100,6 +101,7 @@ export class HavenSession extends Store<AppState> {
   #outbox: { conversationId: string; payload: MessagePayload; clientMessageId: string }[] = [];
   #flushing = false;
   #timers: ReturnType<typeof setInterval>[] = [];
+  #unlisten: () => void = () => undefined;
 
   constructor(origin = location.origin) {
     super({
@@ -115,7 +117,7 @@ export class HavenSession extends Store<AppState> {
       e2ee: { state: 'loading' },
     });
     this.origin = origin;
-    this.client = new HavenClient({ serverUrl: origin });
+    this.client = new HavenClient({ serverUrl: origin, fetch: browserFetch });
   }
 
   // Sign-up, sign-in, sign-out
@@ -159,7 +161,7 @@ export class HavenSession extends Store<AppState> {
     }
     this.#stop();
     if (p) await this.#forgetDevice(p.deviceId);
-    this.client = new HavenClient({ serverUrl: this.origin });
+    this.client = new HavenClient({ serverUrl: this.origin, fetch: browserFetch });
     this.set({ phase: 'signed-out', me: null, deviceId: null, conversations: {}, contacts: [], notices: [], help: null, e2ee: { state: 'loading' }, connection: 'idle' });
   }
 
@@ -175,6 +177,7 @@ export class HavenSession extends Store<AppState> {
   }
 
   #stop(): void {
+    this.#unlisten();
     this.#conn?.close();
     this.#conn = undefined;
     this.#timers.forEach(clearInterval);
@@ -207,6 +210,19 @@ export class HavenSession extends Store<AppState> {
     );
     if (!me) void this.client.me().then((m) => this.set({ me: m }), () => undefined);
     this.#connect(p.token);
+    // The browser knows when the network is gone before a socket notices: go offline at once (sends
+    // wait in the outbox), and reconnect as soon as it is back.
+    const offline = () => {
+      this.#conn?.close();
+      this.#conn = undefined;
+      this.set({ connection: 'closed' });
+    };
+    const online = () => {
+      if (!this.#conn && this.#profile === p) this.#connect(p.token);
+    };
+    addEventListener('offline', offline);
+    addEventListener('online', online);
+    this.#unlisten = () => (removeEventListener('offline', offline), removeEventListener('online', online));
     await Promise.all([this.refreshConversations(), this.refreshContacts(), this.refreshNotices(), this.refreshHelp()]).catch(() => undefined);
     this.#timers.push(setInterval(() => void this.refreshContacts().catch(() => undefined), 10_000));
   }
@@ -222,6 +238,7 @@ export class HavenSession extends Store<AppState> {
     const conn = new Connection({ serverUrl: this.origin, token, backoff: { initialMs: 500, maxMs: 15_000 } });
     this.#conn = conn;
     conn.on('state', (s) => {
+      if (this.#conn !== conn) return;
       this.set({ connection: s });
       if (s === 'ready') {
         void this.#flush();

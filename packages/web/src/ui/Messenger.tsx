@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { HavenError, type AttachmentRef, type Conversation } from '@haven/protocol';
 import type { AppState, ChatMessage, ConversationState, HavenSession } from '../lib/session';
-import { ErrorMessage, HelpResources, Modal, errorHelp, errorText, useAction } from './common';
+import { ErrorMessage, HelpResources, Icon, Modal, errorHelp, errorText, useAction } from './common';
 
 /** The conversation's name for this account: the group title, or the other member's handle. */
 export function titleOf(c: Conversation, me: string | undefined): string {
@@ -17,7 +17,7 @@ export function ModeBadge({ c }: { c: Conversation }) {
   return (
     <span className="badge-wrap">
       <button type="button" className={`badge ${c.mode}`} aria-label={`${label}: ${c.modeReason}`} aria-expanded={open} onClick={() => setOpen(!open)}>
-        <span aria-hidden="true">{c.mode === 'e2ee' ? '🔒' : '🛡️'}</span> {label}
+        <Icon name={c.mode === 'e2ee' ? 'lock' : 'shield'} /> {label}
       </button>
       {open && (
         <span className="badge-reason" role="note">
@@ -525,7 +525,7 @@ function Composer({ session, conv, e2eeState }: { session: HavenSession; conv: C
         }}
       >
         <label htmlFor="attach" className="attach-label button-like" title="Attach an image">
-          <span aria-hidden="true">＋</span>
+          <Icon name="image" />
           <span className="visually-hidden">Attach image</span>
         </label>
         <input
