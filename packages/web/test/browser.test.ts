@@ -102,9 +102,12 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
     await sendText(alice.page, secrets[0]!);
     await alice.page.getByRole('log').getByText(secrets[0]!, { exact: true }).waitFor();
 
+    // Unread until Bob opens it.
+    await bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /end-to-end encrypted, 1 unread$/ }).waitFor({ timeout: 60_000 });
     await conversationWith(bob.page, h('alice')).click();
     await bob.page.getByRole('log').getByText(secrets[0]!, { exact: true }).waitFor({ timeout: 60_000 });
     await bob.page.getByRole('button', { name: /^End-to-end encrypted/ }).waitFor();
+    await expect.poll(() => bob.page.getByRole('navigation', { name: 'Conversations' }).getByRole('button', { name: /unread/ }).count(), { timeout: 30_000 }).toBe(0);
     await sendText(bob.page, secrets[1]!);
     await alice.page.getByRole('log').getByText(secrets[1]!, { exact: true }).waitFor({ timeout: 60_000 });
     // Every received message has a Report action; your own do not.
@@ -184,6 +187,21 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
     await screenshot(alice.page, '05a-offline-queued');
     await alice.context.setOffline(false);
     await bob.page.getByRole('log').getByText('sent while offline', { exact: true }).waitFor({ timeout: 60_000 });
+  }, 180_000);
+
+  it('a group: created with a member, end-to-end encrypted, both read it', async () => {
+    await alice.page.getByRole('button', { name: 'New group', exact: true }).click();
+    await alice.page.getByRole('dialog').getByLabel('Group name').fill('Book club');
+    await alice.page.getByRole('dialog').getByLabel('Members').fill(h('bob'));
+    await alice.page.getByRole('dialog').getByRole('button', { name: 'Create group' }).click();
+    await alice.page.getByRole('heading', { name: 'Book club' }).waitFor();
+    await alice.page.getByRole('button', { name: /^End-to-end encrypted/ }).waitFor();
+    await sendText(alice.page, 'welcome to the club');
+    await conversationWith(bob.page, 'Book club').click({ timeout: 60_000 });
+    await bob.page.getByRole('log').getByText('welcome to the club', { exact: true }).waitFor({ timeout: 60_000 });
+    await bob.page.getByRole('button', { name: 'Members' }).click();
+    await expectAccessible(bob.page, 'group with members panel');
+    await screenshot(bob.page, '05b-group');
   }, 180_000);
 
   it('an adult reaching an unconnected child gets what a handle nobody has gets; after the child asks, they talk (visible)', async () => {
