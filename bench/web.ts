@@ -35,6 +35,7 @@ async function signUp(page: Page, handle: string): Promise<void> {
   await page.getByLabel('Password', { exact: true }).fill('correct horse battery staple');
   await page.getByLabel('Birth date', { exact: true }).fill('1990-01-01');
   await page.getByRole('button', { name: 'Create account', exact: true }).click();
+  await page.getByRole('button', { name: 'New conversation', exact: true }).waitFor({ timeout: 60_000 });
   await page.getByText('Setting up end-to-end encryption in this browser…').waitFor({ state: 'detached', timeout: 120_000 });
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load';
@@ -26,7 +27,7 @@ describe('the web app at /', () => {
     dir = mkdtempSync(join(tmpdir(), 'haven-webdir-'));
     mkdirSync(join(dir, 'assets'));
     writeFileSync(join(dir, 'index.html'), '<!doctype html><script type="module" src="/assets/app-abc123.js"></script>');
-    writeFileSync(join(dir, 'assets', 'app-abc123.js'), 'console.log("app")');
+    writeFileSync(join(dir, 'assets', 'app-abc123.js'), `console.log("app");\n`.repeat(200));
     writeFileSync(join(dir, 'secret.key'), 'not a web file'); // no type for it: never served
     server = await startTestServer({ web: { dir } });
   }, 180_000);
@@ -57,6 +58,11 @@ describe('the web app at /', () => {
     expect(a.statusCode).toBe(200);
     expect(a.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(a.headers['cache-control']).toContain('immutable');
+    expect(a.body).toBe(`console.log("app");\n`.repeat(200));
+    const z = await server.app.inject({ method: 'GET', url: '/assets/app-abc123.js', headers: { 'accept-encoding': 'gzip, br' } });
+    expect(z.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(z.rawPayload).toString()).toBe(a.body);
+    expect(z.rawPayload.length).toBeLessThan(a.rawPayload.length);
     for (const url of ['/secret.key', '/assets/../secret.key', '/assets/%2e%2e/secret.key', '/..%2fpackage.json', '/index.html/../secret.key']) {
       const r = await server.app.inject({ method: 'GET', url });
       expect(r.statusCode, url).toBe(404);

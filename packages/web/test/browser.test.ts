@@ -47,6 +47,20 @@ function forms(marker: string): string[] {
   return [marker, Buffer.from(marker).toString('hex'), ...b64s];
 }
 
+/** Every key of the app's IndexedDB, its values as bytes-as-text, and whether the vault key can be exported. */
+function idbDump(page: Page): Promise<{ keys: string[]; text: string; extractable: boolean | null }> {
+  return page.evaluate(async () => {
+    const req = <T,>(r: IDBRequest<T>) => new Promise<T>((res, rej) => ((r.onsuccess = () => res(r.result)), (r.onerror = () => rej(r.error))));
+    const db = await req(indexedDB.open('haven'));
+    const kv = db.transaction('kv').objectStore('kv');
+    const keys = (await req(kv.getAllKeys())).map(String);
+    const values = (await req(kv.getAll())) as Uint8Array[];
+    const key = (await req(db.transaction('keys').objectStore('keys').get('vault.v1'))) as CryptoKey | undefined;
+    db.close();
+    return { keys, text: values.map((v) => new TextDecoder('latin1').decode(v)).join('\n'), extractable: key ? key.extractable : null };
+  });
+}
+
 describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.available ? '' : ` (skipped: ${CHROMIUM.reason})`}`, () => {
   let server: TestServer;
   let browser: Browser;
@@ -156,6 +170,13 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
     await bob.page.getByRole('log').getByText(secrets[0]!, { exact: true }).waitFor({ timeout: 60_000 });
     await bob.page.getByRole('log').getByText(secrets[1]!, { exact: true }).waitFor(); // bob's own message, kept encrypted in this browser
     await screenshot(bob.page, '04-after-reload');
+    // What the browser keeps is sealed: keys, MLS state, messages and the session token are ciphertext
+    // under a key that cannot be exported.
+    const raw = await idbDump(bob.page);
+    expect(raw.keys.some((k) => k.startsWith('e2ee.'))).toBe(true);
+    expect(raw.keys).toContain('profile');
+    expect(raw.extractable).toBe(false);
+    for (const plain of [`first secret ${run}`, `reply secret ${run}`, '"token"', h('bob')]) expect(raw.text.includes(plain), plain).toBe(false);
 
     const bob2 = await openApp(browser, server.url);
     await bob2.page.getByRole('button', { name: 'I already have an account' }).click();
@@ -176,6 +197,11 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
     await bob2.page.getByText('This browser', { exact: true }).waitFor();
     await expectAccessible(bob2.page, 'settings');
     await screenshot(bob2.page, '05-settings-devices');
+    // Signing out deletes this device's keys and session from the browser.
+    await bob2.page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await bob2.page.getByRole('button', { name: 'Create account', exact: true }).waitFor();
+    const after = await idbDump(bob2.page);
+    expect(after.keys.filter((k) => k.startsWith('e2ee.') || k === 'profile')).toEqual([]);
     await bob2.context.close();
   }, 300_000);
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema';
 
 // The web app (packages/web, built by Vite at install) served at `/`. Every file of the build is read
@@ -54,6 +55,8 @@ const TYPES: Record<string, string> = {
 
 interface WebFile {
   body: Buffer;
+  /** Compressed once at start, for clients that accept gzip (scripts, styles, HTML, SVG). */
+  gzip: Buffer | undefined;
   type: string;
   etag: string;
   immutable: boolean;
@@ -72,17 +75,22 @@ export function loadWebFiles(dir: string): Map<string, WebFile> {
     const type = TYPES[extname(path)];
     if (!type || statSync(path).size > 16 * 1024 * 1024) continue;
     const body = readFileSync(path);
-    files.set(url, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`, immutable: url.startsWith('/assets/') });
+    const gzip = /^(text\/|image\/svg|application\/json)/.test(type) && body.length > 1024 ? gzipSync(body, { level: 9 }) : undefined;
+    files.set(url, { body, gzip: gzip && gzip.length < body.length ? gzip : undefined, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`, immutable: url.startsWith('/assets/') });
   }
   return files;
 }
 
-function send(reply: FastifyReply, f: WebFile, ifNoneMatch: string | undefined, head: boolean): FastifyReply {
-  void reply.headers(SECURITY_HEADERS).header('content-type', f.type).header('etag', f.etag);
+function send(reply: FastifyReply, f: WebFile, req: FastifyRequest): FastifyReply {
+  const head = req.method === 'HEAD';
+  const ifNoneMatch = req.headers['if-none-match'];
+  void reply.headers(SECURITY_HEADERS).header('content-type', f.type).header('etag', f.etag).header('vary', 'accept-encoding');
   // Vite puts a content hash in every asset name: those never change; index.html is checked each time.
   void reply.header('cache-control', f.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
   if (ifNoneMatch === f.etag) return reply.status(304).send();
-  return reply.status(200).send(head ? undefined : f.body);
+  const gzip = f.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) ? f.gzip : undefined;
+  if (gzip) void reply.header('content-encoding', 'gzip');
+  return reply.status(200).send(head ? undefined : (gzip ?? f.body));
 }
 
 /**
@@ -106,7 +114,7 @@ export function webAppRoutes(app: FastifyInstance, config: Config): void {
   }
   for (const [url, f] of files) {
     if (url === '/index.html') continue;
-    app.route({ method: ['GET', 'HEAD'], url, handler: async (req, reply) => send(reply, f, req.headers['if-none-match'], req.method === 'HEAD') });
+    app.route({ method: ['GET', 'HEAD'], url, handler: async (req, reply) => send(reply, f, req) });
   }
-  app.route({ method: ['GET', 'HEAD'], url: '/', handler: async (req, reply) => send(reply, index, req.headers['if-none-match'], req.method === 'HEAD') });
+  app.route({ method: ['GET', 'HEAD'], url: '/', handler: async (req, reply) => send(reply, index, req) });
 }

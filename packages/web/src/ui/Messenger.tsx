@@ -89,6 +89,13 @@ export function Messenger({ session, state, activeId, setActive }: { session: Ha
             ))}
           </ul>
         )}
+        {state.me?.ageBand === 'child' && (
+          <aside className="safety-card" aria-label="Your protections">
+            <p>
+              <strong>You’re protected.</strong> Adults you haven’t added can’t find you or message you. If anything worries you, press Help: it’s always there.
+            </p>
+          </aside>
+        )}
       </nav>
       {active ? (
         <ConversationPane key={active.conversation.id} session={session} state={state} c={active} onClose={() => setActive(null)} />

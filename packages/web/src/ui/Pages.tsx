@@ -207,7 +207,7 @@ export function SettingsPage({ session, state }: { session: HavenSession; state:
           <ul className="device-list">
             {devices.map((d) => (
               <li key={d.id}>
-                <strong>{d.name ?? 'Unnamed device'}</strong>
+                <strong>{d.name ?? 'Device from sign-up'}</strong>
                 {d.id === state.deviceId && <span className="tag">This browser</span>}
                 <span className="muted">
                   {' '}
