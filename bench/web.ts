@@ -78,7 +78,7 @@ export async function main(args: string[]): Promise<void> {
     const composer = alice.getByRole('textbox', { name: 'Message', exact: true });
     await composer.fill('hello');
     await composer.press('Enter');
-    await bob.getByRole('navigation', { name: 'Conversations' }).getByRole('button').first().click({ timeout: 60_000 });
+    await bob.locator('.conversation-item').first().click({ timeout: 60_000 });
     await bob.getByRole('log').getByText('hello', { exact: true }).waitFor({ timeout: 60_000 });
     // Both clocks: performance.timeOrigin + now(), the same wall clock in both tabs.
     await alice.evaluate(() => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, relative, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -10,8 +11,17 @@ import type { Config } from '../config/schema';
 // once at start and served from memory under its own path: no path from a request ever reaches the file
 // system. The API keeps its paths; app pages use hash routes, so `/` is the only HTML document.
 
-/** packages/web/dist of this checkout. */
-export const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+/**
+ * packages/web/dist of this checkout: found through the workspace link (`@haven/web`), which also works
+ * when the server runs from the CLI's bundle; else beside this source file.
+ */
+export function defaultWebDir(): string {
+  try {
+    return join(dirname(createRequire(import.meta.url).resolve('@haven/web/package.json')), 'dist');
+  } catch {
+    return fileURLToPath(new URL('../../../web/dist/', import.meta.url));
+  }
+}
 
 /**
  * The Content-Security-Policy of the app: scripts and styles from this origin only (no inline scripts),
@@ -99,7 +109,7 @@ function send(reply: FastifyReply, f: WebFile, req: FastifyRequest): FastifyRepl
  */
 export function webAppRoutes(app: FastifyInstance, config: Config): void {
   if (!config.web.enabled) return;
-  const dir = config.web.dir ?? DEFAULT_WEB_DIR;
+  const dir = config.web.dir ?? defaultWebDir();
   const files = loadWebFiles(dir);
   const index = files.get('/index.html');
   if (!index) {
