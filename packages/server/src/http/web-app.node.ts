@@ -65,8 +65,10 @@ const TYPES: Record<string, string> = {
 
 interface WebFile {
   body: Buffer;
-  /** Compressed once at start, for clients that accept gzip (scripts, styles, HTML, SVG). */
-  gzip: Buffer | undefined;
+  /** Whether it is worth compressing (scripts, styles, HTML, SVG over 1 KiB). */
+  compressible: boolean;
+  /** Compressed on the first request that accepts gzip, then kept. */
+  gzip?: Buffer | null;
   type: string;
   etag: string;
   immutable: boolean;
@@ -85,10 +87,18 @@ export function loadWebFiles(dir: string): Map<string, WebFile> {
     const type = TYPES[extname(path)];
     if (!type || statSync(path).size > 16 * 1024 * 1024) continue;
     const body = readFileSync(path);
-    const gzip = /^(text\/|image\/svg|application\/json)/.test(type) && body.length > 1024 ? gzipSync(body, { level: 9 }) : undefined;
-    files.set(url, { body, gzip: gzip && gzip.length < body.length ? gzip : undefined, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`, immutable: url.startsWith('/assets/') });
+    const compressible = /^(text\/|image\/svg|application\/json)/.test(type) && body.length > 1024;
+    files.set(url, { body, compressible, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`, immutable: url.startsWith('/assets/') });
   }
   return files;
+}
+
+function gzipped(f: WebFile): Buffer | undefined {
+  if (f.gzip === undefined) {
+    const z = gzipSync(f.body, { level: 9 });
+    f.gzip = z.length < f.body.length ? z : null;
+  }
+  return f.gzip ?? undefined;
 }
 
 function send(reply: FastifyReply, f: WebFile, req: FastifyRequest): FastifyReply {
@@ -98,7 +108,7 @@ function send(reply: FastifyReply, f: WebFile, req: FastifyRequest): FastifyRepl
   // Vite puts a content hash in every asset name: those never change; index.html is checked each time.
   void reply.header('cache-control', f.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
   if (ifNoneMatch === f.etag) return reply.status(304).send();
-  const gzip = f.gzip && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) ? f.gzip : undefined;
+  const gzip = f.compressible && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) ? gzipped(f) : undefined;
   if (gzip) void reply.header('content-encoding', 'gzip');
   return reply.status(200).send(head ? undefined : (gzip ?? f.body));
 }
