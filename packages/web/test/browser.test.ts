@@ -128,6 +128,8 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
     await expect.poll(() => alice.page.getByRole('log').getByRole('button', { name: 'Report', exact: true }).count(), { timeout: 30_000 }).toBe(1);
     // A received message can be reported: a franked report, verified by the server.
     await alice.page.getByRole('log').getByRole('button', { name: 'Report', exact: true }).click();
+    await alice.page.getByRole('dialog').getByRole('button', { name: 'Send report' }).waitFor();
+    await expectAccessible(alice.page, 'report dialog');
     await alice.page.getByRole('dialog').getByRole('button', { name: 'Send report' }).click();
     await alice.page.getByRole('dialog', { name: 'Thank you for telling us' }).waitFor({ timeout: 30_000 });
     await alice.page.getByRole('dialog').getByRole('button', { name: 'Done' }).click();
@@ -249,6 +251,7 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
       const alert = alice.page.getByRole('dialog').getByRole('alert');
       await alert.waitFor();
       const text = await alert.innerText();
+      await expectAccessible(alice.page, 'new conversation dialog with a refusal');
       await alice.page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
       return text;
     };
