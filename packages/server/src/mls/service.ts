@@ -239,10 +239,7 @@ export async function insertMlsApplication(
   conversation: ConversationRow,
   msg: { id: string; clientMessageId: string; contentType: string; body: Uint8Array; sentAt: Date },
 ): Promise<{ row: MessageRow; created: boolean }> {
-  if (msg.contentType === MLS_CONTENT_TYPES.commit || msg.contentType === MLS_CONTENT_TYPES.welcome)
-    throw new HavenError('request.invalid', `Send commits and welcomes to POST /v1/conversations/${conversation.id}/mls/commits.`);
-  if (msg.contentType !== MLS_CONTENT_TYPES.message)
-    throw new HavenError('request.unsupported_media_type', `This conversation is end-to-end encrypted: only ${MLS_CONTENT_TYPES.message} bodies are accepted.`);
+  // The content type was checked by the caller (`messageContentTypeAllowed`, services/messages.ts).
   // A resend (same client message id) is recognised in the batch, which then returns the stored message.
   const info = ok(await inspectMessage(msg.body, { now: msg.sentAt.getTime() }));
   if (info.kind !== 'private' || info.contentType !== 'application')

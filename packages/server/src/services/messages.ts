@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HavenError, PAYLOAD_CONTENT_TYPE, type AccountPublic, type Message } from '@haven/protocol';
+import { HavenError, PAYLOAD_CONTENT_TYPE, messageContentTypeAllowed, type AccountPublic, type Message } from '@haven/protocol';
 import type { MessageRow } from '../storage/database';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { findMembership } from '../storage/repos/conversations';
@@ -9,7 +9,6 @@ import type { Caller, Services } from './context';
 import { accountPublic, messageView } from './views';
 import { insertMlsApplication } from '../mls/service';
 import { checkVisibleAttachments } from '../detection/send-check';
-import { MLS_CONTENT_TYPES } from '@haven/protocol';
 
 export interface SendInput {
   conversationId: string;
@@ -50,8 +49,10 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   if (conversation.closed_reason) throw new HavenError('policy.mode_change', conversation.closed_reason);
   const id = randomUUID();
   const contentType = input.contentType ?? PAYLOAD_CONTENT_TYPE;
-  if (conversation.mode !== 'e2ee' && Object.values<string>(MLS_CONTENT_TYPES).includes(contentType))
-    throw new HavenError('request.unsupported_media_type', 'MLS messages belong in end-to-end encrypted conversations only.');
+  // One rule for what a body may be in each mode (issue 13, 1): in a visible conversation media goes
+  // through the upload check, never in a body.
+  const allowed = messageContentTypeAllowed(conversation.mode, contentType, conversation.id);
+  if (!allowed.ok) throw new HavenError(allowed.error.code, allowed.error.message);
   await checkVisibleAttachments(s, caller, conversation, contentType, body);
   const { row, created } = conversation.mode === 'e2ee'
     ? await insertMlsApplication(s, caller, conversation, { id, clientMessageId: input.clientMessageId, contentType, body, sentAt: s.now() })

@@ -218,6 +218,8 @@ export interface MediaTable {
   size: ColumnType<string, number, never>;
   sha256: string;
   created_at: CreatedAt;
+  /** Migration 0005: the file is sealed under the server key (media/seal.node.ts); false for older files. */
+  sealed: Generated<boolean>;
 }
 
 export interface Database {
