@@ -246,8 +246,12 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
     await screenshot(carol.page, '06a-too-young');
     await signUp(carol.page, h('carol'), birthDateForAge(15));
 
+    const wire: string[] = [];
     const answer = async (handle: string) => {
+      const response = alice.page.waitForResponse((r) => r.url().endsWith('/v1/conversations') && r.request().method() === 'POST');
       await newConversation(alice.page, handle);
+      const r = await response;
+      wire.push(`${r.status()} ${JSON.stringify(await r.json())}`);
       const alert = alice.page.getByRole('dialog').getByRole('alert');
       await alert.waitFor();
       const text = await alert.innerText();
@@ -258,6 +262,8 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
     const toChild = await answer(h('carol'));
     const toNobody = await answer(h('nobody'));
     expect(toChild).toBe(toNobody);
+    // On the wire too: the server's answer for the child's handle is the one for a handle nobody has.
+    expect(wire[0]).toBe(wire[1]);
     expect(toChild).not.toMatch(/18|child|young|age/i);
 
     await carol.page.getByRole('link', { name: 'Contacts' }).click();
