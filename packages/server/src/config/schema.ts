@@ -159,6 +159,16 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The web app served at `/` (packages/web, built at install). */
+    web: z
+      .object({
+        /** false: serve the API only (`/` answers 404). */
+        enabled: z.boolean().default(true),
+        /** The built app's folder (index.html, assets/); unset: packages/web/dist of this checkout. */
+        dir: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     /** The safety policy (preset, contact rules, help, signals): validated by @haven/safety (P5). */
     safety: SafetyConfig.prefault({}),
   })

@@ -13,6 +13,7 @@ import { mediaPolicyInspector } from '../detection/inspector';
 import { mlsRoutes } from '../mls/routes';
 import { mediaRoutes } from '../media/routes';
 import { statsRoutes } from '../stats/routes';
+import { webAppRoutes } from './web-app.node.ts';
 
 /** The HTTP app with every route; no listening socket (tests use `app.inject()`). */
 export function buildApp(s: Services): FastifyInstance {
@@ -45,5 +46,7 @@ export function buildApp(s: Services): FastifyInstance {
   statsRoutes(app, s);
   // Every upload passes the safety check first: restricted senders, and scanning in visible conversations (D1).
   mediaRoutes(app, s, [mediaPolicyInspector(s, { maxBytes: s.config.media.maxBytes })]);
+  // The web app at `/` (packages/web's build), with its Content-Security-Policy.
+  webAppRoutes(app, s.config);
   return app;
 }
