@@ -40,7 +40,7 @@ async function reportOf(u: E2eeUser, messageId: string): Promise<ReportRequest> 
   if (rec?.kind !== 'payload' || !rec.tag) throw new Error('no readable record');
   return {
     messageId: messageId as never,
-    reason: 'abusive',
+    reason: 'harassment',
     payload: rec.payload,
     frankingKey: rec.frankingKey,
     commitment: rec.commitment,
@@ -64,10 +64,10 @@ describe('franked reports', () => {
     await readAll(a, convo);
     const genuine = await reportOf(b, abusive.id);
 
-    const ok = await b.engine.report(abusive.id, 'abusive');
+    const ok = await b.engine.report(abusive.id, 'harassment');
     expect(ok).toMatchObject({ verified: true });
     const stored = await s.services.db.selectFrom('franked_reports').selectAll().where('id', '=', ok.id).executeTakeFirstOrThrow();
-    expect(stored).toMatchObject({ message_id: abusive.id, sender_account_id: a.accountId, sender_device_id: a.deviceId, reporter_account_id: b.accountId, reason: 'abusive' });
+    expect(stored).toMatchObject({ message_id: abusive.id, sender_account_id: a.accountId, sender_device_id: a.deviceId, reporter_account_id: b.accountId, reason: 'harassment' });
     expect(JSON.parse(stored.payload)).toEqual({ v: 1, text: 'an abusive message' });
 
     const refused = async (r: ReportRequest) => {
@@ -100,7 +100,7 @@ describe('franked reports', () => {
     const later = await a.messenger.sendText(convo, 'after rotation');
     expect(later.franking?.keyId).toBe('k2');
     await readAll(b, convo);
-    expect((await b.engine.report(later.id, 'again')).verified).toBe(true);
+    expect((await b.engine.report(later.id, 'other')).verified).toBe(true);
     // Retiring k1 makes its tags unverifiable; k2's still verify.
     await s.close();
     s = await start({ currentKeyId: 'k2', secrets: K2 });

@@ -24,3 +24,5 @@ export { helpPage } from './help-page';
 export type { HelpPage } from './help-page';
 export { DEFAULT_SIGNAL_THRESHOLDS, SIGNAL_CODES, SignalThresholds, riskSignals } from './signals';
 export type { Party, RiskSignal, SafetyEvent, SignalCode } from './signals';
+export { DEFAULT_DUE_MINUTES, PRIORITY_RANK, PRIORITY_RULES, casePriority, dueAt, itemPriority, reportAcknowledgement } from './moderation';
+export type { CaseFacts, Prioritised, PriorityRule } from './moderation';

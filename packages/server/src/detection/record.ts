@@ -9,6 +9,7 @@ import type { Services } from '../services/context';
 import type { AccountRow, Database, DetectionsTable } from '../storage/database';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { membersOf } from '../storage/repos/conversations';
+import { raiseDetectionCase } from '../moderation/detections';
 
 // What a known-image match does (D4–D6), wherever it was found: a detection row (list, entry,
 // distance, hashes, never content for device matches), evidence in quarantine for server matches, the
@@ -88,6 +89,8 @@ export async function recordMatch(s: Services, f: MatchFacts): Promise<RecordedM
       .execute();
     if (f.evidence) await tx.insertInto('quarantine').values({ detection_id: id, body: s.sealer.seal(f.evidence, id, f.conversationId), created_at: now }).execute();
     await restrictMedia(tx, f.senderId, id, `Known-image match (${f.source}) pending review.`, now);
+    // Every match opens or joins the case about the sender, with its evidence (issue 9).
+    await raiseDetectionCase(s, tx, id, f, now);
   });
   const accounts = new Map((await findAccountsByIds(s.db, [f.senderId, ...f.recipientIds])).map((a) => [a.id, a]));
   const sender = accounts.get(f.senderId);
