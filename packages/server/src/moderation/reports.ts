@@ -111,9 +111,10 @@ async function accountOrGone(s: Services, id: string): Promise<AccountRow> {
   return a;
 }
 
-async function conversationFacts(s: Services, conversationId: string) {
-  const members = (await membersOf(s.db, [conversationId])).get(conversationId) ?? [];
-  const accounts = await findAccountsByIds(s.db, members);
+/** Members of the conversation, read inside the caller's transaction (PGlite has one connection). */
+async function conversationFacts(s: Services, db: Kysely<Database>, conversationId: string) {
+  const members = (await membersOf(db, [conversationId])).get(conversationId) ?? [];
+  const accounts = await findAccountsByIds(db, members);
   return accounts.map((a) => ({ id: a.id, handle: a.handle, ageBand: bandOf(s.policy, a.birth_date, s.now()) }));
 }
 
@@ -155,7 +156,7 @@ async function prepareFranked(s: Services, caller: Caller, req: ReportRequest): 
       franking_key_id: req.tag.keyId,
     },
     async preserve(tx, caseId, itemId, reportId, at) {
-      const members = await conversationFacts(s, m.conversation_id);
+      const members = await conversationFacts(s, tx, m.conversation_id);
       await preserve(s, tx, {
         caseId,
         itemId,
@@ -201,7 +202,7 @@ async function prepareTarget(s: Services, caller: Caller, req: FileReportRequest
         dedupKey: `message:${m.id}`,
         row: { target_kind: 'message', conversation_id: m.conversation_id, message_id: m.id, media_id: null, verified_by: 'server-copy' },
         async preserve(tx, caseId, itemId, reportId, at) {
-          const members = await conversationFacts(s, m.conversation_id);
+          const members = await conversationFacts(s, tx, m.conversation_id);
           await preserve(s, tx, {
             caseId,
             itemId,
