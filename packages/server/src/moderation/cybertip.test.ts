@@ -50,7 +50,7 @@ async function hotline(failAt?: string) {
     let fields: Record<string, string> = {};
     if ((req.headers['content-type'] ?? '').startsWith('multipart/form-data')) {
       const form = await new Response(raw, { headers: { 'content-type': req.headers['content-type']! } }).formData();
-      fields = Object.fromEntries([...form.entries()].map(([k, v]) => [k, typeof v === 'string' ? v : `file:${(v as File).name}:${(v as File).size}`]));
+      form.forEach((v, k) => (fields[k] = typeof v === 'string' ? v : `file:${v.name}:${v.size}`));
     }
     calls.push({ path, fields, body: raw.toString('utf8'), auth: req.headers.authorization });
     const ok = path !== failAt;

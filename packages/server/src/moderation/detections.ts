@@ -4,7 +4,7 @@ import type { Services } from '../services/context';
 import type { Database } from '../storage/database';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { raiseCase } from './cases';
-import { preserve } from './evidence.node.ts';
+import { IMAGE_TYPES, preserve, sniffImage } from './evidence.node.ts';
 
 // Known-image matches raise a case about the sender (M1, M3, M4): a server match with its quarantined
 // bytes as evidence; a device claim with its hashes only. A device claim the server cannot verify only
@@ -50,7 +50,9 @@ export async function raiseDetectionCase(s: Services, tx: Kysely<Database>, dete
     at: at.toISOString(),
   };
   if (f.evidence) {
-    await preserve(s, tx, { caseId: raised.caseId, itemId: raised.itemId, kind: 'detection', name: `detection-${detectionId}${f.contentType === 'image/png' ? '.png' : f.contentType === 'image/jpeg' ? '.jpg' : ''}`, contentType: f.contentType ?? 'application/octet-stream', bytes: f.evidence, metadata, pdq: f.hashes.pdq ?? null }, at);
+    const type = f.contentType && IMAGE_TYPES.includes(f.contentType) ? f.contentType : sniffImage(f.evidence);
+    const ext = type === 'image/png' ? '.png' : type === 'image/jpeg' ? '.jpg' : type === 'image/gif' ? '.gif' : type === 'image/webp' ? '.webp' : '';
+    await preserve(s, tx, { caseId: raised.caseId, itemId: raised.itemId, kind: 'detection', name: `detection-${detectionId}${ext}`, contentType: type, bytes: f.evidence, metadata, pdq: f.hashes.pdq ?? null }, at);
   } else {
     await preserve(s, tx, { caseId: raised.caseId, itemId: raised.itemId, kind: 'metadata', name: `detection-${detectionId}.json`, contentType: 'application/json', bytes: Buffer.from(JSON.stringify(metadata), 'utf8'), metadata }, at);
   }

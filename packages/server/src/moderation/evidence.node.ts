@@ -27,6 +27,15 @@ export interface EvidenceInput {
   pdq?: string | null;
 }
 
+/** The image type of bytes by their signature; `application/octet-stream` when not an image we show. */
+export function sniffImage(b: Uint8Array): string {
+  if (b[0] === 0xff && b[1] === 0xd8) return 'image/jpeg';
+  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'image/png';
+  if (b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46) return 'image/gif';
+  if (b[0] === 0x52 && b[1] === 0x49 && b[8] === 0x57 && b[9] === 0x45) return 'image/webp';
+  return 'application/octet-stream';
+}
+
 export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 export const md5Hex = (b: Uint8Array): string => createHash('md5').update(b).digest('hex');
 
@@ -89,7 +98,7 @@ export async function revealCount(s: Services, moderatorId: string): Promise<{ t
 
 /** Blurred and greyscale: what a moderator sees of an image unless they choose to see the original. */
 export async function softened(bytes: Uint8Array): Promise<Uint8Array> {
-  return sharp(bytes, { limitInputPixels: 64_000_000 }).rotate().resize({ width: 512, height: 512, fit: 'inside', withoutEnlargement: true }).greyscale().blur(24).jpeg({ quality: 70 }).toBuffer();
+  return sharp(bytes, { limitInputPixels: 64_000_000 }).rotate().resize({ width: 512, height: 512, fit: 'inside', withoutEnlargement: true }).blur(24).greyscale().toColourspace('b-w').jpeg({ quality: 70 }).toBuffer();
 }
 
 /**
@@ -146,7 +155,7 @@ export async function setLegalHold(s: Services, caller: Caller, caseId: string, 
  * audit log together. A purge killed half-way leaves each case either untouched or fully purged, and a
  * rerun finishes the rest.
  */
-export async function purgeExpired(s: Services, actor: { id: string | null; handle: string }, batch = 100): Promise<{ purgedCases: string[]; files: number }> {
+export async function purgeExpired(s: Services, actor: { id: string | null; handle: string }, batch = 100, onPurged?: (caseId: string) => void): Promise<{ purgedCases: string[]; files: number }> {
   const purgedCases: string[] = [];
   let files = 0;
   for (;;) {
@@ -173,6 +182,7 @@ export async function purgeExpired(s: Services, actor: { id: string | null; hand
         progressed = true;
         purgedCases.push(id);
         files += done;
+        onPurged?.(id);
       }
     }
     if (!progressed || due.length < batch) break;

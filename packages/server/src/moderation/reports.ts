@@ -13,7 +13,7 @@ import { membersOf } from '../storage/repos/conversations';
 import { findCase } from '../storage/repos/cases';
 import { findMediaForReporter, findMessageForReporter, findReportByKey, insertFrankedReport, insertReport, related, setReportCase } from '../storage/repos/reports';
 import { raiseCase } from './cases';
-import { preserve } from './evidence.node.ts';
+import { preserve, sniffImage } from './evidence.node.ts';
 
 // Reports from users (issue 9, point 1; issue 13, points 3 and 4). A report must belong to its subject:
 // the reporter received the message (a member who joined before it, not its sender), the message is in
@@ -248,7 +248,7 @@ async function prepareTarget(s: Services, caller: Caller, req: FileReportRequest
             itemId,
             kind: 'attachment',
             name: `attachment-${md.id}`,
-            contentType: await sniffImage(bytes),
+            contentType: sniffImage(bytes),
             bytes,
             metadata: { mediaId: md.id, conversation: { id: md.conversation_id, mode: md.mode, kind: md.conversation_kind }, uploader: subject.handle, uploadedAt: md.created_at.toISOString(), reportId },
           }, at);
@@ -303,12 +303,4 @@ export async function readMedia(s: Services, id: string): Promise<Uint8Array | u
   } catch {
     return undefined;
   }
-}
-
-async function sniffImage(b: Uint8Array): Promise<string> {
-  if (b[0] === 0xff && b[1] === 0xd8) return 'image/jpeg';
-  if (b[0] === 0x89 && b[1] === 0x50) return 'image/png';
-  if (b[0] === 0x47 && b[1] === 0x49) return 'image/gif';
-  if (b[8] === 0x57 && b[9] === 0x45) return 'image/webp';
-  return 'application/octet-stream';
 }
