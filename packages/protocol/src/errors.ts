@@ -85,7 +85,6 @@ export const ERRORS = {
   'evidence.not_found': { status: 404, message: 'No such evidence.' },
   'evidence.purged': { status: 410, message: 'The evidence of this case was deleted at the end of its retention period.' },
   'referral.not_found': { status: 404, message: 'No such referral.' },
-  'referral.submit_failed': { status: 502, message: 'The referral could not be submitted to the hotline; it was retracted and can be sent again.' },
 
   'hashlist.not_found': { status: 404, message: 'No such hash list.' },
 
