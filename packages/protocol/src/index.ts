@@ -8,3 +8,5 @@ export * from './routes';
 export * from './safety';
 export * from './mls';
 export * from './moderation';
+export * from './content-types';
+export * from './text';

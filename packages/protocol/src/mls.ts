@@ -4,6 +4,7 @@ import { AccountId, Base64, ClientMessageId, ConversationId, DeviceId, MessageId
 import { MessagePayload } from './payload';
 import { HelpWire } from './safety';
 import { FileReportRequest, Note, ReportAcknowledgement, ReportReason } from './moderation';
+import { safeText } from './text';
 
 // Wire schemas of the MLS Delivery/Authentication Service, franked reports and media (docs/decisions/0002).
 
@@ -73,7 +74,7 @@ export const ReportRequest = z
     commitment: Base64,
     tag: FrankingTagWire,
     context: z
-      .object({ senderAccountId: AccountId, senderDeviceId: DeviceId, conversationId: ConversationId, timestamp: z.number().int().nonnegative() })
+      .object({ senderAccountId: AccountId, senderDeviceId: DeviceId, conversationId: ConversationId, timestamp: z.number().int().nonnegative().max(8_640_000_000_000_000) })
       .strict(),
   })
   .strict();

@@ -15,6 +15,9 @@ import { attachGateway } from './ws/gateway';
 import { serverPolicy } from './policy/config';
 import { HashLists } from './detection/hashlists.node.ts';
 import { frankingKeyring } from './mls/franking-keys';
+import { createMetrics } from './metrics';
+import { observeHotPath } from './storage/hot-path';
+import { listenAdminSocket } from './admin/local-socket.node.ts';
 import { purgeExpired } from './moderation/evidence.node.ts';
 
 export interface RunningServer {
@@ -56,7 +59,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       hashLists: await HashLists.open(config.dataDir, log),
       sealer: messageSealer(messageKey),
       franking: frankingKeyring(config, messageKey),
+      metrics: createMetrics(storage.poolStats),
     };
+    observeHotPath(storage.db, (kind, size, ms) => {
+      services.metrics.batchSize.observe({ kind }, size);
+      services.metrics.commitSeconds.observe({ kind }, ms / 1000);
+    });
     await deleteExpiredSessions(storage.db, now());
     // Expired sessions are refused anyway; this only keeps the table small.
     const sweeper = setInterval(() => {
@@ -71,6 +79,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const app = buildApp(services);
     const gateway = attachGateway(app.server, services);
     await app.listen({ host: config.server.host, port: config.server.port });
+    // The embedded database is this process's alone: `haven admin create-user` comes through a local socket.
+    const closeAdminSocket = storage.kind === 'pglite' ? await listenAdminSocket(services, log) : undefined;
     const addr = app.server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     const url = `http://${host}:${addr.port}`;
@@ -84,6 +94,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       close: () =>
         (closed ??= (async () => {
           clearInterval(sweeper);
+          await closeAdminSocket?.();
           clearInterval(purger);
           await gateway.close();
           await app.close();

@@ -65,7 +65,7 @@ describe('detections raise cases; moderators see images blurred (H)', () => {
     const p = join(dir, 'upload');
     writeFileSync(p, known);
     const inspect = mediaPolicyInspector(server.services, { maxBytes: 1 << 20 });
-    await expect(inspect({ staged: { tmpPath: p, size: known.length, sha256: '' }, conversation: row, caller: adult.caller, mediaId: 'm1' })).rejects.toMatchObject({ code: 'media.blocked' });
+    await expect(inspect({ staged: { tmpPath: p, size: known.length, sha256: '', read: async () => known }, conversation: row, caller: adult.caller, mediaId: 'm1' })).rejects.toMatchObject({ code: 'media.blocked' });
 
     const token = await login(mod.handle);
     const q = await inject('GET', '/v1/mod/cases', token);

@@ -11,7 +11,7 @@ import type { AccountRow, Database, ReportRow, ReportsTable } from '../storage/d
 import { findAccountByHandle, findAccountById, findAccountsByIds } from '../storage/repos/accounts';
 import { membersOf } from '../storage/repos/conversations';
 import { findCase } from '../storage/repos/cases';
-import { findMediaForReporter, findMessageForReporter, findReportByKey, insertFrankedReport, insertReport, related, setReportCase } from '../storage/repos/reports';
+import { findMediaForReporter, findMessageForReporter, findReportByKey, insertFrankedReport, findMediaRow, insertReport, related, setReportCase } from '../storage/repos/reports';
 import { raiseCase } from './cases';
 import { preserve, sniffImage } from './evidence.node.ts';
 
@@ -216,7 +216,7 @@ async function prepareTarget(s: Services, caller: Caller, req: FileReportRequest
           if (m.content_type !== PAYLOAD_CONTENT_TYPE) return;
           const payload = MessagePayload.safeParse(safeJson(body));
           for (const a of payload.success ? (payload.data.attachments ?? []) : []) {
-            const bytes = await readMedia(s, a.mediaId);
+            const bytes = await readMedia(s, tx, a.mediaId);
             if (!bytes) continue;
             await preserve(s, tx, {
               caseId,
@@ -241,7 +241,7 @@ async function prepareTarget(s: Services, caller: Caller, req: FileReportRequest
         dedupKey: `media:${md.id}`,
         row: { target_kind: 'attachment', conversation_id: md.conversation_id, message_id: null, media_id: md.id, verified_by: 'server-copy' },
         async preserve(tx, caseId, itemId, reportId, at) {
-          const bytes = await readMedia(s, md.id);
+          const bytes = await readMedia(s, tx, md.id);
           if (!bytes) return;
           await preserve(s, tx, {
             caseId,
@@ -289,16 +289,22 @@ function safeJson(b: Uint8Array): unknown {
 const EXT: Record<string, string> = { 'image/jpeg': '.jpg', 'image/png': '.png', 'image/webp': '.webp', 'image/gif': '.gif' };
 const extensionOf = (ct: string): string => EXT[ct] ?? '';
 
-/** A stored blob's bytes (visible conversations only), or `undefined` when it is gone. */
-export async function readMedia(s: Services, id: string): Promise<Uint8Array | undefined> {
+/** A stored blob's bytes as uploaded (opened when sealed at rest), or `undefined` when it is gone. */
+export async function readMedia(s: Services, db: Kysely<Database>, id: string): Promise<Uint8Array | undefined> {
   try {
-    const { stream, size } = await new MediaStore(mediaDirOf(s.config.dataDir)).open(id);
-    if (size > s.config.media.maxBytes) {
-      stream.destroy();
-      return undefined;
-    }
+    const row = await findMediaRow(db, id);
+    if (!row) return undefined;
+    const stream = await new MediaStore(mediaDirOf(s.config.dataDir)).open(id, row.sealed ? s.sealer.openStream(id, row.conversation_id) : undefined);
     const chunks: Buffer[] = [];
-    for await (const c of stream) chunks.push(c as Buffer);
+    let size = 0;
+    for await (const c of stream) {
+      size += (c as Buffer).length;
+      if (size > s.config.media.maxBytes) {
+        stream.destroy();
+        return undefined;
+      }
+      chunks.push(c as Buffer);
+    }
     return Buffer.concat(chunks);
   } catch {
     return undefined;

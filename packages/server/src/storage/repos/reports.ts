@@ -106,3 +106,8 @@ export async function related(db: Kysely<Database>, a: string, b: string): Promi
 export function setReportCase(db: Kysely<Database>, id: string, caseId: string): Promise<ReportRow> {
   return db.updateTable('reports').set({ case_id: caseId }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 }
+
+/** Where a stored blob belongs and whether it is sealed at rest (for reading it into evidence). */
+export function findMediaRow(db: Kysely<Database>, id: string) {
+  return db.selectFrom('media').select(['id', 'conversation_id', 'sealed']).where('id', '=', id).executeTakeFirst();
+}
