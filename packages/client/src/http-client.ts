@@ -30,6 +30,15 @@ import {
   type ComplianceReportWire,
   type StatisticsReportWire,
   type StatsQuery,
+  type ActRequest,
+  type CaseDetail,
+  type CaseQueue,
+  type CaseSummary,
+  type FileReportRequest,
+  type MyReport,
+  type ReferralPackage,
+  type ReferralView,
+  type ReportReason,
   HavenError,
   MediaUploaded,
 } from '@haven/protocol';
@@ -287,6 +296,77 @@ export class HavenClient {
   /** Sends a franked report of an e2ee message; `report.unverified` when it does not verify. */
   async report(req: ReportRequest): Promise<ReportAccepted> {
     return this.#route('report', { body: req });
+  }
+
+  // Reports, cases and moderation (issue 9).
+
+  /**
+   * Reports a visible message (the server reads its own copy), an attachment or an account; a repeat
+   * answers the first report (`duplicate: true`). E2ee messages go through the e2ee engine's `report`.
+   * @example await client.fileReport({ target: { kind: 'message', messageId }, reason: 'grooming' });
+   */
+  async fileReport(req: FileReportRequest): Promise<ReportAccepted> {
+    return this.#route('report', { body: req });
+  }
+  /** Your reports and where each stands. */
+  async myReports(): Promise<MyReport[]> {
+    return (await this.#route('myReports')).reports;
+  }
+  /** Opt in or out of one report's outcome notice. */
+  async setReportNotify(reportId: string, notifyOutcome: boolean): Promise<MyReport> {
+    return this.#route('setReportNotify', { params: { id: reportId }, body: { notifyOutcome } });
+  }
+  /** Decisions about your account, with their appeals. */
+  async myDecisions() {
+    return (await this.#route('myDecisions')).decisions;
+  }
+  /** Appeals a decision about your account (once). */
+  async appeal(decisionId: string, text: string) {
+    return this.#route('appeal', { body: { decisionId, text } });
+  }
+  /** Moderator: the queue, most urgent first. */
+  async modQueue(query: { status?: string; mine?: boolean; limit?: number; cursor?: string } = {}): Promise<CaseQueue> {
+    return this.#route('modQueue', { query: { status: query.status, mine: query.mine === undefined ? undefined : String(query.mine), limit: query.limit, cursor: query.cursor } });
+  }
+  /** Moderator: one case (audited). */
+  async modCase(caseId: string): Promise<CaseDetail> {
+    return this.#route('modCase', { params: { id: caseId } });
+  }
+  async modClaim(caseId: string): Promise<CaseSummary> {
+    return this.#route('modClaim', { params: { id: caseId } });
+  }
+  async modRelease(caseId: string): Promise<CaseSummary> {
+    return this.#route('modRelease', { params: { id: caseId } });
+  }
+  /** Moderator: decide on a case you hold. */
+  async modAct(caseId: string, req: ActRequest): Promise<CaseDetail> {
+    return this.#route('modAct', { params: { id: caseId }, body: req });
+  }
+  async modClose(caseId: string, note?: string) {
+    return this.#route('modClose', { params: { id: caseId }, body: note ? { note } : {} });
+  }
+  /** Moderator: refer a case you hold to law enforcement. */
+  async modRefer(caseId: string, note?: string): Promise<ReferralView> {
+    return this.#route('modRefer', { params: { id: caseId }, body: note ? { note } : {} });
+  }
+  /** Moderator: the files of a referral package (audited). */
+  async modReferralPackage(referralId: string): Promise<ReferralPackage> {
+    return this.#route('modReferralPackage', { params: { id: referralId } });
+  }
+  /** Moderator: one evidence file; images blurred unless `reveal` (audited and counted). */
+  async modEvidence(evidenceId: string, reveal = false) {
+    return this.#route('modEvidence', { params: { id: evidenceId }, query: { reveal: String(reveal) } });
+  }
+  async modDecideAppeal(appealId: string, body: { outcome: 'upheld' | 'overturned'; reason: ReportReason; note?: string }) {
+    return this.#route('modDecideAppeal', { params: { id: appealId }, body });
+  }
+  /** Admin: legal hold on a case's evidence. */
+  async adminLegalHold(caseId: string, hold: boolean, reason: string) {
+    return this.#route('adminLegalHold', { params: { id: caseId }, body: { hold, reason } });
+  }
+  /** Admin: purge evidence past retention now. */
+  async adminPurgeEvidence() {
+    return this.#route('adminPurgeEvidence');
   }
 
   // Media: raw bytes, streamed.

@@ -7,6 +7,7 @@ export * from './ws';
 export * from './routes';
 export * from './safety';
 export * from './mls';
+export * from './moderation';
 export * from './content-types';
 export * from './text';
 export * from './stats';

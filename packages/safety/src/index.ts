@@ -42,3 +42,5 @@ export type { ColumnShare, Finding, TableError, TableRow, TableShares, TableVali
 export { decodeText } from './text-decode';
 export { complianceMarkdown, complianceReport } from './compliance';
 export type { ComplianceFacts, ComplianceReport, HashListFact, Measure, MeasureStatus, ModerationFacts } from './compliance';
+export { DEFAULT_DUE_MINUTES, PRIORITY_RANK, PRIORITY_RULES, casePriority, dueAt, itemPriority, reportAcknowledgement } from './moderation';
+export type { CaseFacts, Prioritised, PriorityRule } from './moderation';

@@ -10,6 +10,7 @@ import { register as help } from './help';
 import { register as invites } from './invites';
 import { register as inbox } from './inbox';
 import { register as match } from './match';
+import { register as moderation } from './moderation';
 import { register as report } from './report';
 import { register as send } from './send';
 import { register as serve } from './serve';
@@ -32,4 +33,5 @@ export function registerCommands(program: Command): void {
   invites(program);
   report(program);
   stats(program);
+  moderation(program);
 }

@@ -9,7 +9,7 @@ import {
   type StateStore,
   type SuiteName,
 } from '@haven/crypto';
-import { HavenError, MLS_CONTENT_TYPES, type Conversation, type Message, type MessagePayload, type ReportAccepted } from '@haven/protocol';
+import { HavenError, MLS_CONTENT_TYPES, type Conversation, type Message, type MessagePayload, type ReportAccepted, type ReportReason } from '@haven/protocol';
 import { base64ToBytes, bytesToBase64 } from '../base64';
 import type { Decoded } from '../codec';
 import type { HavenClient } from '../http-client';
@@ -171,14 +171,16 @@ export class E2eeEngine {
     });
   }
 
-  /** Sends a franked report of a message this device decrypted. */
-  async report(messageId: string, reason: string): Promise<ReportAccepted> {
+  /** Sends a franked report of a message this device decrypted (reason from the fixed list; a note is free text). */
+  async report(messageId: string, reason: ReportReason, opts: { note?: string; notifyOutcome?: boolean } = {}): Promise<ReportAccepted> {
     const rec = await this.record(messageId);
     if (!rec || rec.kind !== 'payload') throw new HavenError('message.not_found', 'This device has no readable copy of that message to report.');
     if (!rec.tag) throw new HavenError('report.unverified', 'The message came without the server’s franking tag.');
     return this.client.report({
       messageId: messageId as never,
       reason,
+      ...(opts.note ? { note: opts.note } : {}),
+      ...(opts.notifyOutcome === undefined ? {} : { notifyOutcome: opts.notifyOutcome }),
       payload: rec.payload,
       frankingKey: rec.frankingKey,
       commitment: rec.commitment,

@@ -8,6 +8,7 @@ import { anyHandleFoldsTo, findAccountByHandle, insertAccount, setAccountRegion 
 import { findDevice, insertDevice, touchDevice } from '../storage/repos/devices';
 import { deleteSession, findSession, insertSession } from '../storage/repos/sessions';
 import { ageBandOf } from './age';
+import { appendAudit } from '../admin/audit';
 import type { Caller, Services } from './context';
 import { hashToken, newToken } from './tokens.node.ts';
 import { accountSelf } from './views';
@@ -26,8 +27,20 @@ export interface NewAccountInput extends RegisterRequest {
  * Creates an account (password hashed with argon2id). Works on a bare database, so `haven admin
  * create-user` can use it before the server runs.
  */
-export async function createAccount(db: Kysely<Database>, now: Date, input: NewAccountInput, timeZone?: string): Promise<AccountSelf> {
-  return accountSelf(await insertNewAccount(db, now, input, timeZone), now, timeZone);
+export async function createAccount(db: Kysely<Database>, now: Date, input: NewAccountInput, timeZone?: string, actor?: { id: string | null; handle: string }): Promise<AccountSelf> {
+  // Creating a moderator or an admin is written to the audit log with the account, in one transaction.
+  if ((input.role ?? 'user') === 'user') return accountSelf(await insertNewAccount(db, now, input, timeZone), now, timeZone);
+  const row = await db.transaction().execute(async (tx) => {
+    const a = await insertNewAccount(tx, now, input, timeZone);
+    await appendAudit(tx, now, { actorId: actor?.id ?? null, actorHandle: actor?.handle ?? 'cli:admin create-user', action: 'account.create_staff', target: `account:${a.handle}`, reason: `role ${a.role}`, details: { role: a.role } });
+    return a;
+  });
+  return accountSelf(row, now, timeZone);
+}
+
+/** Suspended now: a ban (no end) or a suspension that has not ended yet. */
+export function isSuspended(a: Pick<AccountRow, 'status' | 'suspended_until'>, now: Date): boolean {
+  return a.status === 'suspended' && (a.suspended_until === null || a.suspended_until.getTime() > now.getTime());
 }
 
 async function insertNewAccount(db: Kysely<Database>, now: Date, input: NewAccountInput, timeZone?: string): Promise<AccountRow> {
@@ -92,7 +105,7 @@ export async function login(s: Services, input: { handle: string; password: stri
     throw new HavenError('auth.bad_credentials');
   }
   if (!(await verify(account.password_hash, input.password))) throw new HavenError('auth.bad_credentials');
-  if (account.status === 'suspended') throw new HavenError('account.suspended');
+  if (isSuspended(account, s.now())) throw new HavenError('account.suspended');
   return startSession(s, account, input.deviceId, input.deviceName ?? null);
 }
 
@@ -123,7 +136,7 @@ export async function authenticate(s: Services, token: string): Promise<Caller> 
     await deleteSession(s.db, tokenHash);
     throw new HavenError('auth.expired_token');
   }
-  if (session.account.status === 'suspended') throw new HavenError('account.suspended');
+  if (isSuspended(session.account, s.now())) throw new HavenError('account.suspended');
   return { accountId: session.account.id, deviceId: session.deviceId, handle: session.account.handle, displayName: session.account.display_name, role: session.account.role, tokenHash, expiresAt: session.expiresAt };
 }
 

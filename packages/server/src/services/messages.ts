@@ -9,6 +9,9 @@ import type { Caller, Services } from './context';
 import { accountPublic, messageView } from './views';
 import { insertMlsApplication } from '../mls/service';
 import { checkVisibleAttachments } from '../detection/send-check';
+import { removedAmong } from '../storage/repos/cases';
+
+const REMOVED_BODY = Buffer.from(JSON.stringify({ v: 1, text: 'This message was removed by a moderator.' }), 'utf8');
 
 export interface SendInput {
   conversationId: string;
@@ -29,7 +32,9 @@ export async function viewMessages(s: Services, rows: MessageRow[], known?: Acco
   const ids = [...new Set(rows.map((r) => r.sender_account_id))].filter((id) => id !== known?.id);
   const senders = new Map<string, AccountPublic>((await findAccountsByIds(s.db, ids)).map((a) => [a.id, accountPublic(a)]));
   if (known) senders.set(known.id, known);
-  return rows.map((r) => messageView(r, senders.get(r.sender_account_id)!, s.sealer.open(r.body, r.id, r.conversation_id)));
+  // Content a moderator removed is hidden from everyone (its stored copy stays, as evidence).
+  const removed = await removedAmong(s.db, rows.filter((r) => r.content_type === PAYLOAD_CONTENT_TYPE).map((r) => r.id));
+  return rows.map((r) => messageView(r, senders.get(r.sender_account_id)!, removed.has(r.id) ? REMOVED_BODY : s.sealer.open(r.body, r.id, r.conversation_id)));
 }
 
 /**

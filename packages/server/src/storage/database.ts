@@ -17,6 +17,8 @@ export interface AccountsTable {
   region: string | null;
   status: Generated<'active' | 'suspended'>;
   created_at: CreatedAt;
+  /** A timed suspension ends then (migration 0008); null with status `suspended` is a ban. */
+  suspended_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface DevicesTable {
@@ -254,6 +256,117 @@ export interface IncidentsTable {
   created_at: CreatedAt;
 }
 
+// Moderation (migration 0008): see src/moderation and docs/decisions/0008-moderation.md.
+export interface CasesTable {
+  id: string;
+  subject_account_id: string;
+  status: 'open' | 'in_review' | 'actioned' | 'referred' | 'closed';
+  outcome: 'actioned' | 'no_violation' | null;
+  priority: 'urgent' | 'high' | 'normal' | 'low';
+  priority_rank: number;
+  priority_rule: string;
+  due_at: Date;
+  assignee_id: string | null;
+  claimed_at: Date | null;
+  legal_hold: Generated<boolean>;
+  evidence_retain_until: Date | null;
+  evidence_purged_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface CaseItemsTable {
+  id: string;
+  case_id: string;
+  kind: 'report' | 'detection' | 'signal' | 'appeal';
+  ref_id: string;
+  facts: string;
+  created_at: Date;
+}
+
+export interface ReportsTable {
+  id: string;
+  reporter_account_id: string;
+  reporter_device_id: string;
+  target_kind: 'message' | 'attachment' | 'account';
+  subject_account_id: string;
+  conversation_id: string | null;
+  message_id: string | null;
+  media_id: string | null;
+  reason: string;
+  note: string | null;
+  verified_by: 'server-copy' | 'franking' | 'account';
+  dedup_key: string;
+  notify_outcome: boolean;
+  case_id: string | null;
+  outcome: 'actioned' | 'no_violation' | null;
+  outcome_notified_at: Date | null;
+  created_at: Date;
+}
+
+export interface DecisionsTable {
+  id: string;
+  case_id: string;
+  subject_account_id: string;
+  moderator_id: string;
+  action: 'warn' | 'remove_content' | 'restrict_media' | 'suspend' | 'ban' | 'lift' | 'no_violation';
+  reason: string;
+  note: string | null;
+  until: Date | null;
+  created_at: Date;
+}
+
+export interface AppealsTable {
+  id: string;
+  decision_id: string;
+  account_id: string;
+  text: string;
+  status: 'pending' | 'upheld' | 'overturned';
+  decided_by: string | null;
+  decided_at: Date | null;
+  created_at: Date;
+}
+
+export interface EvidenceTable {
+  id: string;
+  case_id: string;
+  item_id: string | null;
+  kind: 'message' | 'attachment' | 'detection' | 'metadata';
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  md5: string;
+  pdq: string | null;
+  sealed: Uint8Array | null;
+  metadata: string;
+  created_at: Date;
+}
+
+export interface RemovedMessagesTable {
+  message_id: string;
+  decision_id: string;
+  removed_at: Date;
+}
+
+export interface EvidenceRevealsTable {
+  id: string;
+  moderator_id: string;
+  evidence_id: string;
+  at: Date;
+}
+
+export interface ReferralsTable {
+  id: string;
+  case_id: string;
+  created_by: string;
+  status: 'built' | 'submitted' | 'failed';
+  remote_report_id: string | null;
+  error: string | null;
+  note: string | null;
+  created_at: Date;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -276,6 +389,15 @@ export interface Database {
   media: MediaTable;
   mls_welcomes: MlsWelcomesTable;
   incidents: IncidentsTable;
+  cases: CasesTable;
+  case_items: CaseItemsTable;
+  reports: ReportsTable;
+  decisions: DecisionsTable;
+  appeals: AppealsTable;
+  evidence: EvidenceTable;
+  removed_messages: RemovedMessagesTable;
+  evidence_reveals: EvidenceRevealsTable;
+  referrals: ReferralsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -288,3 +410,7 @@ export type NewMessage = Insertable<MessagesTable>;
 export type DetectionRow = Selectable<DetectionsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type IncidentRow = Selectable<IncidentsTable>;
+export type CaseRow = Selectable<CasesTable>;
+export type ReportRow = Selectable<ReportsTable>;
+export type EvidenceRow = Selectable<EvidenceTable>;
+export type DecisionRow = Selectable<DecisionsTable>;

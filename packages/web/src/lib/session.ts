@@ -18,6 +18,7 @@ import {
   type HelpPageWire,
   type Message,
   type MessagePayload,
+  type ReportReason,
   type SessionResponse,
 } from '@haven/protocol';
 import { Store } from './store';
@@ -504,13 +505,15 @@ export class HavenSession extends Store<AppState> {
 
   // Reports
 
-  /** Reports a received message: a franked report in e2ee conversations. */
-  async report(msg: ChatMessage, reason: string): Promise<void> {
+  /**
+   * Reports a received message: in an e2ee conversation with its franking proof (this device's kept copy),
+   * in a visible one by id (the server reads its own stored copy). A child is never refused for lack of a copy.
+   */
+  async report(msg: ChatMessage, reason: ReportReason, note?: string): Promise<void> {
     if (!msg.id) return;
-    if (msg.mode !== 'e2ee') {
-      throw new HavenError('request.invalid', 'Reporting messages in conversations visible to safety checks is not available on this server yet. You can block this person, and help is always one click away.');
-    }
-    await (await this.crypto()).engine.report(msg.id, reason);
+    const opts = note ? { note } : {};
+    if (msg.mode === 'e2ee') await (await this.crypto()).engine.report(msg.id, reason, opts);
+    else await this.client.fileReport({ target: { kind: 'message', messageId: msg.id as never }, reason, ...opts });
   }
 
   // Contacts

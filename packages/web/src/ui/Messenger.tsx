@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { HavenError, type AttachmentRef, type Conversation } from '@haven/protocol';
+import { HavenError, type AttachmentRef, type Conversation, type ReportReason } from '@haven/protocol';
 import type { AppState, ChatMessage, ConversationState, HavenSession } from '../lib/session';
 import { ErrorMessage, HelpResources, Icon, Modal, errorHelp, errorText, useAction } from './common';
 
@@ -439,21 +439,24 @@ function Attachment({ session, m, a }: { session: HavenSession; m: ChatMessage; 
   );
 }
 
-const REASONS = [
-  ['sexual content involving a child', 'Sexual content involving a child'],
+/** The policy's fixed report reasons (REPORT_REASONS), in words people use. */
+const REASONS: readonly (readonly [ReportReason, string])[] = [
+  ['child_sexual_abuse', 'Sexual content involving a child'],
   ['grooming', 'Someone trying to get too close, or asking for secrets or pictures'],
-  ['threats or sextortion', 'Threats, or someone asking for money or pictures'],
-  ['bullying or harassment', 'Bullying or harassment'],
-  ['spam or scam', 'Spam or a scam'],
+  ['sextortion', 'Someone asking for money or pictures, or threatening to share them'],
+  ['threats', 'Threats'],
+  ['harassment', 'Bullying or harassment'],
+  ['self_harm', 'Someone may hurt themselves'],
+  ['spam', 'Spam or a scam'],
   ['other', 'Something else'],
-] as const;
+];
 
 function ReportDialog({ session, m, onClose }: { session: HavenSession; m: ChatMessage; onClose: () => void }) {
-  const [reason, setReason] = useState<string>(REASONS[1][0]);
+  const [reason, setReason] = useState<ReportReason>('grooming');
   const [note, setNote] = useState('');
   const [done, setDone] = useState(false);
   const act = useAction(async () => {
-    await session.report(m, note.trim() ? `${reason}: ${note.trim()}` : reason);
+    await session.report(m, reason, note.trim() || undefined);
     setDone(true);
   });
   const help = session.state.help;
@@ -461,7 +464,7 @@ function ReportDialog({ session, m, onClose }: { session: HavenSession; m: ChatM
     <Modal title={done ? 'Thank you for telling us' : 'Report this message'} onClose={onClose}>
       {done ? (
         <>
-          <p>Your report was sent with a proof that this message is genuine. A moderator will look at it. You can also block this person.</p>
+          <p>Your report was sent{m.mode === 'e2ee' ? ' with a proof that this message is genuine' : ''}. A moderator will look at it. You can also block this person.</p>
           {help && <HelpResources help={help} />}
           <div className="form-actions">
             <button type="button" className="primary" onClick={onClose}>

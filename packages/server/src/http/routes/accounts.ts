@@ -51,5 +51,5 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
   });
   mount(app, s, ROUTES.updateMe, async ({ caller, body }) => updateOwnRegion(s, caller, body.region));
   mount(app, s, ROUTES.devices, async ({ caller }) => ({ devices: (await listDevices(s.db, caller.accountId)).map(deviceView) }));
-  mount(app, s, ROUTES.createUser, async ({ body }) => createAccount(s.db, s.now(), body, s.policy.timeZone));
+  mount(app, s, ROUTES.createUser, async ({ caller, body }) => createAccount(s.db, s.now(), body, s.policy.timeZone, { id: caller.accountId, handle: caller.handle }));
 }

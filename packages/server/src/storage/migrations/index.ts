@@ -5,6 +5,7 @@ import { mls } from './0003-mls';
 import { media } from './0004-media';
 import { sealedMedia } from './0005-sealed-media';
 import { delivery } from './0007-delivery';
+import { moderation } from './0008-moderation';
 import { stats } from './0009-stats';
 
 /** Every migration by its number, in order. Static, so no file-system scan at start. */
@@ -15,6 +16,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004-media': media,
   '0005-sealed-media': sealedMedia,
   '0007-delivery': delivery,
+  '0008-moderation': moderation,
   '0009-stats': stats,
 };
 

@@ -2,7 +2,7 @@ import { LOOKALIKES } from '@haven/protocol';
 import { sql, type Kysely } from 'kysely';
 import type { AccountRow, AccountsTable, ContactsTable, Database } from '../database';
 
-export type NewAccount = Omit<AccountsTable, 'created_at' | 'status'>;
+export type NewAccount = Omit<AccountsTable, 'created_at' | 'status' | 'suspended_until'>;
 
 /** Inserts an account; `undefined` when the handle is taken. */
 export async function insertAccount(db: Kysely<Database>, account: NewAccount): Promise<AccountRow | undefined> {
