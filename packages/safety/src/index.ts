@@ -22,7 +22,7 @@ export { DEFAULT_HELP, HELP_MOMENTS, HelpResource, RegionHelp, helpFor } from '.
 export type { Help, HelpMoment, HelpSettings } from './help';
 export { helpPage } from './help-page';
 export type { HelpPage } from './help-page';
-export { DEFAULT_SIGNAL_THRESHOLDS, SIGNAL_CODES, SignalThresholds, riskSignals } from './signals';
+export { DEFAULT_SIGNAL_THRESHOLDS, SIGNAL_CODES, SafetyEventSchema, SignalThresholds, riskSignals } from './signals';
 export type { Party, RiskSignal, SafetyEvent, SignalCode, SignalContext } from './signals';
 export { isNight, localHour } from './signal-rules';
 export { TEXT_STAGES, TEXT_STAGE_NAMES } from './text-stages';

@@ -115,3 +115,31 @@ export interface RiskSignal {
   evidence: string[];
 }
 
+
+const PartySchema = z.object({
+  id: z.string(),
+  band: z.enum(['child', 'adult']).optional(),
+  age: z.number().optional(),
+  createdAt: z.number().optional(),
+  timeZone: z.string().optional(),
+});
+const base = { id: z.string().optional(), at: z.number() };
+
+/** A stored event read back (server database JSON): parsed, never trusted as is. */
+export const SafetyEventSchema: z.ZodType<SafetyEvent> = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('contact_attempt'),
+    ...base,
+    from: PartySchema,
+    to: PartySchema,
+    connected: z.boolean(),
+    via: z.enum(['contact_request', 'direct', 'group_add', 'invite', 'first_message']),
+    refused: z.boolean().optional(),
+    messageId: z.string().optional(),
+  }),
+  z.object({ type: z.literal('contact_accepted'), ...base, requester: PartySchema, accepter: PartySchema }),
+  z.object({ type: z.literal('contact_declined'), ...base, requester: PartySchema, decliner: PartySchema }),
+  z.object({ type: z.enum(['block', 'report']), ...base, by: z.string(), target: z.string(), byBand: z.enum(['child', 'adult']).optional() }),
+  z.object({ type: z.enum(['media_sent', 'message_sent']), ...base, from: PartySchema, to: PartySchema, messageId: z.string().optional() }),
+  z.object({ type: z.literal('group_join'), ...base, member: PartySchema, conversationId: z.string(), children: z.number().int(), members: z.number().int() }),
+]) as z.ZodType<SafetyEvent>;

@@ -15,7 +15,7 @@ import { DEFAULT_SIGNAL_THRESHOLDS, type RiskSignal, type SafetyEvent, type Sign
 // Each rule is a pure function of events and thresholds (src/signal-rules.ts); the shapes and
 // thresholds are in src/signal-types.ts.
 
-export { DEFAULT_SIGNAL_THRESHOLDS, SIGNAL_CODES, SignalThresholds } from './signal-types';
+export { DEFAULT_SIGNAL_THRESHOLDS, SIGNAL_CODES, SafetyEventSchema, SignalThresholds } from './signal-types';
 export type { Party, RiskSignal, SafetyEvent, SignalCode } from './signal-types';
 
 export interface SignalContext {

@@ -7,6 +7,7 @@ import type { ConversationRow } from '../storage/database';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { assertMayShareMedia, recipientsOf, recordMatch } from './record';
 import { scanMedia } from './scan.node.ts';
+import { signalMediaUpload } from '../signals/hooks';
 
 /** An upload as the media store hands it to inspectors before keeping it (packages/server/src/media). */
 export interface InspectedUpload {
@@ -28,7 +29,7 @@ export interface MediaPolicyOptions {
  * delivery (D4). `e2ee` uploads are ciphertext: checked on devices instead (D2).
  */
 export function mediaPolicyInspector(s: Services, opts: MediaPolicyOptions): (upload: InspectedUpload) => Promise<void> {
-  return async ({ staged, conversation, caller }) => {
+  return async ({ staged, conversation, caller, mediaId }) => {
     const [sender] = await findAccountsByIds(s.db, [caller.accountId]);
     if (!sender) throw new HavenError('auth.invalid_token');
     await assertMayShareMedia(s, sender);
@@ -36,9 +37,12 @@ export function mediaPolicyInspector(s: Services, opts: MediaPolicyOptions): (up
     const recipients = await recipientsOf(s.db, conversation.id, sender.id);
     const others = await findAccountsByIds(s.db, recipients);
     const check = mediaChecks(s.policy, conversation.mode, participantOf(s.policy, sender, now), others.map((o) => participantOf(s.policy, o, now)));
-    if (check.kind !== 'server-scan') return;
-    const bytes = await readFile(staged.tmpPath);
-    await scanAndAct(s, { bytes, conversationId: conversation.id, senderId: sender.id, recipients, maxBytes: opts.maxBytes });
+    if (check.kind === 'server-scan') {
+      const bytes = await readFile(staged.tmpPath);
+      await scanAndAct(s, { bytes, conversationId: conversation.id, senderId: sender.id, recipients, maxBytes: opts.maxBytes });
+    }
+    // R3 (every mode): an upload is media sent, whether or not the server can see inside it.
+    signalMediaUpload(s, sender.id, conversation.id, mediaId);
   };
 }
 

@@ -4,6 +4,7 @@ import { HavenError, type ReportAccepted, type ReportRequest } from '@haven/prot
 import type { Caller, Services } from '../services/context';
 import { helpOf } from '../policy/refusal';
 import { findAccountById } from '../storage/repos/accounts';
+import { signalBlockOrReport } from '../signals/hooks';
 
 const b64 = (x: string): Uint8Array => new Uint8Array(Buffer.from(x, 'base64'));
 
@@ -45,5 +46,6 @@ export async function fileReport(s: Services, caller: Caller, req: ReportRequest
   // H2: the reporter is shown help after a report.
   const reporter = await findAccountById(s.db, caller.accountId);
   const help = reporter ? helpOf(s.policy, reporter, createdAt, 'report') : undefined;
+  if (reporter) signalBlockOrReport(s, 'report', reporter, req.context.senderAccountId, { conversationId: req.context.conversationId, messageId: req.messageId });
   return { id, verified: true, createdAt: createdAt.toISOString(), ...(help ? { help: help as ReportAccepted['help'] & object } : {}) };
 }

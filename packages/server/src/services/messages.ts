@@ -10,6 +10,7 @@ import { accountPublic, messageView } from './views';
 import { insertMlsApplication } from '../mls/service';
 import { checkVisibleAttachments } from '../detection/send-check';
 import { MLS_CONTENT_TYPES } from '@haven/protocol';
+import { signalMessage } from '../signals/hooks';
 
 export interface SendInput {
   conversationId: string;
@@ -68,6 +69,9 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   const sender = { id: caller.accountId as AccountPublic['id'], handle: caller.handle, displayName: caller.displayName };
   const message = row.id === id ? messageView(row, sender, body) : (await viewMessages(s, [row], sender))[0]!;
   if (created) await s.fanout.publish(memberIds, { type: 'message', message });
+  // Metadata only (every mode): who wrote to whom and when; the body is never looked at here.
+  // Commits and welcomes are MLS housekeeping, not messages between people.
+  if (created && contentType !== MLS_CONTENT_TYPES.commit && contentType !== MLS_CONTENT_TYPES.welcome) signalMessage(s, caller.accountId, conversation.id, row.id, memberIds);
   return { message, created };
 }
 

@@ -1,0 +1,92 @@
+import { flushSignals, markSignalCasesQueued, startTestServer, takeSignalCases, type TestServer } from '@haven/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { account } from './helpers';
+
+// Issue 11, metadata signals end to end: a real server, the real SDK. Rule IDs: packages/safety/SPEC.md.
+
+const NOW = new Date('2026-06-01T12:00:00Z');
+const CHILD = '2011-03-01'; // 15 on NOW
+
+describe('metadata signals through a real server (default rules: adults cannot request children)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({}, { now: () => NOW });
+  });
+  afterAll(() => server.close());
+
+  it('R1 R6: refused requests to children are recorded, the answer is unchanged, and a case waits for moderators', async () => {
+    const a = await account(server.url, 'groomer');
+    const kids = await Promise.all([1, 2, 3].map((i) => account(server.url, `kid${i}`, CHILD)));
+    for (const k of kids) {
+      const e = await a.client.requestContact(k.handle).catch((x: unknown) => x as { code: string; status: number });
+      expect(e).toMatchObject({ code: 'policy.adult_to_child', status: 403 });
+    }
+    await flushSignals(server.services);
+    const cases = await takeSignalCases(server.services);
+    const mine = cases.find((c) => c.accountId === a.session.account.id);
+    expect(mine).toBeDefined();
+    const codes = mine!.hits.map((h) => h.code).sort();
+    expect(codes).toEqual(['signal.adult_contacting_children', 'signal.large_age_gap', 'signal.new_account_reaching_children', 'signal.refused_by_children']);
+    // K1: the score is the sum of the default weights (30 + 10 + 20 + 20), explained line by line.
+    expect(mine!.score).toBe(80);
+    expect(mine!.explanation[0]).toMatch(/^signal\.adult_contacting_children \(\+30\): An adult account tried to contact 3 children/);
+    expect(mine!.evidence.length).toBeGreaterThanOrEqual(3);
+    // R12: none of these accounts has a region; the policy's zone is used without error.
+    // Taken once: a second consumer cannot take the same hits.
+    const ids = mine!.hits.map((h) => h.id);
+    expect(await markSignalCasesQueued(server.services, ids, 'case-1')).toBe(ids.length);
+    expect(await markSignalCasesQueued(server.services, ids, 'case-2')).toBe(0);
+    expect((await takeSignalCases(server.services)).find((c) => c.accountId === a.session.account.id)).toBeUndefined();
+  });
+
+  it('R7 K4: an adult blocked by two children: the children they contact are told in plain words, with block, report and Childline', async () => {
+    const a = await account(server.url, 'blocked');
+    const kids = await Promise.all([1, 2, 3].map((i) => account(server.url, `kb${i}`, CHILD)));
+    // Each child asked the adult first (C4); the adult accepted.
+    for (const k of kids) {
+      await k.client.requestContact(a.handle);
+      await a.client.acceptContact(k.handle);
+    }
+    await kids[0]!.client.block(a.handle);
+    await kids[1]!.client.block(a.handle);
+    await flushSignals(server.services);
+    const notices = await kids[2]!.client.notices();
+    const n = notices.find((x) => x.event === 'safety.notice');
+    expect(n, JSON.stringify(notices)).toBeDefined();
+    const data = n!.data as { lines: string[]; actions: string[]; about: { handle: string }; help: { resources: { contact: string }[] } };
+    expect(data.about.handle).toBe(a.handle);
+    expect(data.lines).toContain('This person has been reported or blocked by other young people.');
+    expect(data.actions).toEqual(['block', 'report', 'help']);
+    expect(data.help.resources.map((r) => r.contact)).toContain('0800 1111');
+    // The children who blocked are not told again; the adult is never told.
+    expect((await kids[0]!.client.notices()).filter((x) => x.event === 'safety.notice')).toEqual([]);
+    expect((await a.client.notices()).filter((x) => x.event.startsWith('safety.'))).toEqual([]);
+  });
+});
+
+describe('K2: friction when adults may request children (rules.adultsMayRequestChildren)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ safety: { rules: { adultsMayRequestChildren: true } } }, { now: () => NOW });
+  });
+  afterAll(() => server.close());
+
+  it('K2: after three children in a day the adult is stopped, with the same refusal a child-contact rule gives', async () => {
+    const a = await account(server.url, 'fast');
+    const kids = await Promise.all([1, 2, 3, 4].map((i) => account(server.url, `kf${i}`, CHILD)));
+    for (const k of kids.slice(0, 3)) {
+      await a.client.requestContact(k.handle);
+      await flushSignals(server.services);
+    }
+    const refused = await a.client.requestContact(kids[3]!.handle).catch((x: unknown) => x as { code: string; status: number; message: string });
+    expect(refused).toMatchObject({ code: 'policy.adult_to_child', status: 403 });
+    // An adult with no signals is not slowed.
+    const b = await account(server.url, 'calm');
+    const other = await account(server.url, 'kcalm', CHILD);
+    await expect(b.client.requestContact(other.handle)).resolves.toMatchObject({ state: 'pending_outgoing' });
+    // Adults among themselves are never slowed.
+    const c = await account(server.url, 'adultfriend');
+    await expect(a.client.requestContact(c.handle)).resolves.toMatchObject({ state: 'pending_outgoing' });
+  });
+});
+
