@@ -29,3 +29,5 @@ export { TEXT_STAGES, TEXT_STAGE_NAMES } from './text-stages';
 export type { TextStage } from './text-stages';
 export { ANY_SIGNAL_CODES, DEFAULT_RISK_SETTINGS, REPORT_REMOVE_URL, RiskSettings, childNotice, frictionAllows, frictionFor, riskScore } from './risk';
 export type { AnySignalCode, ChildNotice, Friction, RiskScore, ScoredSignal } from './risk';
+export { DEFAULT_STAGE_THRESHOLDS, EN_PATTERNS, MODEL_ONLY_MARGIN, corpus, detectLanguage, patternBayesClassifier } from './text/index';
+export type { ChatMessage, CorpusConversation, StageHit, TextAssessment, TextClassifier } from './text/index';

@@ -8,6 +8,11 @@ import { TEXT_STAGES, type TextStage } from './text-stages';
 export type AnySignalCode = SignalCode | TextStage;
 export const ANY_SIGNAL_CODES: readonly AnySignalCode[] = [...SIGNAL_CODES, ...TEXT_STAGES];
 
+/**
+ * Default points. Every text stage but threats stays below the notice level (30) on its own: grooming
+ * is a progression, and one ambiguous line ("shh don't say anything to Ben", a surprise party) must not
+ * alarm anyone; two stages, or a threat, do.
+ */
 const DEFAULT_WEIGHTS: Record<AnySignalCode, number> = {
   'signal.adult_contacting_children': 30,
   'signal.repeated_blocks_reports': 25,
@@ -23,7 +28,7 @@ const DEFAULT_WEIGHTS: Record<AnySignalCode, number> = {
   'text.secrecy': 25,
   'text.isolation': 20,
   'text.move_platform': 20,
-  'text.image_request': 35,
+  'text.image_request': 25,
   'text.meeting': 25,
   'text.threats': 60,
 };

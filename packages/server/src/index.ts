@@ -12,3 +12,4 @@ export { startTestServer, type TestServer } from './testing.node.ts';
 export { takeSignalCases, markSignalCasesQueued, type SignalCase } from './signals/moderation-feed';
 export { flushSignals } from './signals/record';
 export { assessAccount, type Assessment } from './signals/assess';
+export { setTextClassifier } from './signals/text';

@@ -11,6 +11,7 @@ import { insertMlsApplication } from '../mls/service';
 import { checkVisibleAttachments } from '../detection/send-check';
 import { MLS_CONTENT_TYPES } from '@haven/protocol';
 import { signalMessage } from '../signals/hooks';
+import { signalText } from '../signals/text';
 
 export interface SendInput {
   conversationId: string;
@@ -72,6 +73,8 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   // Metadata only (every mode): who wrote to whom and when; the body is never looked at here.
   // Commits and welcomes are MLS housekeeping, not messages between people.
   if (created && contentType !== MLS_CONTENT_TYPES.commit && contentType !== MLS_CONTENT_TYPES.welcome) signalMessage(s, caller.accountId, conversation.id, row.id, memberIds);
+  // Text signals: visible conversations with a child only (T9); signalText refuses any other mode.
+  if (created) signalText(s, conversation, caller.accountId, row.id, contentType, body, memberIds);
   return { message, created };
 }
 
