@@ -1,4 +1,5 @@
-import { flushSignals, markSignalCasesQueued, startTestServer, takeSignalCases, type TestServer } from '@haven/server';
+import { flushSignals, markSignalCasesQueued, setTextClassifier, startTestServer, takeSignalCases, type TestServer } from '@haven/server';
+import { patternBayesClassifier, type ChatMessage } from '@haven/safety';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { account } from './helpers';
 
@@ -61,6 +62,45 @@ describe('metadata signals through a real server (default rules: adults cannot r
     // The children who blocked are not told again; the adult is never told.
     expect((await kids[0]!.client.notices()).filter((x) => x.event === 'safety.notice')).toEqual([]);
     expect((await a.client.notices()).filter((x) => x.event.startsWith('safety.'))).toEqual([]);
+  });
+});
+
+describe('T1–T9 K5: text signals in a visible conversation, sextortion notice to the child', () => {
+  let server: TestServer;
+  const seen: ChatMessage[][] = [];
+  beforeAll(async () => {
+    server = await startTestServer({}, { now: () => NOW });
+    const inner = patternBayesClassifier();
+    setTextClassifier(server.services, { name: 'spy', classify: (m) => (seen.push([...m]), inner.classify(m)) });
+  });
+  afterAll(() => server.close());
+
+  it('K5: threats from an adult: the child is told "you are not in trouble", do not pay, Report Remove; moderators get the message id', async () => {
+    const a = await account(server.url, 'extort');
+    const c = await account(server.url, 'kext', CHILD);
+    await c.client.requestContact(a.handle);
+    await a.client.acceptContact(c.handle);
+    const convo = await a.client.createDirect(c.handle);
+    expect(convo.mode).toBe('visible');
+    await a.messenger.sendText(convo, 'you look great in that pic');
+    const threat = await a.messenger.sendText(convo, "send me £200 or I'll send your pics to everyone at your school");
+    await flushSignals(server.services);
+    // T9: the classifier saw the visible messages, and only the text.
+    expect(seen.flat().map((m) => m.text)).toContain("send me £200 or I'll send your pics to everyone at your school");
+    const notice = (await c.client.notices()).find((n) => n.event === 'safety.sextortion_notice');
+    expect(notice).toBeDefined();
+    const data = notice!.data as { title: string; lines: string[]; reportRemoveUrl: string; about: { handle: string } };
+    expect(data.title).toBe('You are not in trouble');
+    expect(data.lines.join(' ')).toMatch(/Do not pay/);
+    expect(data.lines.join(' ')).toMatch(/Report Remove/);
+    expect(data.reportRemoveUrl).toMatch(/^https:\/\/www\.childline\.org\.uk\//);
+    expect(data.about.handle).toBe(a.handle);
+    const mine = (await takeSignalCases(server.services)).find((x) => x.accountId === a.session.account.id)!;
+    const hit = mine.hits.find((h) => h.code === 'text.threats')!;
+    expect(hit.evidence).toEqual([threat.id]);
+    expect(hit.conversationId).toBe(convo.id);
+    // The hit names the message, never copies its text.
+    expect(JSON.stringify(mine)).not.toContain('£200');
   });
 });
 
