@@ -74,6 +74,7 @@ export const ERRORS = {
   'report.not_found': { status: 404, message: 'No such report.' },
 
   'hashlist.not_found': { status: 404, message: 'No such hash list.' },
+  'selfreport.not_found': { status: 404, message: 'No such self-reported image on your account.' },
 
   'server.internal': { status: 500, message: 'Something went wrong on the server; it has been logged.' },
   'server.unavailable': { status: 503, message: 'The server is not ready yet; try again shortly.' },

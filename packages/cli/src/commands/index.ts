@@ -13,6 +13,7 @@ import { register as match } from './match';
 import { register as report } from './report';
 import { register as send } from './send';
 import { register as serve } from './serve';
+import { register as selfReport } from './self-report';
 
 // One line per command module; each module exports `register(program)`.
 export function registerCommands(program: Command): void {
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   help(program);
   invites(program);
   report(program);
+  selfReport(program);
 }

@@ -8,6 +8,7 @@ import { findAccountsByIds } from '../storage/repos/accounts';
 import { assertMayShareMedia, recipientsOf, recordMatch } from './record';
 import { scanMedia } from './scan.node.ts';
 import { signalMediaUpload } from '../signals/hooks';
+import { platformMatch } from './platform-list';
 
 /** An upload as the media store hands it to inspectors before keeping it (packages/server/src/media). */
 export interface InspectedUpload {
@@ -56,7 +57,8 @@ export async function scanAndAct(
 ): Promise<void> {
   const snapshot = await s.hashLists.current();
   const r = await scanMedia(u.bytes, u.contentType, snapshot, { maxBytes: u.maxBytes });
-  const best = r.matches[0];
+  // Imported lists first, then the platform list of children's self-reported images (always on).
+  const best = r.matches[0] ?? (await platformMatch(s, r));
   if (!best) return;
   const recorded = await recordMatch(s, {
     source: 'server-scan',

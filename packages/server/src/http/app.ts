@@ -12,6 +12,7 @@ import { detectionRoutes } from '../detection/routes';
 import { mediaPolicyInspector } from '../detection/inspector';
 import { mlsRoutes } from '../mls/routes';
 import { mediaRoutes } from '../media/routes';
+import { selfReportRoutes } from '../signals/self-report';
 
 /** The HTTP app with every route; no listening socket (tests use `app.inject()`). */
 export function buildApp(s: Services): FastifyInstance {
@@ -40,6 +41,7 @@ export function buildApp(s: Services): FastifyInstance {
   adminRoutes(app, s);
   detectionRoutes(app, s);
   mlsRoutes(app, s);
+  selfReportRoutes(app, s);
   // Every upload passes the safety check first: restricted senders, and scanning in visible conversations (D1).
   mediaRoutes(app, s, [mediaPolicyInspector(s, { maxBytes: s.config.media.maxBytes })]);
   return app;

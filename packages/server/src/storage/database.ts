@@ -275,6 +275,8 @@ export interface SignalNoticesSentTable {
 export interface SelfReportsTable {
   id: string;
   account_id: string;
+  /** PDQ quality of the original: below the matching minimum only the exact hashes match. */
+  pdq_quality: number;
   created_at: CreatedAt;
   removed_at: Date | null;
   removed_by: string | null;

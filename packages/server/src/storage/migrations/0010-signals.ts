@@ -63,6 +63,7 @@ export const signals: Migration = {
       .createTable('self_reports')
       .addColumn('id', 'uuid', (c) => c.primaryKey())
       .addColumn('account_id', 'uuid', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+      .addColumn('pdq_quality', 'integer', (c) => c.notNull())
       .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
       .addColumn('removed_at', 'timestamptz')
       .addColumn('removed_by', 'uuid')
