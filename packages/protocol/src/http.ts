@@ -92,6 +92,11 @@ export const Conversation = z.object({
   members: z.array(AccountPublic),
   createdAt: z.string(),
   lastSeq: z.number().int().nonnegative(),
+  /**
+   * Present when the conversation takes no new messages (P9: an age correction left its mode unfit for
+   * its members): why, in words, and what to do. Sends are refused with `policy.mode_change`.
+   */
+  closedReason: z.string().optional(),
 });
 export type Conversation = z.infer<typeof Conversation>;
 

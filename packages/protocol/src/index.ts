@@ -7,4 +7,5 @@ export * from './ws';
 export * from './routes';
 export * from './safety';
 export * from './mls';
+export * from './content-types';
 export * from './self-report';

@@ -15,6 +15,8 @@ import { attachGateway } from './ws/gateway';
 import { serverPolicy } from './policy/config';
 import { HashLists } from './detection/hashlists.node.ts';
 import { frankingKeyring } from './mls/franking-keys';
+import { createMetrics } from './metrics';
+import { observeHotPath } from './storage/hot-path';
 
 export interface RunningServer {
   /** `http://host:port` it listens on (the real port when 0 was asked for). */
@@ -55,7 +57,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       hashLists: await HashLists.open(config.dataDir, log),
       sealer: messageSealer(messageKey),
       franking: frankingKeyring(config, messageKey),
+      metrics: createMetrics(storage.poolStats),
     };
+    observeHotPath(storage.db, (kind, size, ms) => {
+      services.metrics.batchSize.observe({ kind }, size);
+      services.metrics.commitSeconds.observe({ kind }, ms / 1000);
+    });
     await deleteExpiredSessions(storage.db, now());
     // Expired sessions are refused anyway; this only keeps the table small.
     const sweeper = setInterval(() => {

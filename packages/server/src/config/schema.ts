@@ -41,6 +41,8 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
     log: z.object({ level: LogLevel.default('info') }).strict().prefault({}),
+    /** `GET /metrics` in Prometheus format (counts and timings only, never content or ids). */
+    metrics: z.object({ enabled: z.boolean().default(true) }).strict().prefault({}),
     limits: z
       .object({
         bodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { HavenError } from '@haven/protocol';
 import { mediaChecks } from '@haven/safety';
 import { participantOf } from '../policy/participants';
@@ -12,7 +11,8 @@ import { platformMatch } from './platform-list';
 
 /** An upload as the media store hands it to inspectors before keeping it (packages/server/src/media). */
 export interface InspectedUpload {
-  staged: { tmpPath: string; size: number; sha256: string };
+  /** `read()` gives the uploaded bytes (the staged file is sealed at rest). */
+  staged: { tmpPath: string; size: number; sha256: string; read(): Promise<Uint8Array> };
   conversation: ConversationRow;
   caller: Caller;
   mediaId: string;
@@ -39,7 +39,8 @@ export function mediaPolicyInspector(s: Services, opts: MediaPolicyOptions): (up
     const others = await findAccountsByIds(s.db, recipients);
     const check = mediaChecks(s.policy, conversation.mode, participantOf(s.policy, sender, now), others.map((o) => participantOf(s.policy, o, now)));
     if (check.kind === 'server-scan') {
-      const bytes = await readFile(staged.tmpPath);
+      if (staged.size > opts.maxBytes) throw new HavenError('media.too_large', `The file is larger than this server accepts (${opts.maxBytes} bytes).`);
+      const bytes = await staged.read();
       await scanAndAct(s, { bytes, conversationId: conversation.id, senderId: sender.id, recipients, maxBytes: opts.maxBytes });
     }
     // R3 (every mode): an upload is media sent, whether or not the server can see inside it.

@@ -14,6 +14,13 @@ export async function natsFanout(url: string, log: Logger): Promise<Fanout> {
   } catch (e) {
     throw new Error(`could not connect to NATS at ${url}: ${(e as Error).message}`);
   }
+  let up = true;
+  void (async () => {
+    for await (const st of nc.status()) {
+      if (st.type === 'disconnect') up = false;
+      else if (st.type === 'reconnect') up = true;
+    }
+  })();
   const subs = new LocalSubscribers();
   const natsSubs = new Map<string, Subscription>();
   const encoder = new TextEncoder();
@@ -48,6 +55,7 @@ export async function natsFanout(url: string, log: Logger): Promise<Fanout> {
         }
       };
     },
+    connected: () => up && !nc.isClosed(),
     async close() {
       await nc.drain();
     },

@@ -9,6 +9,7 @@ import { membersOf } from '../storage/repos/conversations';
 import { countAttemptsToChildren, countMessagesBy, findRiskScore } from '../storage/repos/signals';
 import { assessAccount } from './assess';
 import { inBackground, partyOfAccount, storeEvent } from './record';
+import type { RefusedContact } from '../policy/refused-contacts';
 
 // Where the server's actions meet risk signals. Each hook is called by a service after (or instead of)
 // its own work and returns at once; recording and assessing run in the background (record.ts).
@@ -31,6 +32,25 @@ export function signalContactAttempt(
     const t = partyOfAccount(s.policy, to, at);
     if (!involvesChild(f, t)) return;
     await storeEvent(s, { type: 'contact_attempt', at: at.getTime(), from: f, to: t, connected: o.connected, via: o.via, ...(o.refused ? { refused: true } : {}) });
+    await assessAccount(s, from.id);
+  });
+}
+
+/**
+ * An adult's attempt on a child they are not connected to, refused as if the handle did not exist
+ * (C9, policy/refused-contacts.ts): recorded as a refused attempt; the adult's answer is unchanged.
+ */
+export function signalRefusedContact(s: Services, r: RefusedContact): void {
+  const via = r.action === 'direct.start' ? 'direct' : r.action === 'group.add' || r.action === 'group.create' ? 'group_add' : 'contact_request';
+  inBackground(s, 'record a refused contact', async () => {
+    const accounts = await findAccountsByIds(s.db, [r.fromAccountId, r.toAccountId]);
+    const from = accounts.find((a) => a.id === r.fromAccountId);
+    const to = accounts.find((a) => a.id === r.toAccountId);
+    if (!from || !to) return;
+    const f = partyOfAccount(s.policy, from, r.at);
+    const t = partyOfAccount(s.policy, to, r.at);
+    if (!involvesChild(f, t)) return;
+    await storeEvent(s, { type: 'contact_attempt', at: r.at.getTime(), from: f, to: t, connected: false, via, refused: true });
     await assessAccount(s, from.id);
   });
 }

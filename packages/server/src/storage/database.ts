@@ -218,6 +218,8 @@ export interface MediaTable {
   size: ColumnType<string, number, never>;
   sha256: string;
   created_at: CreatedAt;
+  /** Migration 0005: the file is sealed under the server key (media/seal.node.ts); false for older files. */
+  sealed: Generated<boolean>;
 }
 
 /** A metadata event for risk signals (issue 11): who did what to whom, when; never content. */
@@ -321,6 +323,7 @@ export type DeviceRow = Selectable<DevicesTable>;
 export type ContactRow = Selectable<ContactsTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MessageRow = Selectable<MessagesTable>;
+export type MlsGroupRow = Selectable<MlsGroupsTable>;
 export type NewMessage = Insertable<MessagesTable>;
 export type DetectionRow = Selectable<DetectionsTable>;
 export type AuditRow = Selectable<AuditLogTable>;

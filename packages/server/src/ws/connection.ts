@@ -50,6 +50,8 @@ export function handleConnection(ws: WebSocket, s: Services): void {
       case 'message':
         if (event.message.senderDeviceId === caller?.deviceId) return; // it got `sent` for its own message
         if (event.message.recipientDeviceId && event.message.recipientDeviceId !== caller?.deviceId) return; // another device's welcome
+        s.metrics.fanoutLagSeconds.observe(Math.max(0, s.now().getTime() - Date.parse(event.message.sentAt)) / 1000);
+        s.metrics.messagesOut.inc();
         void send({ type: 'message', message: event.message });
         return;
       case 'conversation':
@@ -98,6 +100,7 @@ export function handleConnection(ws: WebSocket, s: Services): void {
       if (ws.readyState !== ws.OPEN) return;
       // One frame at a time, each after the previous reached the socket: a large backlog never piles up in memory.
       for (const message of page) {
+        s.metrics.messagesOut.inc();
         await send({ type: 'message', message });
         sentUpTo.set(message.conversationId, Math.max(sentUpTo.get(message.conversationId) ?? 0, message.seq));
       }

@@ -19,6 +19,8 @@ export function attachGateway(server: Server, s: Services): { close(): Promise<v
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       alive.set(ws, true);
+      s.metrics.connections.inc();
+      ws.once('close', () => s.metrics.connections.dec());
       ws.on('pong', () => alive.set(ws, true));
       handleConnection(ws, s);
     });
