@@ -9,7 +9,6 @@ import { membersOf } from '../storage/repos/conversations';
 import { countAttemptsToChildren, countMessagesBy, findRiskScore } from '../storage/repos/signals';
 import { assessAccount } from './assess';
 import { inBackground, partyOfAccount, storeEvent } from './record';
-import type { RefusedContact } from '../policy/refused-contacts';
 
 // Where the server's actions meet risk signals. Each hook is called by a service after (or instead of)
 // its own work and returns at once; recording and assessing run in the background (record.ts).
@@ -40,7 +39,7 @@ export function signalContactAttempt(
  * An adult's attempt on a child they are not connected to, refused as if the handle did not exist
  * (C9, policy/refused-contacts.ts): recorded as a refused attempt; the adult's answer is unchanged.
  */
-export function signalRefusedContact(s: Services, r: RefusedContact): void {
+export function signalRefusedContact(s: Services, r: { action: string; fromAccountId: string; toAccountId: string; at: Date }): void {
   const via = r.action === 'direct.start' ? 'direct' : r.action === 'group.add' || r.action === 'group.create' ? 'group_add' : 'contact_request';
   inBackground(s, 'record a refused contact', async () => {
     const accounts = await findAccountsByIds(s.db, [r.fromAccountId, r.toAccountId]);
