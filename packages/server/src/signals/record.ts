@@ -25,8 +25,12 @@ export function inBackground(s: Services, what: string, work: () => Promise<void
 
 /** Waits until every queued signal job (and the jobs they queued) has finished. */
 export async function flushSignals(s: Services): Promise<void> {
-  const set = pending.get(s);
-  while (set && set.size > 0) await Promise.allSettled([...set]);
+  // Hooks queued with setImmediate (policy/refused-contacts.ts) join the set on the next turn.
+  await new Promise((r) => setImmediate(r));
+  for (let set = pending.get(s); set && set.size > 0; set = pending.get(s)) {
+    await Promise.allSettled([...set]);
+    await new Promise((r) => setImmediate(r));
+  }
 }
 
 function isZone(zone: string): boolean {
