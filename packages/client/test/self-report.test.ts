@@ -1,6 +1,9 @@
 import { startTestServer, type TestServer } from '@haven/server';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Servers start slowly on a loaded 2-core machine: generous limits for this file.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 import { HashListGuard, HavenClient, nodeAttachmentHasher, selfReportHashes, selfReportImage } from '../src/index.node';
 import { account } from './helpers';
 
@@ -39,7 +42,7 @@ async function upload(client: HavenClient, conversationId: string, bytes: Buffer
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({}, { now: () => NOW });
-});
+}, 180_000);
 afterAll(() => server.close());
 
 describe('self-reported images', () => {

@@ -1,6 +1,9 @@
 import { flushSignals, markSignalCasesQueued, setTextClassifier, startTestServer, takeSignalCases, type TestServer } from '@haven/server';
 import { patternBayesClassifier, type ChatMessage } from '@haven/safety';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Servers start slowly on a loaded 2-core machine: generous limits for this file.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 import { account } from './helpers';
 
 // Issue 11, metadata signals end to end: a real server, the real SDK. Rule IDs: packages/safety/SPEC.md.
@@ -12,7 +15,7 @@ describe('metadata signals through a real server (default rules: adults cannot r
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer({}, { now: () => NOW });
-  });
+  }, 180_000);
   afterAll(() => server.close());
 
   it('R1 R6: refused requests to children are recorded, the answer is unchanged, and a case waits for moderators', async () => {
@@ -73,7 +76,7 @@ describe('T1–T9 K5: text signals in a visible conversation, sextortion notice 
     server = await startTestServer({}, { now: () => NOW });
     const inner = patternBayesClassifier();
     setTextClassifier(server.services, { name: 'spy', classify: (m) => (seen.push([...m]), inner.classify(m)) });
-  });
+  }, 180_000);
   afterAll(() => server.close());
 
   it('K5: threats from an adult: the child is told "you are not in trouble", do not pay, Report Remove; moderators get the message id', async () => {
@@ -109,7 +112,7 @@ describe('K2: friction when adults may request children (rules.adultsMayRequestC
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer({ safety: { rules: { adultsMayRequestChildren: true } } }, { now: () => NOW });
-  });
+  }, 180_000);
   afterAll(() => server.close());
 
   it('K2: after three children in a day the adult is stopped, with the same refusal a child-contact rule gives', async () => {

@@ -1,6 +1,9 @@
 import { PAYLOAD_CONTENT_TYPE, encodePayload } from '@haven/protocol';
 import { patternBayesClassifier, type ChatMessage } from '@haven/safety';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Servers start slowly on a loaded 2-core machine: generous limits for this file.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
 import { flushSignals } from '../src/signals/record';
 import { setTextClassifier, signalText } from '../src/signals/text';
 import { startTestServer, type TestServer } from '../src/testing.node.ts';
@@ -13,7 +16,7 @@ beforeAll(async () => {
   server = await startTestServer();
   const inner = patternBayesClassifier();
   setTextClassifier(server.services, { name: 'spy', classify: (m) => (seen.push([...m]), inner.classify(m)) });
-});
+}, 180_000);
 afterAll(() => server.close());
 
 describe('T9: never in e2ee', () => {
