@@ -220,14 +220,18 @@ export class HavenClient {
     return this.#route('help', { query: opts });
   }
   /** Your recent safety notices (newest first): what was blocked, with help. */
-  async notices(): Promise<{ id: string; event: string; data: unknown; at: string }[]> {
+  async notices(): Promise<{ id: string; event: string; data: unknown; at: string; seenAt: string | null }[]> {
     return (await this.#route('notices')).notices;
+  }
+  /** Marks notices as shown to the user; returns how many were unseen. */
+  async markNoticesSeen(ids: string[]): Promise<number> {
+    return (await this.#route('markNoticesSeen', { body: { ids } })).marked;
   }
   async createInvite(conversationId: string): Promise<Invite> {
     return this.#route('createInvite', { params: { id: conversationId } });
   }
   async joinInvite(token: string): Promise<Conversation> {
-    return this.#route('joinInvite', { params: { token } });
+    return this.#route('joinInvite', { body: { token } });
   }
   /** The enabled hash lists this account's devices hold (empty when the policy puts none on them). */
   async hashListSync(): Promise<HashListSync> {

@@ -8,4 +8,5 @@ export * from './routes';
 export * from './safety';
 export * from './mls';
 export * from './content-types';
+export * from './text';
 export * from './self-report';

@@ -16,6 +16,7 @@ import {
   SessionResponse,
 } from './http';
 import { ConversationId, Handle } from './ids';
+import { Seq } from './text';
 import { POLICY_ROUTES } from './safety';
 import { SELF_REPORT_ROUTES } from './self-report';
 import {
@@ -33,7 +34,7 @@ import {
 // The HTTP routes: one table that the server mounts, the client calls and /openapi.json describes.
 // Authenticated routes take `Authorization: Bearer <token>`.
 
-export const AckRequest = z.object({ seq: z.number().int().nonnegative() }).strict();
+export const AckRequest = z.object({ seq: Seq }).strict();
 export type AckRequest = z.infer<typeof AckRequest>;
 export const AckResponse = z.object({ conversationId: ConversationId, ackedSeq: z.number().int().nonnegative() });
 export const ContactList = z.object({ contacts: z.array(Contact) });

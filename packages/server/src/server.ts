@@ -17,6 +17,7 @@ import { HashLists } from './detection/hashlists.node.ts';
 import { frankingKeyring } from './mls/franking-keys';
 import { createMetrics } from './metrics';
 import { observeHotPath } from './storage/hot-path';
+import { listenAdminSocket } from './admin/local-socket.node.ts';
 
 export interface RunningServer {
   /** `http://host:port` it listens on (the real port when 0 was asked for). */
@@ -72,6 +73,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const app = buildApp(services);
     const gateway = attachGateway(app.server, services);
     await app.listen({ host: config.server.host, port: config.server.port });
+    // The embedded database is this process's alone: `haven admin create-user` comes through a local socket.
+    const closeAdminSocket = storage.kind === 'pglite' ? await listenAdminSocket(services, log) : undefined;
     const addr = app.server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     const url = `http://${host}:${addr.port}`;
@@ -85,6 +88,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       close: () =>
         (closed ??= (async () => {
           clearInterval(sweeper);
+          await closeAdminSocket?.();
           await gateway.close();
           await app.close();
           await fan.close();

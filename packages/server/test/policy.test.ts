@@ -161,17 +161,17 @@ describe('groups (G1–G7, P4)', () => {
     const link = await req('POST', `/v1/conversations/${g.id}/invites`, undefined, a.token);
     expect(link.status).toBe(201);
     // A child who does not know the adult: refused (G2).
-    expectError(await req('POST', `/v1/invites/${link.body.token}/join`, undefined, c2.token), 403, 'policy.adult_to_child');
+    expectError(await req('POST', '/v1/invites/join', { token: link.body.token }, c2.token), 403, 'policy.adult_to_child');
     // An adult stranger using a child's link: refused without saying a child is there.
     const childLink = await req('POST', `/v1/conversations/${g.id}/invites`, undefined, c.token);
-    const r = await req('POST', `/v1/invites/${childLink.body.token}/join`, undefined, d.token);
+    const r = await req('POST', '/v1/invites/join', { token: childLink.body.token }, d.token);
     expectError(r, 404, 'conversation.not_found');
     expect(r.body.error.message).not.toMatch(/18|child/i);
-    expectError(await req('POST', '/v1/invites/not-a-real-token-at-all-000/join', undefined, d.token), 404, 'conversation.not_found');
+    expectError(await req('POST', '/v1/invites/join', { token: 'not-a-real-token-at-all-000' }, d.token), 404, 'conversation.not_found');
     // A child who knows the adult joins.
     await contacts(c2, a);
     await contacts(c2, c);
-    const ok = await req('POST', `/v1/invites/${link.body.token}/join`, undefined, c2.token);
+    const ok = await req('POST', '/v1/invites/join', { token: link.body.token }, c2.token);
     expect(ok.status).toBe(200);
     expect(ok.body.members.map((m: any) => m.handle)).toContain(c2.handle);
   });

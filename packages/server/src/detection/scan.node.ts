@@ -35,6 +35,8 @@ export interface ScanResult {
 export interface ScanOptions {
   maxBytes: number;
   maxPixels?: number;
+  /** Images with more pixels are shrunk on load (bounded memory) instead of decoded whole. */
+  referencePixels?: number;
   maxDistance?: number;
   minQuality?: number;
 }
@@ -58,7 +60,7 @@ export async function scanMedia(bytes: Uint8Array, contentType: string | undefin
   }
   let hashed: ImageHashResult;
   try {
-    hashed = await hashImageBuffer(bytes, { md5: true, sha256: true, dihedral: true, maxBytes: opts.maxBytes, ...(opts.maxPixels ? { maxPixels: opts.maxPixels } : {}) });
+    hashed = await hashImageBuffer(bytes, { md5: true, sha256: true, dihedral: true, maxBytes: opts.maxBytes, ...(opts.maxPixels ? { maxPixels: opts.maxPixels } : {}), ...(opts.referencePixels !== undefined ? { referenceMaxPixels: opts.referencePixels } : {}) });
   } catch (e) {
     if (e instanceof ImageHashError) {
       if (e.code === 'image.too_large' || e.code === 'image.too_many_pixels') throw new HavenError('media.too_large', e.message);

@@ -1,3 +1,4 @@
+import { redactUrl } from '../config/redact';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import type { Logger } from 'pino';
 import { LocalSubscribers, type Fanout, type FanoutEvent, type FanoutHandler } from './fanout';
@@ -12,7 +13,7 @@ export async function natsFanout(url: string, log: Logger): Promise<Fanout> {
   try {
     nc = await connect({ servers: url, name: 'haven-server', maxReconnectAttempts: -1 });
   } catch (e) {
-    throw new Error(`could not connect to NATS at ${url}: ${(e as Error).message}`);
+    throw new Error(`could not connect to NATS at ${redactUrl(url)}: ${redactUrl((e as Error).message)}`);
   }
   let up = true;
   void (async () => {

@@ -14,6 +14,12 @@ import { MediaStore, mediaDirOf, type StagedBlob } from './store.node.ts';
  * A check run on an upload before it is kept (the safety work adds scanning of `visible` conversations'
  * plaintext uploads here); throw a HavenError to refuse it.
  */
+/** The content types an upload may be sent with: raw bytes (images in `visible` conversations are decoded to check them). */
+export const UPLOAD_CONTENT_TYPES = ['application/octet-stream', 'image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/tiff', 'image/avif', 'image/heif'] as const;
+
+const isStream = (v: unknown): v is Readable => typeof v === 'object' && v !== null && typeof (v as Readable).pipe === 'function';
+
+/** `staged.read()` opens the sealed staging file (the bytes in the clear, in memory, for a scan). */
 export type MediaInspector = (upload: { staged: StagedBlob & { read(): Promise<Uint8Array> }; conversation: ConversationRow; caller: Caller; mediaId: string }) => Promise<void>;
 
 /**
@@ -24,8 +30,10 @@ export type MediaInspector = (upload: { staged: StagedBlob & { read(): Promise<U
 export function mediaRoutes(app: FastifyInstance, s: Services, inspectors: MediaInspector[] = []): void {
   const store = new MediaStore(mediaDirOf(s.config.dataDir));
   void app.register(async (sub) => {
-    // Raw bytes reach the handler as a stream: nothing is buffered whole.
-    sub.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+    // Raw bytes reach the handler as a stream: nothing is buffered whole. Only the upload's own content
+    // types are accepted here: a JSON body (parsed by the app's parser) is refused with 415, not stored.
+    sub.removeAllContentTypeParsers();
+    sub.addContentTypeParser(UPLOAD_CONTENT_TYPES as unknown as string[], (_req, payload, done) => done(null, payload));
     sub.post('/v1/media', async (req, reply) => {
       try {
         return await upload(req, reply);
@@ -42,7 +50,7 @@ export function mediaRoutes(app: FastifyInstance, s: Services, inspectors: Media
       if (!conversation) throw new HavenError('conversation.not_found');
       const declared = Number(req.headers['content-length'] ?? NaN);
       if (declared > s.config.media.maxBytes) throw new HavenError('media.too_large', `The file is larger than this server accepts (${s.config.media.maxBytes} bytes).`);
-      if (!req.body) throw new HavenError('request.unsupported_media_type', 'Upload the file as application/octet-stream.');
+      if (!isStream(req.body)) throw new HavenError('request.unsupported_media_type', 'Upload the file as application/octet-stream.');
       const id = randomUUID();
       // Sealed under the server key as it streams in (issue 13, 7): no file holds the bytes in the clear.
       const staged = await store.stage(req.body as Readable, s.config.media.maxBytes, s.sealer.sealStream(id, conversation.id));

@@ -128,3 +128,14 @@ export async function advanceEpoch(tx: Transaction<Database>, conversationId: st
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
+
+/** Records an accepted Welcome's digest; false when the same Welcome bytes were accepted before (a replay). */
+export async function recordWelcome(db: Db, digest: Uint8Array, conversationId: string): Promise<boolean> {
+  const r = await db
+    .insertInto('mls_welcomes')
+    .values({ digest, conversation_id: conversationId })
+    .onConflict((oc) => oc.column('digest').doNothing())
+    .returning('digest')
+    .executeTakeFirst();
+  return r !== undefined;
+}

@@ -4,9 +4,13 @@ import { authenticate } from '../services/accounts';
 import type { Caller, Services } from '../services/context';
 import { acknowledge, backlog, sendMessage } from '../services/messages';
 import type { FanoutEvent } from '../fanout/fanout';
+import { connectionLimits, type ConnectionLimits } from './limits';
 
 /** WebSocket close codes Haven uses besides the standard ones (1009: frame too large, set by `ws`). */
-export const CLOSE = { goingAway: 1001, unauthorized: 4401, helloTimeout: 4408 } as const;
+export const CLOSE = { goingAway: 1001, unauthorized: 4401, helloTimeout: 4408, tooMany: 4429 } as const;
+
+/** Frames refused for rate in a row before the connection is closed (a client that ignores `connection.rate_limited`). */
+const MAX_REFUSED_IN_A_ROW = 100;
 
 const HELLO_TIMEOUT_MS = 10_000;
 
@@ -14,14 +18,18 @@ type State = 'hello' | 'syncing' | 'live' | 'closed';
 
 /**
  * One device's connection: `hello` → `ready`, the backlog after each cursor, `synced`, then live events.
- * Frames are handled one at a time, in order, so `sent` and acks keep the client's order.
+ * Frames are handled one at a time, in order, so `sent` and acks keep the client's order. The backlog is
+ * sent beside that queue, not in it: an ack for a backlog message is stored as it arrives, so a crash
+ * half-way through a long backlog loses none of the acks the device already sent.
  */
-export function handleConnection(ws: WebSocket, s: Services): void {
+export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionLimits = connectionLimits(s)): void {
   // A client that stops reading is cut off before its queue eats the server's memory; it resumes from its cursor.
   const maxBuffered = s.config.limits.connectionBufferBytes;
   let state: State = 'hello';
   let caller: Caller | undefined;
   let unsubscribe: (() => void) | undefined;
+  let release: (() => void) | undefined;
+  let refusedInARow = 0;
   let queue: Promise<void> = Promise.resolve();
   const buffered: FanoutEvent[] = [];
   const helloTimer = setTimeout(() => ws.close(CLOSE.helloTimeout, 'no hello frame'), HELLO_TIMEOUT_MS);
@@ -86,7 +94,17 @@ export function handleConnection(ws: WebSocket, s: Services): void {
       state = 'closed';
       return;
     }
+    try {
+      release = limits.admit(caller.accountId, caller.tokenHash);
+    } catch (e) {
+      await sendError(e);
+      ws.close(CLOSE.tooMany, 'too many connections');
+      state = 'closed';
+      return;
+    }
+    if ((state as State) === 'closed') return release();
     clearTimeout(helloTimer);
+    limits.raiseFrameLimit(ws);
     armExpiry();
     state = 'syncing';
     // Subscribe before reading the backlog, so nothing sent in between is missed; duplicates are dropped below.
@@ -95,6 +113,14 @@ export function handleConnection(ws: WebSocket, s: Services): void {
     );
     if ((state as State) === 'closed') return unsubscribe();
     await send({ type: 'ready', accountId: caller.accountId as Message['sender']['id'], deviceId: caller.deviceId as Message['senderDeviceId'] });
+    // Not awaited: frames after hello (acks above all) are handled while the backlog streams out.
+    void deliverBacklog(caller).catch((e: unknown) => {
+      s.log.error({ err: e }, 'backlog delivery failed');
+      ws.close(1011, 'backlog delivery failed');
+    });
+  }
+
+  async function deliverBacklog(caller: Caller): Promise<void> {
     const sentUpTo = new Map<string, number>();
     for await (const page of backlog(s, caller)) {
       if (ws.readyState !== ws.OPEN) return;
@@ -170,6 +196,13 @@ export function handleConnection(ws: WebSocket, s: Services): void {
   }
 
   ws.on('message', (raw, isBinary) => {
+    // Rate first, before the frame is parsed or queued: a flood costs the server a counter, not work.
+    if (!limits.takeFrame(ws, caller?.accountId)) {
+      if (++refusedInARow > MAX_REFUSED_IN_A_ROW) return ws.close(CLOSE.tooMany, 'rate limited');
+      void sendError(new HavenError('connection.rate_limited'));
+      return;
+    }
+    refusedInARow = 0;
     queue = queue.then(() => handle(raw, isBinary)).catch((e: unknown) => void sendError(e));
   });
   ws.on('error', (err) => s.log.debug({ err: err.message }, 'websocket error'));
@@ -178,6 +211,7 @@ export function handleConnection(ws: WebSocket, s: Services): void {
     clearTimeout(helloTimer);
     clearTimeout(expiryTimer);
     unsubscribe?.();
+    release?.();
     // Acks received before the close still count.
     queue = queue.then(flushAcks).catch((e: unknown) => s.log.warn({ err: e }, 'could not store acknowledgements'));
   });

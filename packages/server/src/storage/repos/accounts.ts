@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { LOOKALIKES } from '@haven/protocol';
+import { sql, type Kysely } from 'kysely';
 import type { AccountRow, AccountsTable, ContactsTable, Database } from '../database';
 
 export type NewAccount = Omit<AccountsTable, 'created_at' | 'status'>;
@@ -55,4 +56,22 @@ export async function findAccountsSeenBy(db: Kysely<Database>, viewerId: string,
     .where('accounts.handle', 'in', handles)
     .execute();
   return rows.map(({ mine_state, theirs_state, ...account }) => ({ account: account as AccountRow, mine: mine_state ?? undefined, theirs: theirs_state ?? undefined }));
+}
+
+/**
+ * Whether another account's handle, folded with `lookalikes` (digit → letter), equals `folded` (display
+ * names must not pass for a handle).
+ */
+export async function anyHandleFoldsTo(db: Kysely<Database>, folded: string, exceptHandle: string): Promise<boolean> {
+  const pairs = Object.entries(LOOKALIKES).filter(([from]) => /^[a-z0-9_.]$/.test(from));
+  const from = pairs.map(([f]) => f).join('');
+  const to = pairs.map(([, t]) => t).join('');
+  const row = await db
+    .selectFrom('accounts')
+    .select('id')
+    .where(sql<string>`translate(handle, ${from}, ${to})`, '=', folded)
+    .where('handle', '!=', exceptHandle)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
