@@ -39,6 +39,8 @@ import {
   type ReferralPackage,
   type ReferralView,
   type ReportReason,
+  type SelfReportAccepted,
+  type SelfReportRequest,
   HavenError,
   MediaUploaded,
 } from '@haven/protocol';
@@ -252,6 +254,20 @@ export class HavenClient {
   /** Files a device's known-image match: hashes and metadata only. */
   async reportDetection(report: DeviceDetectionReport): Promise<{ detectionId: string; help: HelpWire }> {
     return this.#route('reportDetection', { body: report });
+  }
+  /**
+   * Blocks an image of yourself everywhere on Haven by its hashes only (never the image): PDQ of the
+   * eight rotations and flips, SHA-256 and MD5. In Node, `selfReportImage` computes them from the file.
+   */
+  async selfReport(req: SelfReportRequest): Promise<SelfReportAccepted> {
+    return this.#route('selfReport', { body: req });
+  }
+  async selfReports(): Promise<{ id: string; createdAt: string; hashes: number }[]> {
+    return (await this.#route('selfReports')).reports;
+  }
+  /** Takes one of your self-reported images off the platform block list. */
+  async removeSelfReport(id: string): Promise<void> {
+    await this.#route('removeSelfReport', { params: { id } });
   }
   // Admin (role admin): each change needs a reason and is written to the audit log.
   async adminHashLists() {

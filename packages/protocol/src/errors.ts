@@ -98,6 +98,7 @@ export const ERRORS = {
   'referral.not_found': { status: 404, message: 'No such referral.' },
 
   'hashlist.not_found': { status: 404, message: 'No such hash list.' },
+  'selfreport.not_found': { status: 404, message: 'No such self-reported image on your account.' },
 
   'account.unknown_region': {
     status: 422,

@@ -11,3 +11,4 @@ export * from './moderation';
 export * from './content-types';
 export * from './text';
 export * from './stats';
+export * from './self-report';

@@ -15,6 +15,7 @@ import { register as report } from './report';
 import { register as send } from './send';
 import { register as serve } from './serve';
 import { register as stats } from './stats';
+import { register as selfReport } from './self-report';
 
 // One line per command module; each module exports `register(program)`.
 export function registerCommands(program: Command): void {
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   report(program);
   stats(program);
   moderation(program);
+  selfReport(program);
 }

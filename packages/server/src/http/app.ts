@@ -15,6 +15,7 @@ import { mediaRoutes } from '../media/routes';
 import { statsRoutes } from '../stats/routes';
 import { webAppRoutes } from './web-app.node.ts';
 import { moderationRoutes } from '../moderation/routes';
+import { selfReportRoutes } from '../signals/self-report';
 
 /** The HTTP app with every route; no listening socket (tests use `app.inject()`). */
 export function buildApp(s: Services): FastifyInstance {
@@ -46,6 +47,7 @@ export function buildApp(s: Services): FastifyInstance {
   mlsRoutes(app, s);
   statsRoutes(app, s);
   moderationRoutes(app, s);
+  selfReportRoutes(app, s);
   // Every upload passes the safety check first: restricted senders, and scanning in visible conversations (D1).
   mediaRoutes(app, s, [mediaPolicyInspector(s, { maxBytes: s.config.media.maxBytes })]);
   // The web app at `/` (packages/web's build), with its Content-Security-Policy.

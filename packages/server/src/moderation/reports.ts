@@ -1,3 +1,4 @@
+import { signalBlockOrReport } from '../signals/hooks';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { verifyReport } from '@haven/crypto';
 import { HavenError, MessagePayload, PAYLOAD_CONTENT_TYPE, type AnyReportRequest, type FileReportRequest, type ReportAccepted, type ReportRequest } from '@haven/protocol';
@@ -75,6 +76,11 @@ export async function fileAnyReport(s: Services, caller: Caller, req: AnyReportR
     return accepted(s, reporter, first, true);
   }
   s.log.info({ report: result.row.id, case: result.row.case_id, target: result.row.target_kind }, 'report filed');
+  // Risk signals (R3): reports received, and by how many children; metadata only, after the answer.
+  signalBlockOrReport(s, 'report', reporter, prepared.subject.id, {
+    ...(result.row.conversation_id ? { conversationId: result.row.conversation_id } : {}),
+    ...(result.row.message_id ? { messageId: result.row.message_id } : {}),
+  });
   return accepted(s, reporter, result.row, false);
 }
 

@@ -12,6 +12,9 @@ import { checkVisibleAttachments } from '../detection/send-check';
 import { removedAmong } from '../storage/repos/cases';
 
 const REMOVED_BODY = Buffer.from(JSON.stringify({ v: 1, text: 'This message was removed by a moderator.' }), 'utf8');
+import { MLS_CONTENT_TYPES } from '@haven/protocol';
+import { signalMessage } from '../signals/hooks';
+import { signalText } from '../signals/text';
 
 export interface SendInput {
   conversationId: string;
@@ -77,6 +80,11 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
     s.metrics.messagesIn.inc({ path: conversation.mode === 'e2ee' ? 'e2ee' : 'visible' });
     await s.fanout.publish(memberIds, { type: 'message', message });
   }
+  // Metadata only (every mode): who wrote to whom and when; the body is never looked at here.
+  // Commits and welcomes are MLS housekeeping, not messages between people.
+  if (created && contentType !== MLS_CONTENT_TYPES.commit && contentType !== MLS_CONTENT_TYPES.welcome) signalMessage(s, caller.accountId, conversation.id, row.id, memberIds);
+  // Text signals: visible conversations with a child only (T9); signalText refuses any other mode.
+  if (created) signalText(s, conversation, caller.accountId, row.id, contentType, body, memberIds);
   return { message, created };
 }
 

@@ -367,6 +367,74 @@ export interface ReferralsTable {
   created_at: Date;
 }
 
+/** A metadata event for risk signals (issue 11): who did what to whom, when; never content. */
+export interface SignalEventsTable {
+  id: string;
+  type: string;
+  at: Date;
+  actor_id: string;
+  /** The other account (or the group's id for group joins). */
+  subject_id: string | null;
+  /** The subject's band at the time ('child' | 'adult'), null when unknown or not an account. */
+  subject_band: string | null;
+  conversation_id: string | null;
+  message_id: string | null;
+  /** JSON of the @haven/safety SafetyEvent as it was computed at the time (bands, ages, zones). */
+  data: string;
+}
+
+/** A signal found for an account, waiting for the moderation queue (`status` open → queued). */
+export interface SignalHitsTable {
+  id: string;
+  account_id: string;
+  code: string;
+  explanation: string;
+  /** JSON string[]. */
+  related: string;
+  /** JSON string[]: event and message ids. */
+  evidence: string;
+  conversation_id: string | null;
+  at: Date;
+  dedupe_key: string;
+  status: Generated<'open' | 'queued'>;
+  case_id: string | null;
+  created_at: Date;
+}
+
+export interface RiskScoresTable {
+  account_id: string;
+  score: number;
+  /** JSON of codes, explanation lines and evidence ids. */
+  codes: string;
+  explanation: string;
+  evidence: string;
+  updated_at: Date;
+}
+
+export interface SignalNoticesSentTable {
+  child_id: string;
+  suspect_id: string;
+  kind: string;
+  at: Date;
+}
+
+/** A child's own image, reported by its hashes only (the platform block list, kept apart from imported lists). */
+export interface SelfReportsTable {
+  id: string;
+  account_id: string;
+  /** PDQ quality of the original: below the matching minimum only the exact hashes match. */
+  pdq_quality: number;
+  created_at: CreatedAt;
+  removed_at: Date | null;
+  removed_by: string | null;
+}
+
+export interface SelfReportHashesTable {
+  report_id: string;
+  kind: 'pdq' | 'sha256' | 'md5';
+  value: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -398,6 +466,12 @@ export interface Database {
   removed_messages: RemovedMessagesTable;
   evidence_reveals: EvidenceRevealsTable;
   referrals: ReferralsTable;
+  signal_events: SignalEventsTable;
+  signal_hits: SignalHitsTable;
+  risk_scores: RiskScoresTable;
+  signal_notices_sent: SignalNoticesSentTable;
+  self_reports: SelfReportsTable;
+  self_report_hashes: SelfReportHashesTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

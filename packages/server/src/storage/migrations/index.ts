@@ -7,6 +7,7 @@ import { sealedMedia } from './0005-sealed-media';
 import { delivery } from './0007-delivery';
 import { moderation } from './0008-moderation';
 import { stats } from './0009-stats';
+import { signals } from './0010-signals';
 
 /** Every migration by its number, in order. Static, so no file-system scan at start. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0007-delivery': delivery,
   '0008-moderation': moderation,
   '0009-stats': stats,
+  '0010-signals': signals,
 };
 
 export const migrationProvider: MigrationProvider = {
