@@ -8,7 +8,11 @@ let server: TestServer;
 let now = new Date();
 beforeAll(async () => {
   // The delivery layer's visible path: this server offers no e2ee (MLS has its own tests).
-  server = await startTestServer({ limits: { bodyBytes: 4096, messageBytes: 1024 }, mls: { enabled: false } }, { now: () => now });
+  // The clock is fixed, so rate buckets never refill: sign-ups are lifted here (their limit has its own test below).
+  server = await startTestServer(
+    { limits: { bodyBytes: 4096, messageBytes: 1024 }, mls: { enabled: false }, rateLimits: { register: { burst: 1000, perMinute: 1000 } } },
+    { now: () => now },
+  );
 });
 afterAll(() => server.close());
 
@@ -35,7 +39,7 @@ async function user(birthDate = '1990-01-01') {
 }
 
 function expectError(r: Res, status: number, code: string) {
-  expect(r.status).toBe(status);
+  expect(r.status, JSON.stringify(r.body)).toBe(status);
   expect(r.body.error.code).toBe(code);
   expect(typeof r.body.error.message).toBe('string');
 }

@@ -10,6 +10,17 @@ describe('RateLimiter', () => {
     expect(rl.take('a', 1000)).toBe(true);
   });
 
+  it('a clock that steps back neither drains the bucket nor stops its refill', () => {
+    const rl = new RateLimiter(2, 60);
+    const t = 1_000_000_000;
+    expect(rl.take('a', t)).toBe(true);
+    // Six months back: the one token left is still there (it was refused before the fix: months of debt).
+    expect(rl.take('a', t - 180 * 24 * 3600_000)).toBe(true);
+    expect(rl.take('a', t - 180 * 24 * 3600_000)).toBe(false);
+    // And it refills from the new time on, not only once the clock is past the old one.
+    expect(rl.take('a', t - 180 * 24 * 3600_000 + 1000)).toBe(true);
+  });
+
   it('keeps memory bounded', () => {
     const rl = new RateLimiter(1, 1, 10);
     for (let i = 0; i < 100; i++) rl.take(`k${i}`, 0);

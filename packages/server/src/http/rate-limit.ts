@@ -14,7 +14,8 @@ export class RateLimiter {
   take(key: string, nowMs: number): boolean {
     let b = this.#buckets.get(key);
     if (b) {
-      b.tokens = Math.min(this.burst, b.tokens + ((nowMs - b.at) / 60_000) * this.perMinute);
+      // A clock that steps back (NTP, a VM resumed) must not drain the bucket: no refill, no debt.
+      b.tokens = Math.min(this.burst, b.tokens + (Math.max(0, nowMs - b.at) / 60_000) * this.perMinute);
       b.at = nowMs;
     } else {
       if (this.#buckets.size >= this.maxKeys) this.#evictFull(nowMs);
