@@ -8,6 +8,7 @@ import { findAccountsByIds } from '../storage/repos/accounts';
 import { caseDecisions, conversationsByIds, detectionsByIds, findCase, findReferral, insertReferral, listCaseItems, revealedAmong, updateCase, updateReferral } from '../storage/repos/cases';
 import { caseEvidence } from '../storage/repos/evidence';
 import { reportsOfCase } from '../storage/repos/reports';
+import { markIncidentReferred } from '../stats/service';
 import { lockHeldCase } from './cases';
 import { cyberTipReport, fileDetails, incidentTypeFor, toJsonValue, toXml, type ReferralFacts, type ReferralPerson } from './cybertip';
 import { IMAGE_TYPES, openEvidence } from './evidence.node.ts';
@@ -93,6 +94,7 @@ export async function refer(s: Services, caller: Caller, caseId: string, note: s
     if (c.evidence_purged_at) throw new HavenError('evidence.purged');
     await insertReferral(tx, { id, case_id: c.id, created_by: caller.accountId, status: 'built', remote_report_id: null, error: null, note: note ?? null, created_at: now });
     await updateCase(tx, c.id, { status: 'referred', updated_at: now });
+    await markIncidentReferred(tx, c.id, now);
     await appendAudit(tx, now, { actorId: caller.accountId, actorHandle: caller.handle, action: 'case.refer', target: `case:${c.id}`, reason: note ?? '', details: { referralId: id } });
   });
   let row = await findReferral(s.db, id);
