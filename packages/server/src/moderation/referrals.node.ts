@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { HavenError, MessagePayload, type ReferralPackage, type ReferralView, type ReportReason } from '@haven/protocol';
+import { forceBucketName, forceBucketOf } from '@haven/safety';
 import { appendAudit } from '../admin/audit';
 import { bandOf } from '../policy/participants';
 import type { Caller, Services } from '../services/context';
@@ -21,7 +22,7 @@ import { submitToHotline } from './submitter.node.ts';
 const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 
 function person(s: Services, a: AccountRow): ReferralPerson {
-  return { accountId: a.id, handle: a.handle, displayName: a.display_name, ageBand: bandOf(s.policy, a.birth_date, s.now()), region: a.region };
+  return { accountId: a.id, handle: a.handle, displayName: a.display_name, ageBand: bandOf(s.policy, a.birth_date, s.now()), region: a.region ? forceBucketName(forceBucketOf(a.region)) : null };
 }
 
 /** Everything the report says, from the case's items and evidence (fails when the evidence is purged). */
