@@ -1,10 +1,11 @@
-import { flushSignals, markSignalCasesQueued, setTextClassifier, startTestServer, takeSignalCases, type TestServer } from '@haven/server';
+import { createAccount, flushSignals, markSignalCasesQueued, queueSignalCases, setTextClassifier, startTestServer, takeSignalCases, type TestServer } from '@haven/server';
 import { patternBayesClassifier, type ChatMessage } from '@haven/safety';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 // Servers start slowly on a loaded 2-core machine: generous limits for this file.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 180_000 });
-import { account } from './helpers';
+import { HavenClient } from '../src/index.node';
+import { PASSWORD, account, handle } from './helpers';
 
 // Issue 11, metadata signals end to end: a real server, the real SDK. Rule IDs: packages/safety/SPEC.md.
 
@@ -134,3 +135,42 @@ describe('K2: friction when adults may request children (rules.adultsMayRequestC
   });
 });
 
+
+describe('risk signals reach the moderators\' queue (the signal-queue job, moderation.signalQueueSeconds)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ moderation: { signalQueueSeconds: 1 } }, { now: () => NOW });
+  }, 180_000);
+  afterAll(() => server.close());
+
+  it('M4: signal hits about an adult become one normal-priority case of signal items, taken once; a rerun adds nothing', async () => {
+    const a = await account(server.url, 'queued');
+    const kids = await Promise.all([1, 2, 3].map((i) => account(server.url, `kq${i}`, CHILD)));
+    for (const k of kids) await a.client.requestContact(k.handle).catch(() => undefined);
+    await flushSignals(server.services);
+    const h = handle('modq');
+    await createAccount(server.services.db, NOW, { handle: h as never, password: PASSWORD, birthDate: '1980-01-01', role: 'moderator' });
+    const mod = new HavenClient({ serverUrl: server.url });
+    await mod.login({ handle: h, password: PASSWORD });
+    // The job runs every second here: wait for it through the moderator's own queue (the SDK).
+    let found: Awaited<ReturnType<typeof mod.modQueue>>['cases'][number] | undefined;
+    const end = Date.now() + 30_000;
+    while (!found && Date.now() < end) {
+      found = (await mod.modQueue()).cases.find((c) => c.subject.id === a.session.account.id);
+      if (!found) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(found, 'a case about the adult in the queue').toBeDefined();
+    // Four hits (R1, R2, R3, R6 as in the first test), one item each; a signal alone is M4, normal.
+    expect(found).toMatchObject({ status: 'open', priority: 'normal', priorityRule: 'M4', items: 4, assignee: null, subject: { handle: a.handle, ageBand: 'adult' } });
+    const detail = await mod.modCase(found!.id);
+    expect(detail.itemList.map((i) => i.kind)).toEqual(['signal', 'signal', 'signal', 'signal']);
+    // Taken once: nothing waits for the adult any more, and running the job again changes nothing.
+    expect((await takeSignalCases(server.services)).find((c) => c.accountId === a.session.account.id)).toBeUndefined();
+    await queueSignalCases(server.services);
+    const again = (await mod.modQueue()).cases.filter((c) => c.subject.id === a.session.account.id);
+    expect(again).toHaveLength(1);
+    expect(again[0]!.items).toBe(4);
+    // The children who were contacted have no case: signals are about the one who reached out.
+    for (const k of kids) expect((await mod.modQueue()).cases.find((c) => c.subject.id === k.session.account.id)).toBeUndefined();
+  });
+});

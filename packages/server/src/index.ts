@@ -15,3 +15,4 @@ export { takeSignalCases, markSignalCasesQueued, type SignalCase } from './signa
 export { flushSignals } from './signals/record';
 export { assessAccount, type Assessment } from './signals/assess';
 export { setTextClassifier } from './signals/text';
+export { queueSignalCases } from './moderation/signal-queue';

@@ -19,6 +19,7 @@ import { createMetrics } from './metrics';
 import { observeHotPath } from './storage/hot-path';
 import { listenAdminSocket } from './admin/local-socket.node.ts';
 import { purgeExpired } from './moderation/evidence.node.ts';
+import { queueSignalCases } from './moderation/signal-queue';
 
 export interface RunningServer {
   /** `http://host:port` it listens on (the real port when 0 was asked for). */
@@ -76,6 +77,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       purgeExpired(services, { id: null, handle: 'system:retention' }).catch((err: unknown) => log.warn({ err }, 'could not purge expired evidence'));
     }, config.moderation.purgeIntervalMinutes * 60_000);
     purger.unref();
+    // Risk-signal hits become case items in the moderators' queue.
+    const signalQueue = setInterval(() => {
+      queueSignalCases(services).catch((err: unknown) => log.warn({ err }, 'could not queue risk-signal cases'));
+    }, config.moderation.signalQueueSeconds * 1000);
+    signalQueue.unref();
     const app = buildApp(services);
     const gateway = attachGateway(app.server, services);
     await app.listen({ host: config.server.host, port: config.server.port });
@@ -96,6 +102,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           clearInterval(sweeper);
           await closeAdminSocket?.();
           clearInterval(purger);
+          clearInterval(signalQueue);
           await gateway.close();
           await app.close();
           await fan.close();

@@ -60,8 +60,9 @@ for (const target of TARGETS) {
 
     it('O3: compliance counts: decisions with hours to decide, appeals and their outcomes', async () => {
       const c = await complianceCounts(storage.db, at('2026-07-01T00:00:00Z'), at('2026-10-01T00:00:00Z'));
-      // case-1 (2 h) and before-all (0 h) and before-referred-in (0 h) were actioned in Q3.
-      expect(c.decisionHours.sort()).toEqual([0, 0, 2]);
+      // Hours to decide come from moderation's decisions (none here: these incidents were inserted directly).
+      expect(c.decisionHours).toEqual([]);
+      expect(c).toMatchObject({ casesOpened: 0, decisions: 0, reports: 0 });
       expect(c.appeals).toEqual({ lodged: 1, overturned: 1, upheld: 0, pending: 0 });
       expect(c).toMatchObject({ moderators: 0, matches: [], quarantined: 0, frankedReports: 0, blocks: 0 });
     });

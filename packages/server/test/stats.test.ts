@@ -11,8 +11,9 @@ import { startTestServer, type TestServer } from '../src/testing.node.ts';
 import { jpeg, patternImage } from './images';
 
 // Issue 10 through the HTTP app: the account's region (F3), statistics (T1–T8) and the regulator's view
-// (O1–O5). Incidents are written through the storage layer (recordIncident) until the moderation workflow
-// (issue 9) writes them when it decides; see docs/STATISTICS.md.
+// (O1–O5). The first suites write past quarters' incidents through recordIncident (the moderation
+// workflow's own entry point) to cover every surface, method and force; the last suite makes them the
+// real way: report → claim → act → refer → appeal → decide over HTTP, and checks the numbers.
 
 let server: TestServer;
 const now = new Date('2026-11-30T08:00:00Z');
@@ -273,4 +274,126 @@ describe('the regulator\'s view from live detections and blocks (O2, O5)', () =>
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('incidents come from the moderation workflow (the switch-over, docs/decisions/0009-statistics.md)', () => {
+  // Its own server and clock, so the other suite's incidents do not count here.
+  let srv: TestServer;
+  const clock = { now: new Date('2026-05-14T09:00:00Z') };
+  beforeAll(async () => {
+    srv = await startTestServer({}, { now: () => clock.now });
+  });
+  afterAll(() => srv.close());
+
+  const call = async (method: 'GET' | 'POST' | 'PATCH', url: string, token: string | undefined, body?: unknown) => {
+    const r = await srv.app.inject({
+      method,
+      url,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+    });
+    return { status: r.statusCode, text: r.body, body: r.body ? (JSON.parse(r.body) as any) : undefined };
+  };
+  let k = 0;
+  const signUp = async (birthDate: string, region?: string) => {
+    const handle = `wf${++k}x${Date.now().toString(36)}`;
+    const r = await call('POST', '/v1/accounts', undefined, { handle, password: 'a long password', birthDate, ...(region ? { region } : {}) });
+    expect(r.status, r.text).toBe(201);
+    return { handle, token: r.body.token as string, id: r.body.account.id as string };
+  };
+  const staff = async (role: 'moderator' | 'admin') => {
+    const handle = `${role.slice(0, 3)}${++k}x${Date.now().toString(36)}`;
+    const a = await createAccount(srv.services.db, clock.now, { handle: handle as never, password: 'a long password', birthDate: '1980-01-01', role });
+    const r = await call('POST', '/v1/sessions', undefined, { handle, password: 'a long password' });
+    expect(r.status, r.text).toBe(200);
+    return { handle, token: r.body.token as string, id: a.id };
+  };
+  const ok = (r: { status: number; text: string }, status = 200) => expect(r.status, r.text).toBe(status);
+  /** The moderator's case about `subjectId` from the queue, claimed. */
+  const claimCaseAbout = async (mod: { token: string }, subjectId: string) => {
+    const q = await call('GET', '/v1/mod/cases', mod.token);
+    ok(q);
+    const c = q.body.cases.find((x: any) => x.subject.id === subjectId);
+    expect(c, JSON.stringify(q.body)).toBeDefined();
+    ok(await call('POST', `/v1/mod/cases/${c.id}/claim`, mod.token));
+    return c.id as string;
+  };
+  const appealLatest = async (who: { token: string }, text: string) => {
+    const d = await call('GET', '/v1/decisions', who.token);
+    ok(d);
+    const r = await call('POST', '/v1/appeals', who.token, { decisionId: d.body.decisions[0].id, text });
+    ok(r, 201);
+    return r.body.id as string;
+  };
+
+  it('report → claim → act → refer → appeal → decide: the statistics and the regulator\'s view count exactly that', async () => {
+    const boss = await staff('admin');
+    const mod1 = await staff('moderator');
+    const mod2 = await staff('moderator');
+    const adult = await signUp('1985-01-01', 'Metropolitan Police');
+    const child = await signUp('2012-04-01', 'Devon and Cornwall');
+    const other = await signUp('1990-06-01');
+    const rude = await signUp('1991-06-01');
+
+    // 1. A child reports a message an adult sent them in a direct conversation (visible: a child is in it).
+    ok(await call('POST', '/v1/contacts', child.token, { handle: adult.handle }), 201);
+    ok(await call('POST', `/v1/contacts/${child.handle}/accept`, adult.token));
+    const conv = await call('POST', '/v1/conversations', adult.token, { kind: 'direct', with: child.handle });
+    ok(conv, 201);
+    const sent = await call('POST', `/v1/conversations/${conv.body.id}/messages`, adult.token, { clientMessageId: 'workflow-1', body: Buffer.from('{"v":1,"text":"do not tell your parents"}').toString('base64') });
+    ok(sent, 201);
+    ok(await call('POST', '/v1/reports', child.token, { target: { kind: 'message', messageId: sent.body.id }, reason: 'grooming' }), 201);
+    clock.now = new Date('2026-05-14T11:00:00Z');
+    const case1 = await claimCaseAbout(mod1, adult.id);
+    ok(await call('POST', `/v1/mod/cases/${case1}/actions`, mod1.token, { action: 'remove_content', reason: 'grooming', note: 'removed' }));
+    ok(await call('POST', `/v1/mod/cases/${case1}/refer`, mod1.token, {}), 201);
+    clock.now = new Date('2026-05-15T09:00:00Z');
+    const appeal1 = await appealLatest(adult, 'it was a joke');
+    clock.now = new Date('2026-05-16T09:00:00Z');
+    // The moderator who decided cannot decide the appeal; another one overturns it (content restored).
+    expect((await call('POST', `/v1/mod/appeals/${appeal1}/decide`, mod1.token, { outcome: 'overturned', reason: 'grooming' })).body.error.code).toBe('appeal.same_moderator');
+    ok(await call('POST', `/v1/mod/appeals/${appeal1}/decide`, mod2.token, { outcome: 'overturned', reason: 'grooming' }));
+
+    // 2. An adult without a region reports the profile of a contact; a warning, appealed and upheld.
+    ok(await call('POST', '/v1/contacts', other.token, { handle: rude.handle }), 201);
+    ok(await call('POST', `/v1/contacts/${other.handle}/accept`, rude.token));
+    ok(await call('POST', '/v1/reports', other.token, { target: { kind: 'account', handle: rude.handle }, reason: 'harassment' }), 201);
+    clock.now = new Date('2026-05-16T13:00:00Z');
+    const case2 = await claimCaseAbout(mod2, rude.id);
+    ok(await call('POST', `/v1/mod/cases/${case2}/actions`, mod2.token, { action: 'warn', reason: 'harassment' }));
+    const appeal2 = await appealLatest(rude, 'not me');
+    ok(await call('POST', `/v1/mod/appeals/${appeal2}/decide`, mod1.token, { outcome: 'upheld', reason: 'harassment' }));
+
+    // 3. A report found to be no violation is no incident (but is a report received and a decision).
+    ok(await call('POST', '/v1/reports', rude.token, { target: { kind: 'account', handle: other.handle }, reason: 'spam' }), 201);
+    const case3 = await claimCaseAbout(mod1, other.id);
+    ok(await call('POST', `/v1/mod/cases/${case3}/actions`, mod1.token, { action: 'no_violation', reason: 'spam' }));
+
+    const r = await call('GET', '/v1/stats?period=2026-Q2&by=force', boss.token);
+    ok(r);
+    const row = (key: string) => r.body.rows.find((x: any) => x.key === key);
+    // The child's force counts the first case, though the adult is in the Met area.
+    expect(row('E23000035')).toMatchObject({ incidents: 1, breakdown: { direct: 1 }, referrals: 1, contentActioned: 1, proactivePercent: 0, appealed: 1, restored: 1 });
+    expect(row('E23000001').incidents).toBe(0);
+    expect(row('not-known')).toMatchObject({ incidents: 1, breakdown: { profile: 1 }, referrals: 0, contentActioned: 0, appealed: 1, restored: 0 });
+    expect(r.body.total).toMatchObject({ incidents: 2, referrals: 1, contentActioned: 1, proactive: 0, appealed: 2, restored: 1 });
+    const byMethod = await call('GET', '/v1/stats?period=2026-Q2&by=method', boss.token);
+    ok(byMethod);
+    expect(byMethod.body.total.incidents).toBe(2);
+    expect(byMethod.body.shares.method.sentence).toBe(
+      'Of the 2 incidents where the method was recorded, 0.0% were found by server hash match, 0.0% were found by device hash match, 100.0% were found by user report, 0.0% were found by risk signal.',
+    );
+
+    const c = await call('GET', '/v1/admin/compliance?period=2026-Q2', boss.token);
+    ok(c);
+    const m = new Map<string, any>(c.body.measures.map((x: any) => [x.id, x]));
+    // D1 counts every report received through moderation (three), not only franked e2ee ones.
+    expect(m.get('ICU D5')).toMatchObject({ status: 'on', evidence: { reportsReceived: 3, decisions: 3 } });
+    expect(m.get('ICU D6').evidence).toEqual({ appealsLodged: 2, pending: 0 });
+    expect(m.get('ICU D7').evidence).toEqual({ overturned: 1, upheld: 1 });
+    expect(m.get('ICU C1').evidence).toMatchObject({ moderators: 2, casesOpened: 3, decisions: 3, incidentsActioned: 2, referrals: 1 });
+    // Another period sees none of it.
+    const before = await call('GET', '/v1/stats?period=2026-Q1&by=force', boss.token);
+    expect(before.body.total.incidents).toBe(0);
+  }, 60_000);
 });

@@ -178,6 +178,8 @@ export const ConfigSchema = z
         evidenceRetentionDays: z.number().int().min(1).max(3650).default(365),
         /** How often the purge job runs (minutes). */
         purgeIntervalMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+        /** How often waiting risk-signal hits are raised into the moderators' queue (seconds). */
+        signalQueueSeconds: z.number().int().min(1).max(24 * 3600).default(60),
         /** Minutes until a case of each priority is due (M7). */
         dueMinutes: z
           .object({ urgent: z.number().int().min(1).default(60), high: z.number().int().min(1).default(240), normal: z.number().int().min(1).default(1440), low: z.number().int().min(1).default(4320) })

@@ -23,7 +23,7 @@ export interface ReferralPerson {
   handle: string;
   displayName: string | null;
   ageBand: 'child' | 'adult';
-  /** The account's region as stored (a UK police force area where the user gave one). */
+  /** The account's region by name (a UK police force area where the user gave one; stored as its code). */
   region: string | null;
   /** IP capture events, where the operator has enabled them. */
   ipEvents?: { ip: string; event: 'Login' | 'Upload' | 'Other'; at: string }[];

@@ -10,7 +10,9 @@ import { findAccountById } from '../storage/repos/accounts';
 import { decideAppeal as storeAppealDecision, decisionsAbout, findDecision, insertAppeal, insertDecision, lockAppeal, removeMessages, updateCase } from '../storage/repos/cases';
 import { reportsOfCase, settleReports } from '../storage/repos/reports';
 import { endSessions, liftMediaRestrictionOf, removeFromEverything, setSuspension, unremoveMessages } from '../storage/repos/sanctions';
+import { markIncidentAppealDecided, markIncidentAppealed } from '../stats/service';
 import { lockHeldCase, raiseCase } from './cases';
+import { recordCaseIncident } from './incidents';
 
 // Decisions (issue 9, point 3): a moderator who holds a case acts on its subject with a reason from the
 // policy list and a note. Every decision is audited with the change it makes, the actioned user is told
@@ -76,6 +78,8 @@ export async function act(s: Services, caller: Caller, caseId: string, req: ActR
     }
     const outcome = req.action === 'no_violation' ? ('no_violation' as const) : ('actioned' as const);
     await updateCase(tx, c.id, { status: outcome === 'no_violation' ? 'closed' : 'actioned', outcome, updated_at: now });
+    // A violation (not lifting earlier restrictions) counts in the transparency statistics (T3).
+    if (outcome === 'actioned' && req.action !== 'lift') await recordCaseIncident(s, tx, c, now, req.action === 'remove_content' ? (effects.removedMessages as string[]) : null);
     const toTell = await settleReports(tx, c.id, outcome, now);
     await appendAudit(tx, now, {
       actorId: caller.accountId,
@@ -139,6 +143,7 @@ export async function appeal(s: Services, caller: Caller, decisionId: string, te
   await s.db.transaction().execute(async (tx) => {
     if (!(await insertAppeal(tx, { id, decision_id: d.id, account_id: caller.accountId, text, created_at: now }))) throw new HavenError('appeal.already');
     // The appeal joins the account's live case (reopening it), so a moderator sees it in the queue.
+    await markIncidentAppealed(tx, d.case_id, now);
     await raiseCase(s, tx, { subjectId: caller.accountId, kind: 'appeal', refId: id, facts: { source: 'appeal', subjectBand: bandOf(s.policy, me.birth_date, now), childInvolved: false }, at: now });
     await appendAudit(tx, now, { actorId: caller.accountId, actorHandle: caller.handle, action: 'appeal.file', target: `decision:${d.id}`, reason: '', details: { appealId: id, caseId: d.case_id } });
   });
@@ -154,6 +159,7 @@ export async function decideAppeal(s: Services, caller: Caller, appealId: string
     if (a.status !== 'pending') throw new HavenError('appeal.decided');
     if (a.moderator_id === caller.accountId) throw new HavenError('appeal.same_moderator');
     const row = await storeAppealDecision(tx, a.id, req.outcome, caller.accountId, now);
+    await markIncidentAppealDecided(tx, a.case_id, req.outcome, now);
     const undone: Record<string, unknown> = {};
     if (req.outcome === 'overturned') {
       if (a.action === 'suspend' || a.action === 'ban') await setSuspension(tx, a.subject_account_id, false, null);

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { HavenError, MessagePayload, type ReferralPackage, type ReferralView, type ReportReason } from '@haven/protocol';
+import { forceBucketName, forceBucketOf } from '@haven/safety';
 import { appendAudit } from '../admin/audit';
 import { bandOf } from '../policy/participants';
 import type { Caller, Services } from '../services/context';
@@ -8,6 +9,7 @@ import { findAccountsByIds } from '../storage/repos/accounts';
 import { caseDecisions, conversationsByIds, detectionsByIds, findCase, findReferral, insertReferral, listCaseItems, revealedAmong, updateCase, updateReferral } from '../storage/repos/cases';
 import { caseEvidence } from '../storage/repos/evidence';
 import { reportsOfCase } from '../storage/repos/reports';
+import { markIncidentReferred } from '../stats/service';
 import { lockHeldCase } from './cases';
 import { cyberTipReport, fileDetails, incidentTypeFor, toJsonValue, toXml, type ReferralFacts, type ReferralPerson } from './cybertip';
 import { IMAGE_TYPES, openEvidence } from './evidence.node.ts';
@@ -20,7 +22,7 @@ import { submitToHotline } from './submitter.node.ts';
 const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 
 function person(s: Services, a: AccountRow): ReferralPerson {
-  return { accountId: a.id, handle: a.handle, displayName: a.display_name, ageBand: bandOf(s.policy, a.birth_date, s.now()), region: a.region };
+  return { accountId: a.id, handle: a.handle, displayName: a.display_name, ageBand: bandOf(s.policy, a.birth_date, s.now()), region: a.region ? forceBucketName(forceBucketOf(a.region)) : null };
 }
 
 /** Everything the report says, from the case's items and evidence (fails when the evidence is purged). */
@@ -93,6 +95,7 @@ export async function refer(s: Services, caller: Caller, caseId: string, note: s
     if (c.evidence_purged_at) throw new HavenError('evidence.purged');
     await insertReferral(tx, { id, case_id: c.id, created_by: caller.accountId, status: 'built', remote_report_id: null, error: null, note: note ?? null, created_at: now });
     await updateCase(tx, c.id, { status: 'referred', updated_at: now });
+    await markIncidentReferred(tx, c.id, now);
     await appendAudit(tx, now, { actorId: caller.accountId, actorHandle: caller.handle, action: 'case.refer', target: `case:${c.id}`, reason: note ?? '', details: { referralId: id } });
   });
   let row = await findReferral(s.db, id);

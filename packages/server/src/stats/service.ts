@@ -17,7 +17,6 @@ import {
 import type { Services } from '../services/context';
 import type { Kysely } from 'kysely';
 import type { Database, IncidentRow } from '../storage/database';
-import { MIGRATIONS } from '../storage/migrations/index';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { complianceCounts, incidentsTouching, insertIncident } from '../storage/repos/statistics';
 
@@ -75,7 +74,7 @@ export interface IncidentInput {
 /**
  * Records a case actioned as a violation (T3). The force area is the child's region when a child is
  * involved and has one, else the subject's; stored as it is now (F2). For the moderation workflow to call
- * when it decides a case is a violation, with its transaction as `tx`; tests call it directly until then.
+ * when it decides a case is a violation, with its transaction as `tx` (moderation/incidents.ts).
  */
 export async function recordIncident(s: Services, input: IncidentInput, tx: Kysely<Database> = s.db): Promise<boolean> {
   const ids = [input.childAccountId, input.subjectAccountId].filter((x): x is string => x !== null);
@@ -95,8 +94,9 @@ export async function recordIncident(s: Services, input: IncidentInput, tx: Kyse
   });
 }
 
-/** Whether the moderation workflow (cases, decisions, appeals: migration 0008) is in this build. */
-export const MODERATION_BUILT = Object.keys(MIGRATIONS).some((k) => k.startsWith('0008'));
+// The moderation workflow marks its incidents as they move on (docs/decisions/0009-statistics.md):
+// `refer()` → referred, `appeal()` → appealed, `decideAppeal()` → overturned (restored) or upheld.
+export { markIncidentAppealDecided, markIncidentAppealed, markIncidentReferred } from '../storage/repos/statistics';
 
 function median(xs: readonly number[]): number | null {
   if (xs.length === 0) return null;
@@ -115,16 +115,14 @@ export async function compliance(s: Services, periodText: string | undefined): P
     statistics(s, { period: period.label, by: 'force' }, 'admin'),
   ]);
   const matchesOf = (list: string) => counts.matches.filter((m) => m.list === list).reduce((a, m) => a + m.count, 0);
-  const moderation: ModerationFacts | null = MODERATION_BUILT
-    ? {
-        casesOpened: counts.decisionHours.length,
-        decisions: counts.decisionHours.length,
-        medianHoursToDecision: median(counts.decisionHours),
-        prioritisation: true,
-        acknowledgements: true,
-        appeals: counts.appeals,
-      }
-    : null;
+  const moderation: ModerationFacts = {
+    casesOpened: counts.casesOpened,
+    decisions: counts.decisions,
+    medianHoursToDecision: median(counts.decisionHours),
+    prioritisation: true,
+    acknowledgements: true,
+    appeals: counts.appeals,
+  };
   return complianceReport({
     period,
     computedAt: s.now(),
@@ -134,7 +132,7 @@ export async function compliance(s: Services, periodText: string | undefined): P
     serverMatches: counts.matches.filter((m) => m.source === 'server').reduce((a, m) => a + m.count, 0),
     deviceMatches: counts.matches.filter((m) => m.source === 'device').reduce((a, m) => a + m.count, 0),
     quarantined: counts.quarantined,
-    reportsReceived: counts.frankedReports,
+    reportsReceived: counts.reports,
     blocks: counts.blocks,
     incidentsActioned: typeof stats.total.incidents === 'number' ? stats.total.incidents : 0,
     referrals: typeof stats.total.referrals === 'number' ? stats.total.referrals : 0,

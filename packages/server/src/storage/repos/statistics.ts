@@ -57,9 +57,15 @@ export interface ComplianceCounts {
   matches: { list: string; source: 'server' | 'device'; count: number }[];
   quarantined: number;
   frankedReports: number;
+  /** Reports received through moderation (the `reports` table: every kind of report, D1). */
+  reports: number;
   blocks: number;
-  /** From incidents: decisions, hours from opening to decision, appeals. */
+  /** Moderation cases opened, and cases decided (violation or not), in the period. */
+  casesOpened: number;
+  decisions: number;
+  /** Per case decided in the period: hours from its opening to its first decision in the period. */
   decisionHours: number[];
+  /** From incidents: appeals lodged in the period and their outcomes. */
   appeals: { lodged: number; overturned: number; upheld: number; pending: number };
 }
 
@@ -67,7 +73,7 @@ const n = (v: unknown): number => Number(v ?? 0);
 
 /** The figures of the regulator's view for [start, end). */
 export async function complianceCounts(db: Kysely<Database>, start: Date, end: Date): Promise<ComplianceCounts> {
-  const [mods, matches, quarantined, reports, blocks, decided, lodged, outcomes] = await Promise.all([
+  const [mods, matches, quarantined, reports, blocks, allReports, opened, decided, lodged, outcomes] = await Promise.all([
     db.selectFrom('accounts').select((eb) => eb.fn.countAll().as('c')).where('role', '=', 'moderator').executeTakeFirstOrThrow(),
     db
       .selectFrom('detections')
@@ -86,7 +92,16 @@ export async function complianceCounts(db: Kysely<Database>, start: Date, end: D
       .where('since', '>=', start)
       .where('since', '<', end)
       .executeTakeFirstOrThrow(),
-    db.selectFrom('incidents').select(['opened_at', 'actioned_at']).where('actioned_at', '>=', start).where('actioned_at', '<', end).execute(),
+    db.selectFrom('reports').select((eb) => eb.fn.countAll().as('c')).where('created_at', '>=', start).where('created_at', '<', end).executeTakeFirstOrThrow(),
+    db.selectFrom('cases').select((eb) => eb.fn.countAll().as('c')).where('created_at', '>=', start).where('created_at', '<', end).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('decisions as d')
+      .innerJoin('cases as c', 'c.id', 'd.case_id')
+      .select(['d.case_id', 'c.created_at as opened_at', (eb) => eb.fn.min('d.created_at').as('decided_at')])
+      .where('d.created_at', '>=', start)
+      .where('d.created_at', '<', end)
+      .groupBy(['d.case_id', 'c.created_at'])
+      .execute(),
     db.selectFrom('incidents').select((eb) => eb.fn.countAll().as('c')).where('appealed_at', '>=', start).where('appealed_at', '<', end).executeTakeFirstOrThrow(),
     db
       .selectFrom('incidents')
@@ -110,8 +125,11 @@ export async function complianceCounts(db: Kysely<Database>, start: Date, end: D
     }),
     quarantined: n(quarantined.c),
     frankedReports: n(reports.c),
+    reports: n(allReports.c),
     blocks: n(blocks.c),
-    decisionHours: decided.map((d) => (d.actioned_at.getTime() - d.opened_at.getTime()) / 3_600_000),
+    casesOpened: n(opened.c),
+    decisions: decided.length,
+    decisionHours: decided.map((d) => (new Date(d.decided_at as unknown as string | Date).getTime() - new Date(d.opened_at).getTime()) / 3_600_000),
     appeals: { lodged: n(lodged.c), overturned: outcome('overturned'), upheld: outcome('upheld'), pending: outcome(null) },
   };
 }
