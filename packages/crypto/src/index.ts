@@ -76,3 +76,16 @@ export {
 export { MemoryStateStore, isStateKey, type StateStore } from './state-store';
 export { E2eeDevice } from './e2ee-device';
 export { toHex, fromHex } from './bytes';
+export {
+  newLinkSecret,
+  formatLinkCode,
+  parseLinkCode,
+  linkIdOf,
+  makeLinkRequest,
+  openLinkRequest,
+  answerLinkRequest,
+  completeLink,
+  LINK_SECRET_BYTES,
+  type LinkRequestSecret,
+  type OpenedLinkRequest,
+} from './linking';
