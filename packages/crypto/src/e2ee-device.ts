@@ -77,6 +77,21 @@ export class E2eeDevice {
     return cert;
   }
 
+  /** Keeps what linking brought: the account key and the certificate a linked device made for this one. */
+  async linkWith(account: AccountKeys, cert: DeviceCertificate): Promise<boolean> {
+    if (account.accountId !== this.identity.accountId || !constantTimeEqual(account.publicKey, cert.accountKey)) return false;
+    if (!verifyCertificate(cert, this.identity, this.#keys.signaturePublicKey)) return false;
+    await this.store.put(ACCOUNT, encodeAccountKeys(account));
+    await this.#setCertificate(cert);
+    return true;
+  }
+
+  /** Deletes everything this device kept (logout): keys, account key, key packages, sessions, records. */
+  async wipe(): Promise<void> {
+    this.#sessions.clear();
+    for (const key of await this.store.list('')) await this.store.delete(key);
+  }
+
   /** Keeps a certificate made for this device by a linked device (verified against this device's key). */
   async acceptCertificate(cert: DeviceCertificate): Promise<boolean> {
     if (!verifyCertificate(cert, this.identity, this.#keys.signaturePublicKey)) return false;

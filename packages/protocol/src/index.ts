@@ -7,3 +7,4 @@ export * from './ws';
 export * from './routes';
 export * from './safety';
 export * from './mls';
+export * from './devices';

@@ -17,6 +17,7 @@ import {
 } from './http';
 import { ConversationId, Handle } from './ids';
 import { POLICY_ROUTES } from './safety';
+import { DEVICE_ROUTES } from './devices';
 import {
   ClaimKeyPackagesRequest,
   ClaimedKeyPackages,
@@ -89,6 +90,7 @@ export const ROUTES = {
   report: { method: 'POST', path: '/v1/reports', summary: 'Report an e2ee message with its franking proof; refused with report.unverified unless it verifies.', auth: 'session', body: ReportRequest, status: 201, response: ReportAccepted },
   createUser: { method: 'POST', path: '/v1/admin/users', summary: 'Admin: create an account with a role.', auth: 'admin', body: CreateUserRequest, status: 201, response: AccountSelf },
   ...POLICY_ROUTES,
+  ...DEVICE_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

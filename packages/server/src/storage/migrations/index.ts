@@ -3,6 +3,7 @@ import { initial } from './0001-initial';
 import { policy } from './0002-policy';
 import { mls } from './0003-mls';
 import { media } from './0004-media';
+import { devices } from './0011-devices';
 
 /** Every migration by its number, in order. Static, so no file-system scan at start. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002-policy': policy,
   '0003-mls': mls,
   '0004-media': media,
+  '0011-devices': devices,
 };
 
 export const migrationProvider: MigrationProvider = {
