@@ -31,6 +31,11 @@ export interface StartOptions {
   logger?: Logger;
   /** The clock (tests move it to expire sessions). */
   now?: () => Date;
+  /**
+   * Test-only hooks that play a malicious server (issue 15's ghost-device test). Only `startTestServer`
+   * passes it; it is not part of the config file or environment, so no deployment can turn it on.
+   */
+  testHooks?: boolean;
 }
 
 /**
@@ -62,7 +67,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       deleteExpiredSessions(storage.db, now()).catch((err: unknown) => log.warn({ err }, 'could not delete expired sessions'));
     }, 3600_000);
     sweeper.unref();
-    const app = buildApp(services);
+    const app = buildApp(services, { testHooks: options.testHooks === true });
     const gateway = attachGateway(app.server, services);
     await app.listen({ host: config.server.host, port: config.server.port });
     const addr = app.server.address() as AddressInfo;

@@ -782,4 +782,5 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return d === 0;
 }
 
-const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+// Sentence case for "this device …" and "your device …"; handles keep their own spelling.
+const capital = (s: string): string => (/^(this|your|a) /.test(s) ? s.charAt(0).toUpperCase() + s.slice(1) : s);

@@ -130,3 +130,8 @@ export async function advanceEpoch(tx: Transaction<Database>, conversationId: st
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
+
+/** TEST ONLY (the ghost-device hook plays a malicious server): overwrites a group's roster. */
+export async function setRoster(db: Db, conversationId: string, roster: string): Promise<void> {
+  await db.updateTable('mls_groups').set({ roster }).where('conversation_id', '=', conversationId).execute();
+}
