@@ -40,7 +40,7 @@ describe.each([
       database = { database: { url: db.url } };
     }
     server = await startTestServer({ mls: { allowedSuites: [FAST_SUITE] }, ...database }, { testHooks: true });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await server?.close();
     await drop?.();

@@ -4,7 +4,8 @@ import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { HavenError, type AttachmentRef } from '@haven/protocol';
-import { Connection, HashListGuard, attachmentStream, nodeWebSocket, openGuardedAttachment, type HavenClient, type ReceivedMessage } from '@haven/client/node';
+import { noticeLine } from './devices';
+import { Connection, HashListGuard, type DeviceNotice, attachmentStream, nodeWebSocket, openGuardedAttachment, type HavenClient, type ReceivedMessage } from '@haven/client/node';
 import type { Conversation } from '@haven/protocol';
 import { deviceGuard } from '../guard';
 import { signedIn, withJson, withProfile, type ProfileOptions } from '../context';
@@ -68,6 +69,15 @@ export function register(program: Command): void {
       });
     });
     conn.on('event', (e) => {
+      // A member linked or removed a device: this device, online, commits the change at once (issue 13 item 8).
+      if (e.event === 'devices.changed') {
+        work = work.then(async () => {
+          const engine = await e2ee().catch(() => undefined);
+          await engine?.devicesChanged(e.data).catch(() => undefined);
+          if (engine) printNotices(await engine.trust.takeUnseen(), !!opts.json);
+        });
+        return;
+      }
       if (opts.json) printJson({ event: e.event, data: e.data });
       else {
         const d = (e.data ?? {}) as { message?: unknown; help?: unknown };
@@ -82,6 +92,10 @@ export function register(program: Command): void {
       await withTimeout(conn.synced(), timeoutMs, 'The server did not deliver the waiting messages in time.');
       await work;
       if (failure) throw failure;
+      // What changed in the encryption of your conversations (devices added or removed, key changes, warnings).
+      const engine = await e2ee().catch(() => undefined);
+      if (engine?.linked === false) process.stderr.write(`haven: ${new HavenError('device.not_linked').message}\n`);
+      if (engine) printNotices(await engine.trust.takeUnseen(), !!opts.json);
       if (!opts.json && shown === 0) printLine(opts.follow ? 'No new messages; waiting for more (Ctrl-C to stop).' : 'No new messages.');
       if (!opts.follow) return;
       await new Promise<void>((resolve) => {
@@ -168,6 +182,13 @@ function show(r: ReceivedMessage, json: boolean, saved: (string | { error: strin
     .map((a) => ` [attachment ${a.name ?? a.mediaId} (${a.contentType}, ${a.size} bytes)${'savedTo' in a ? ` saved to ${a.savedTo}` : 'saveError' in a ? ` not saved: ${a.saveError}` : ''}]`)
     .join('');
   printLine(`${when}  ${lock}${r.from}${where}: ${body}${extra}`);
+}
+
+function printNotices(list: DeviceNotice[], json: boolean): void {
+  for (const n of list) {
+    if (json) printJson({ notice: n });
+    else printLine(`${n.conversationId.slice(0, 8)}  ${noticeLine(n)}`);
+  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

@@ -647,6 +647,20 @@ export class E2eeEngine {
       await this.trust.addNotice({ conversationId: c, at, kind: 'key_changed', prominent: pin.verified, subject: { accountId }, text });
   }
 
+  /**
+   * Handles the server's `devices.changed` event (a member linked or removed a device): an online member
+   * reconciles each named conversation at once, committing the addition or removal.
+   */
+  async devicesChanged(data: unknown): Promise<void> {
+    if (!this.linked) return;
+    const ids = (data as { conversationIds?: unknown } | undefined)?.conversationIds;
+    if (!Array.isArray(ids)) return;
+    for (const id of ids) {
+      if (typeof id !== 'string' || !(await this.#session(id))?.active) continue;
+      await this.reconcile(id).catch(() => undefined); // another member may win the race: fine
+    }
+  }
+
   /** Notices of a conversation (or all), oldest first: device additions and removals, key changes, warnings. */
   notices(conversationId?: string): Promise<DeviceNotice[]> {
     return this.trust.notices(conversationId);

@@ -96,6 +96,18 @@ export class TrustStore {
     return out.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
   }
 
+  /** Notices not yet shown (prominent first), marked shown as they are returned. */
+  async takeUnseen(): Promise<DeviceNotice[]> {
+    const out: DeviceNotice[] = [];
+    for (const n of await this.notices()) {
+      const key = `seen.${n.conversationId}.${n.id}`;
+      if (await this.store.get(key)) continue;
+      await this.store.put(key, enc(true));
+      out.push(n);
+    }
+    return out.sort((a, b) => Number(b.prominent) - Number(a.prominent));
+  }
+
   async leaf(conversationId: string, deviceId: string): Promise<LeafRecord | undefined> {
     return dec(LeafRecord, await this.store.get(`${LEAF}${conversationId}.${deviceId}`));
   }
