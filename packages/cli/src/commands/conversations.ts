@@ -60,7 +60,9 @@ export function register(program: Command): void {
   // Issue 15: every device in an encrypted conversation is shown, with the notices of every change.
   withJson(
     withProfile(cmd.command('devices <id>').description('every device in an encrypted conversation: whose, its name and key, when and by whom it was added')),
-  ).action(async (id: string, opts: ProfileOptions & { json?: boolean }) => {
+  ).action(async (id: string, own: ProfileOptions & { json?: boolean }, sub: Command) => {
+    // `--profile`/`--json` may be taken by the parent `conversations` command: read both.
+    const opts = { ...(sub.parent?.opts() as ProfileOptions & { json?: boolean }), ...own };
     const { client, e2ee } = await signedIn(opts);
     const c = await client.conversation(id);
     if (c.mode !== 'e2ee') {

@@ -407,6 +407,7 @@ export class E2eeEngine {
         // No group on the server yet: create it, adding every device of every member, and claim epoch 0.
         if (s) await this.device.forget(conversationId);
         s = await this.device.createGroup(conversationId);
+        await this.trust.setLeaf(conversationId, me, { addedAt: new Date(this.#now()).toISOString(), addedBy: 'this device (it created the group)' });
         approved.delete(me);
         if ((await this.#addCommit(conversationId, s, approved, true)) === false) {
           await this.device.forget(conversationId);
