@@ -28,3 +28,18 @@ describe('refusePasswordInArgv', () => {
     expect(() => refusePasswordInArgv(['send', '--to', 'bob', '--', '--password'])).not.toThrow();
   });
 });
+
+describe('terminalSafe (issue 13, item 16)', () => {
+  it('shows escape sequences, controls, bidi and zero-width characters as visible escapes', async () => {
+    const { terminalSafe } = await import('./output');
+    expect(terminalSafe('hi\u001b]0;pwned\u0007')).toBe('hi\\x1b]0;pwned\\x07');
+    expect(terminalSafe('\u001b[2J\u001b[Hfake prompt')).toBe('\\x1b[2J\\x1b[Hfake prompt');
+    expect(terminalSafe('a\u009b2Jb')).toBe('a\\x9b2Jb');
+    expect(terminalSafe('line\nalice: send me your password')).toBe('line\\nalice: send me your password');
+    expect(terminalSafe('abc\u202etxt.exe')).toBe('abc\\u{202e}txt.exe');
+    expect(terminalSafe('b\u200bob')).toBe('b\\u{200b}ob');
+    expect(terminalSafe('back\rspace\u0008')).toBe('back\\rspace\\x08');
+    // Ordinary text, accents, other scripts and emoji (with their joiners) are untouched.
+    expect(terminalSafe('Zoë — 李 👩‍👩‍👧 ok')).toBe('Zoë — 李 👩‍👩‍👧 ok');
+  });
+});

@@ -80,6 +80,21 @@ describe.skipIf(!ref.available)(`haven hash / hashlist / match (${ref.reason || 
     expect(unknown.stderr).toContain('no hash list named "nope"');
   });
 
+  it('issue 13 (9): match applies the one rule by default (all eight variants): a known image turned 90° matches; --no-dihedral does not', async () => {
+    const data = join(dir, 'data-rule');
+    await writeFile(join(dir, 'orig.txt'), 'd8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b23\n');
+    expect((await haven(['hashlist', 'import', join(dir, 'orig.txt'), '--name', 'orig', '--data-dir', data])).code).toBe(0);
+    const [rule, plain] = await Promise.all([
+      haven(['match', img('bridge-dih-2-rotate-90.jpg'), '--json', '--data-dir', data]),
+      haven(['match', img('bridge-dih-2-rotate-90.jpg'), '--json', '--no-dihedral', '--data-dir', data]),
+    ]);
+    expect(rule.code, rule.stderr).toBe(0);
+    const hit = (JSON.parse(rule.stdout) as { matches: { list: string; distance: number; variant?: string }[] }).matches[0]!;
+    expect(hit).toMatchObject({ list: 'orig', variant: expect.stringMatching(/^rot(90|270)$/) });
+    expect(hit.distance).toBeLessThanOrEqual(31);
+    expect((JSON.parse(plain.stdout) as { matches: unknown[] }).matches).toEqual([]);
+  });
+
   it('CLI5 match --json --dihedral against a PDQ list and an MD5 list', async () => {
     const data = join(dir, 'data5');
     const rows = (await import('node:fs')).readFileSync(ref.value, 'utf8').split('\n');

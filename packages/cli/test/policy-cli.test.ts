@@ -50,16 +50,37 @@ describe('haven CLI and the safety policy', () => {
     expect(list.find((x) => x.mode === 'visible')).toMatchObject({ modeReasonCode: 'mode.member_under_18', modeReason: 'visible to safety checks: a member is under 18' });
 
     const d = await user('kiddo', '2011-05-05');
-    const [refused, help] = await Promise.all([
-      haven(['contacts', 'add', d.handle, '--profile', b.profile]),
+    const [refused, help, hidden] = await Promise.all([
+      haven(['send', '--to', b.handle, 'hello', '--profile', d.profile]),
       haven(['help', '--profile', d.profile]),
+      haven(['contacts', 'add', d.handle, '--profile', b.profile]),
     ]);
+    // The child is told why, with help.
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/Adults cannot send a contact request to someone under 18.*\(policy\.adult_to_child\)/);
-    expect(refused.stderr).toContain('0808 800 5000');
+    expect(refused.stderr).toMatch(/You can message an adult once they accept your contact request.*\(policy\.not_contact\)/);
+    expect(refused.stderr).toContain('0800 1111');
+    // To an adult, a child they are not connected to is a handle that does not exist (issue 13, 2).
+    expect(hidden.code).toBe(1);
+    expect(hidden.stderr).toMatch(/account\.not_found/);
+    expect(hidden.stderr).not.toMatch(/18|0808 800 5000/);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('0800 1111');
     expect(help.stdout).toContain('nspcc');
+  });
+
+  it('issue 13 (19): after an admin corrects an age, `haven conversations` shows the conversation as closed with the reason, not "every member is an adult"', async () => {
+    const [x, y, root] = [await user('xena'), await user('yann'), await user('root', '1980-01-01', 'admin')];
+    const conv = await x.client.createDirect(y.handle);
+    expect(conv.modeReason).toBe('🔒 end-to-end encrypted: every member is an adult');
+    await root.client.adminSetAge(x.handle, { ageAssurance: 'verified', birthDate: '2011-01-01', reason: 'ID check' });
+    const [text, json] = await Promise.all([haven(['conversations', '--profile', y.profile]), haven(['conversations', '--profile', y.profile, '--json'])]);
+    expect(text.code, text.stderr).toBe(0);
+    const lines = text.stdout.split('\n');
+    const at = lines.findIndex((l) => l.startsWith(conv.id));
+    expect(lines[at + 1]).toBe('    closed: This conversation is end-to-end encrypted, but it must now be visible to safety checks: a member is under 18. Start a new conversation instead.');
+    expect(text.stdout).not.toContain('every member is an adult');
+    const listed = (JSON.parse(json.stdout) as { id: string; closed: boolean; closedReason: string | null }[]).find((c) => c.id === conv.id);
+    expect(listed).toMatchObject({ closed: true, closedReason: expect.stringMatching(/^This conversation is end-to-end encrypted, but it must now be visible to safety checks/) });
   });
 
   it('invite links: `haven invite` makes one; a child who does not know the adults cannot `haven join` (exit 1), an adult can', async () => {

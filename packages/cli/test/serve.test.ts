@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../testing/env';
+import { haven as havenAsync } from './run';
 
 // `haven serve` and `haven admin` as an operator runs them.
 
@@ -23,7 +24,7 @@ function haven(args: string[], options: { env?: Record<string, string>; input?: 
     env: { ...process.env, ...options.env },
     input: options.input ?? '',
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: 120_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -81,7 +82,7 @@ describe('haven serve', () => {
 });
 
 describe('haven admin create-user', () => {
-  it('creates the first admin before the server starts; the admin can then sign in', async () => {
+  it('creates the first admin before the server starts, and more accounts while it runs; they can sign in', async () => {
     const dataDir = tmp();
     const r = haven(['admin', 'create-user', '--data-dir', dataDir, '--handle', 'root', '--birth-date', '1980-01-01', '--role', 'admin', '--password-stdin'], {
       input: 'a long admin password\n',
@@ -94,10 +95,23 @@ describe('haven admin create-user', () => {
     const { startServer, loadConfig } = await import('@haven/server');
     const server = await startServer(loadConfig({ env: {}, overrides: { dataDir, server: { port: 0 }, log: { level: 'silent' } } }));
     try {
-      // While the server holds the embedded database, a direct write is refused instead of corrupting it.
-      const busy = haven(['admin', 'create-user', '--data-dir', dataDir, '--handle', 'second', '--birth-date', '1980-01-01', '--password-stdin'], { input: 'a long admin password' });
-      expect(busy.code).toBe(1);
-      expect(busy.stderr).toMatch(/in use by process/);
+      // While the server holds the embedded database, the CLI goes through its owner-only local socket
+      // (issue 13, item 22; decision 0006) instead of opening the database a second time.
+      expect(statSync(join(dataDir, 'admin.sock')).mode & 0o777).toBe(0o600);
+      const running = await havenAsync(['admin', 'create-user', '--data-dir', dataDir, '--handle', 'second', '--birth-date', '1980-01-01', '--role', 'moderator', '--password-stdin'], { input: 'a long admin password' });
+      expect(running.stderr).toBe('');
+      expect(running.code).toBe(0);
+      expect(JSON.parse(running.stdout)).toMatchObject({ handle: 'second', role: 'moderator' });
+      // Refusals come back as they would from the database: a taken handle, an under-13.
+      const again = await havenAsync(['admin', 'create-user', '--data-dir', dataDir, '--handle', 'second', '--birth-date', '1980-01-01', '--password-stdin'], { input: 'a long admin password' });
+      expect(again.code).toBe(1);
+      expect(again.stderr).toMatch(/account\.handle_taken/);
+      const second = await fetch(`${server.url}/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ handle: 'second', password: 'a long admin password' }),
+      });
+      expect((await second.json()).account.role).toBe('moderator');
       const login = await fetch(`${server.url}/v1/sessions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -108,7 +122,7 @@ describe('haven admin create-user', () => {
     } finally {
       await server.close();
     }
-  });
+  }, 300_000);
 
   it('refuses a password in argv, bad input and under-13s with clear messages', () => {
     const dataDir = tmp();
@@ -122,5 +136,5 @@ describe('haven admin create-user', () => {
     const badRole = haven([...base, '1980-01-01', '--role', 'god', '--password-stdin'], { input: 'a long password' });
     expect(badRole.code).toBe(2);
     expect(badRole.stderr).toMatch(/role/);
-  });
+  }, 300_000);
 });

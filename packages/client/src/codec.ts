@@ -1,6 +1,7 @@
 import {
   HavenError,
   PAYLOAD_CONTENT_TYPE,
+  messageContentTypeAllowed,
   decodePayload,
   encodePayload,
   type Conversation,
@@ -46,7 +47,8 @@ export const visibleCodec: MessageCodec = {
     return { body: bytesToBase64(encodePayload(payload)), contentType: PAYLOAD_CONTENT_TYPE };
   },
   async decode(_conversation, message) {
-    if (message.contentType !== PAYLOAD_CONTENT_TYPE) {
+    // The same rule the server applies on send (issue 13, 1): anything else is not shown.
+    if (!messageContentTypeAllowed('visible', message.contentType).ok) {
       return { kind: 'undecodable', code: 'codec.content_type', reason: `unexpected content type ${message.contentType}` };
     }
     let bytes: Uint8Array;

@@ -246,7 +246,7 @@ export class HavenClient {
     return this.#route('createInvite', { params: { id: conversationId } });
   }
   async joinInvite(token: string): Promise<Conversation> {
-    return this.#route('joinInvite', { params: { token } });
+    return this.#route('joinInvite', { body: { token } });
   }
   /** The enabled hash lists this account's devices hold (empty when the policy puts none on them). */
   async hashListSync(): Promise<HashListSync> {

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GroupSession, decryptAttachment } from '@haven/crypto';
 import { startTestServer, type TestServer } from '@haven/server';
@@ -147,11 +149,13 @@ describe('e2ee attachments', () => {
     const plain = new Uint8Array(await new Response(await attachmentStream(b.client, got!.attachments[0]!)).arrayBuffer());
     expect(Buffer.from(plain).equals(Buffer.from(content))).toBe(true);
     await expect(c.client.downloadMedia(ref.mediaId)).rejects.toMatchObject({ code: 'media.not_found' });
-    // Someone with the server's disk flips one byte of the stored ciphertext.
+    // Someone with the server's disk and its key (files are sealed at rest under it) flips one byte of the
+    // uploaded ciphertext and seals it again: the server serves it, the recipient's device refuses it.
     const path = join(server.dataDir, 'media', ref.mediaId.slice(0, 2), ref.mediaId);
-    const blob = await readFile(path);
+    const { sealer } = server.services;
+    const blob = await buffer(Readable.from([await readFile(path)]).pipe(sealer.openStream(ref.mediaId, convo.id)));
     blob[100_000]! ^= 1;
-    await writeFile(path, blob);
+    await writeFile(path, await buffer(Readable.from([blob]).pipe(sealer.sealStream(ref.mediaId, convo.id))));
     const cipher = new Uint8Array(await new Response(await b.client.downloadMedia(ref.mediaId)).arrayBuffer());
     const att = got!.attachments[0]!;
     const opened = decryptAttachment(cipher, { key: base64ToBytes(att.key!), sha256: att.sha256, size: att.size });

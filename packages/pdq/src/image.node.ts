@@ -21,6 +21,12 @@ export interface HashImageOptions {
   sha256?: boolean;
   maxPixels?: number;
   maxBytes?: number;
+  /**
+   * In reference mode, images with more pixels than this are decoded as in fast mode instead: shrunk on
+   * load and streamed to 512x512, so memory stays bounded whatever the image's size (a few bits from
+   * the reference hash). Unset: always the reference pipeline, which holds every decoded pixel.
+   */
+  referenceMaxPixels?: number;
 }
 
 export interface ImageHashResult extends PdqHashResult {
@@ -63,17 +69,20 @@ function classify(e: unknown, maxPixels: number): ImageHashError {
 }
 
 /** Decodes the first frame to 8-bit pixels (alpha kept for the pipeline to drop). 16-bit samples are scaled to 8 bits. */
-export async function decodeImage(input: Uint8Array, options: { mode?: HashMode; maxPixels?: number } = {}): Promise<RawImage> {
+export async function decodeImage(input: Uint8Array, options: { mode?: HashMode; maxPixels?: number; referenceMaxPixels?: number } = {}): Promise<RawImage> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (input.length === 0) throw new ImageHashError('image.empty', 'file is empty (0 bytes)');
   try {
     // failOn 'error': a truncated file is an error, not a silently grey bottom half. pages 1: first frame only.
     let img = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, sequentialRead: true, ignoreIcc: true });
-    if (options.mode === 'fast') {
+    const bounded = options.referenceMaxPixels !== undefined;
+    if (options.mode === 'fast' || bounded) {
       const meta = await img.metadata();
       const w = meta.width ?? 0;
       const h = meta.pageHeight ?? meta.height ?? 0;
-      if (w > REFERENCE_RESIZE || h > REFERENCE_RESIZE) {
+      if (w * h > maxPixels) throw new ImageHashError('image.too_many_pixels', `image has more than ${maxPixels} pixels (refused as a possible decompression bomb)`);
+      const shrink = options.mode === 'fast' || w * h > (options.referenceMaxPixels ?? Infinity);
+      if (shrink && (w > REFERENCE_RESIZE || h > REFERENCE_RESIZE)) {
         img = img.resize(REFERENCE_RESIZE, REFERENCE_RESIZE, { fit: 'fill', kernel: 'nearest', fastShrinkOnLoad: true });
       }
     }

@@ -25,5 +25,6 @@ export {
   type ImportOptions,
   type ImportResult,
   type LoadedHashList,
+  matchableOf,
 } from './store.node.ts';
 export { progressBar, type Progress } from './progress.node.ts';

@@ -7,3 +7,4 @@ export { PdqIndex, type PdqDihedralMatch, type PdqIndexOptions, type PdqMatch } 
 export { DIGEST_BYTES, ExactHashSet, parseDigestHex, type ExactKind } from './exact-set';
 export { ENTRY_BYTES, kindOfHashText, LIST_KINDS, ListParser, type LineError, type ListKind, type ParsedList } from './list-format';
 export { DEFAULT_MAX_DISTANCE, DEFAULT_MIN_QUALITY, queryPdq, type PdqHit, type PdqQueryOptions, type PdqQueryResult } from './match';
+export { KNOWN_IMAGE_RULE, matchKnownImage, type ImageHashes, type KnownImageMatch, type KnownImageRule, type MatchableList } from './rule';

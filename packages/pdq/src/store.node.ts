@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { ExactHashSet } from './exact-set';
 import { ENTRY_BYTES, LIST_KINDS, ListParser, type LineError, type ListKind } from './list-format';
 import { PdqIndex } from './pdq-index';
+import type { MatchableList } from './rule';
 
 export interface HashListManifest {
   name: string;
@@ -26,6 +27,11 @@ export interface HashListManifest {
 export type LoadedHashList =
   | { manifest: HashListManifest; kind: 'pdq'; index: PdqIndex; labelOf(i: number): string | undefined }
   | { manifest: HashListManifest; kind: 'md5' | 'sha256'; set: ExactHashSet; labelOf(i: number): string | undefined };
+
+/** A loaded list as `matchKnownImage` takes it (the one matching rule, `rule.ts`). */
+export function matchableOf(l: LoadedHashList): MatchableList {
+  return l.kind === 'pdq' ? { name: l.manifest.name, kind: 'pdq', index: l.index } : { name: l.manifest.name, kind: l.kind, set: l.set };
+}
 
 export type ImportResult =
   | { ok: true; manifest: HashListManifest }

@@ -12,12 +12,19 @@ export const ERRORS = {
   'request.unsupported_media_type': { status: 415, message: 'This content type is not accepted here.' },
   'request.not_found': { status: 404, message: 'There is nothing at this address.' },
   'request.rate_limited': { status: 429, message: 'Too many requests: wait a little and try again.' },
+  'request.uri_too_long': { status: 414, message: 'The address is longer than this server accepts.' },
+  'request.timeout': { status: 408, message: 'The request took too long to arrive.' },
+  'request.headers_too_large': { status: 431, message: 'The request headers are larger than this server accepts.' },
 
   'auth.required': { status: 401, message: 'Sign in first: this needs a session token.' },
   'auth.invalid_token': { status: 401, message: 'The session token is not valid; sign in again.' },
   'auth.expired_token': { status: 401, message: 'The session has expired; sign in again.' },
   'auth.bad_credentials': { status: 401, message: 'The handle or the password is wrong.' },
   'auth.forbidden': { status: 403, message: 'Your account is not allowed to do this.' },
+  'auth.throttled': {
+    status: 429,
+    message: 'Too many wrong passwords for this account: wait a little and try again. Devices already signed in keep working.',
+  },
 
   'account.too_young': { status: 422, message: 'Haven is for people aged 13 and over.' },
   'account.birth_date_in_future': { status: 422, message: 'The birth date is in the future.' },
@@ -25,6 +32,10 @@ export const ERRORS = {
   'account.not_found': { status: 404, message: 'No such account.' },
   'account.suspended': { status: 403, message: 'This account is suspended.' },
   'account.weak_password': { status: 422, message: 'Choose a password of at least 10 characters.' },
+  'account.display_name_taken': { status: 422, message: "That display name is another account's handle; choose a name of your own." },
+
+  'connection.rate_limited': { status: 429, message: 'This connection is sending too fast; the frame was dropped. Slow down and send it again.' },
+  'connection.too_many': { status: 429, message: 'Too many connections are open for this session or account; close one and try again.' },
 
   'device.not_found': { status: 404, message: 'No such device on this account.' },
   'device.not_linked': {
@@ -85,6 +96,7 @@ export const ERRORS = {
   'hashlist.not_found': { status: 404, message: 'No such hash list.' },
 
   'server.internal': { status: 500, message: 'Something went wrong on the server; it has been logged.' },
+  'server.busy': { status: 503, message: 'The server is busy checking other images; try again in a moment.' },
   'server.unavailable': { status: 503, message: 'The server is not ready yet; try again shortly.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

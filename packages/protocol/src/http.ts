@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AccountId, Base64, ClientMessageId, ConversationId, DeviceId, Handle, IsoDate, MessageId } from './ids';
+import { ContentType, DisplayName, Seq, safeText } from './text';
 
 // HTTP request and response bodies. Requests are `.strict()`: an unknown field is a client bug, and
 // a forged field (a mode, a birth date) must never be silently accepted.
@@ -20,8 +21,8 @@ export const RegisterRequest = z
     handle: Handle,
     password: Password,
     birthDate: IsoDate,
-    region: z.string().min(2).max(64).optional(),
-    displayName: z.string().min(1).max(64).optional(),
+    region: safeText({ min: 2, max: 64 }).optional(),
+    displayName: DisplayName.optional(),
   })
   .strict();
 export type RegisterRequest = z.infer<typeof RegisterRequest>;
@@ -49,7 +50,7 @@ export const LoginRequest = z
     password: Password,
     /** Re-use a device registered before; without it a new device is registered. */
     deviceId: DeviceId.optional(),
-    deviceName: z.string().min(1).max(64).optional(),
+    deviceName: safeText({ min: 1, max: 64 }).optional(),
   })
   .strict();
 export type LoginRequest = z.infer<typeof LoginRequest>;
@@ -84,7 +85,7 @@ export const ConversationKind = z.enum(['direct', 'group']);
 export const CreateConversationRequest = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('direct'), with: Handle }).strict(),
   z
-    .object({ kind: z.literal('group'), title: z.string().min(1).max(100), members: z.array(Handle).max(256) })
+    .object({ kind: z.literal('group'), title: safeText({ min: 1, max: 100 }), members: z.array(Handle).max(256) })
     .strict(),
 ]);
 export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
@@ -101,6 +102,11 @@ export const Conversation = z.object({
   members: z.array(AccountPublic),
   createdAt: z.string(),
   lastSeq: z.number().int().nonnegative(),
+  /**
+   * Present when the conversation takes no new messages (P9: an age correction left its mode unfit for
+   * its members): why, in words, and what to do. Sends are refused with `policy.mode_change`.
+   */
+  closedReason: z.string().optional(),
 });
 export type Conversation = z.infer<typeof Conversation>;
 
@@ -111,18 +117,18 @@ export const SendMessageRequest = z
     clientMessageId: ClientMessageId,
     /** Opaque bytes: a JSON MessagePayload in `visible` mode, MLS ciphertext in `e2ee` mode. */
     body: Base64,
-    contentType: z.string().min(1).max(100).optional(),
+    contentType: ContentType.optional(),
   })
   .strict();
 export type SendMessageRequest = z.infer<typeof SendMessageRequest>;
 
 /** The server's franking tag of an e2ee application message (see @haven/crypto FRANKING.md). */
 export const FrankingTagWire = z.object({
-  keyId: z.string().min(1).max(64),
+  keyId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'a key id'),
   /** base64 HMAC-SHA256. */
   tag: Base64,
   /** Server receive time (ms since the epoch) bound into the tag. */
-  timestamp: z.number().int().nonnegative(),
+  timestamp: z.number().int().nonnegative().max(8_640_000_000_000_000),
 });
 export type FrankingTagWire = z.infer<typeof FrankingTagWire>;
 
@@ -144,7 +150,7 @@ export const Message = z.object({
 export type Message = z.infer<typeof Message>;
 
 export const MessagesQuery = z
-  .object({ after: z.coerce.number().int().nonnegative().default(0), limit: z.coerce.number().int().min(1).max(500).default(100) })
+  .object({ after: z.coerce.number().pipe(Seq).default(0), limit: z.coerce.number().int().min(1).max(500).default(100) })
   .strict();
 
 export const CreateUserRequest = RegisterRequest.extend({ role: Role.default('user') }).strict();

@@ -7,4 +7,6 @@ export * from './ws';
 export * from './routes';
 export * from './safety';
 export * from './mls';
+export * from './content-types';
+export * from './text';
 export * from './devices';

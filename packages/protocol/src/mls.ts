@@ -3,6 +3,7 @@ import { FrankingTagWire, Message } from './http';
 import { AccountId, Base64, ClientMessageId, ConversationId, DeviceId, MessageId } from './ids';
 import { MessagePayload } from './payload';
 import { HelpWire } from './safety';
+import { safeText } from './text';
 
 // Wire schemas of the MLS Delivery/Authentication Service, franked reports and media (docs/decisions/0002).
 
@@ -71,13 +72,13 @@ export type CommitAccepted = z.infer<typeof CommitAccepted>;
 export const ReportRequest = z
   .object({
     messageId: MessageId,
-    reason: z.string().trim().min(1).max(1000),
+    reason: safeText({ min: 1, max: 1000, multiline: true, trim: true }),
     payload: MessagePayload,
     frankingKey: Base64,
     commitment: Base64,
     tag: FrankingTagWire,
     context: z
-      .object({ senderAccountId: AccountId, senderDeviceId: DeviceId, conversationId: ConversationId, timestamp: z.number().int().nonnegative() })
+      .object({ senderAccountId: AccountId, senderDeviceId: DeviceId, conversationId: ConversationId, timestamp: z.number().int().nonnegative().max(8_640_000_000_000_000) })
       .strict(),
   })
   .strict();

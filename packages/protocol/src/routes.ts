@@ -16,6 +16,7 @@ import {
   SessionResponse,
 } from './http';
 import { ConversationId, Handle } from './ids';
+import { Seq } from './text';
 import { POLICY_ROUTES } from './safety';
 import { DEVICE_ROUTES } from './devices';
 import {
@@ -33,7 +34,7 @@ import {
 // The HTTP routes: one table that the server mounts, the client calls and /openapi.json describes.
 // Authenticated routes take `Authorization: Bearer <token>`.
 
-export const AckRequest = z.object({ seq: z.number().int().nonnegative() }).strict();
+export const AckRequest = z.object({ seq: Seq }).strict();
 export type AckRequest = z.infer<typeof AckRequest>;
 export const AckResponse = z.object({ conversationId: ConversationId, ackedSeq: z.number().int().nonnegative() });
 export const ContactList = z.object({ contacts: z.array(Contact) });
@@ -41,7 +42,13 @@ export const ConversationList = z.object({ conversations: z.array(Conversation) 
 export const MessageList = z.object({ messages: z.array(Message) });
 export const DeviceList = z.object({ devices: z.array(Device) });
 export const Health = z.object({ status: z.literal('ok') });
-export const Readiness = z.object({ status: z.enum(['ready', 'not_ready']), database: z.string(), migrations: z.string() });
+export const Readiness = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  database: z.string(),
+  migrations: z.string(),
+  /** `local` (one node), or NATS `connected` / `disconnected`. */
+  fanout: z.enum(['local', 'connected', 'disconnected']),
+});
 
 const IdParams = z.object({ id: ConversationId }).strict();
 const HandleParams = z.object({ handle: Handle }).strict();
@@ -62,7 +69,7 @@ export interface RouteSpec {
 
 export const ROUTES = {
   health: { method: 'GET', path: '/healthz', summary: 'The process is up.', auth: 'none', status: 200, response: Health },
-  ready: { method: 'GET', path: '/readyz', summary: 'The database is reachable and migrated.', auth: 'none', status: 200, response: Readiness },
+  ready: { method: 'GET', path: '/readyz', summary: 'The database is reachable and migrated, and NATS (when configured) is connected.', auth: 'none', status: 200, response: Readiness },
   register: { method: 'POST', path: '/v1/accounts', summary: 'Create an account and sign in on a new device.', auth: 'none', body: RegisterRequest, status: 201, response: SessionResponse },
   login: { method: 'POST', path: '/v1/sessions', summary: 'Sign in; registers a new device unless deviceId names one of yours.', auth: 'none', body: LoginRequest, status: 200, response: SessionResponse },
   logout: { method: 'DELETE', path: '/v1/sessions/current', summary: 'End this session.', auth: 'session', status: 204, response: null },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AccountPublic, AgeAssurance, AgeBand, Conversation } from './http';
 import { ConversationId, Handle, IsoDate, MessageId } from './ids';
+import { ContentType, UInt32Column, safeText } from './text';
 
 // Wire shapes of the safety policy (issue 6): search, help, invite links, hash-list sync for devices,
 // device detection reports and admin actions. Routes are in POLICY_ROUTES (spread into ROUTES).
@@ -14,10 +15,10 @@ export type HelpWire = z.infer<typeof HelpWire>;
 export const HelpPageWire = HelpWire.extend({ preset: z.string(), policySummary: z.string() });
 export type HelpPageWire = z.infer<typeof HelpPageWire>;
 export const HelpQuery = z
-  .object({ region: z.string().min(2).max(64).optional(), band: AgeBand.optional() })
+  .object({ region: safeText({ min: 2, max: 64 }).optional(), band: AgeBand.optional() })
   .strict();
 
-export const SearchQuery = z.object({ q: z.string().trim().min(1).max(64) }).strict();
+export const SearchQuery = z.object({ q: safeText({ min: 1, max: 64, trim: true }) }).strict();
 export const SearchResult = z.object({ accounts: z.array(AccountPublic) });
 
 export const Invite = z.object({ token: z.string(), conversationId: ConversationId, expiresAt: z.string() });
@@ -45,14 +46,14 @@ export const DeviceDetectionReport = z
     conversationId: ConversationId,
     /** For an incoming match: the message that carried the attachment. */
     messageId: MessageId.optional(),
-    list: z.string().min(1).max(64),
-    entryIndex: z.number().int().nonnegative(),
+    list: safeText({ min: 1, max: 64 }),
+    entryIndex: UInt32Column,
     distance: z.number().int().min(0).max(256),
     sha256: Hex64,
     pdq: Hex64.optional(),
     quality: z.number().int().min(0).max(100).optional(),
-    contentType: z.string().min(1).max(100).optional(),
-    size: z.number().int().nonnegative().optional(),
+    contentType: ContentType.optional(),
+    size: UInt32Column.optional(),
   })
   .strict();
 export type DeviceDetectionReport = z.infer<typeof DeviceDetectionReport>;
@@ -68,7 +69,7 @@ export const MediaBlockedEvent = z.object({
 export type MediaBlockedEvent = z.infer<typeof MediaBlockedEvent>;
 
 // Admin (role admin); every action needs a reason and is written to the audit log.
-const Reason = z.string().trim().min(3).max(1000);
+const Reason = safeText({ min: 3, max: 1000, multiline: true, trim: true });
 export const HashListInfo = z.object({ name: z.string(), kind: z.string(), count: z.number().int(), enabled: z.boolean(), source: z.string().nullable(), createdAt: z.string() });
 export const HashListInfoList = z.object({ lists: z.array(HashListInfo) });
 export const SetHashListEnabled = z.object({ enabled: z.boolean(), reason: Reason }).strict();
@@ -95,10 +96,11 @@ export const AuditEntry = z.object({
 });
 export const AuditLog = z.object({ entries: z.array(AuditEntry), chain: z.object({ ok: z.boolean(), brokenAt: z.number().int().nullable(), message: z.string() }) });
 
-const NameParams = z.object({ name: z.string().min(1).max(64) }).strict();
+const NameParams = z.object({ name: safeText({ min: 1, max: 64 }) }).strict();
 const HandleParams = z.object({ handle: Handle }).strict();
 const IdParams = z.object({ id: ConversationId }).strict();
-const TokenParams = z.object({ token: InviteToken }).strict();
+/** The invite token travels in the body, never in the path: paths end up in request logs (issue 13, item 17). */
+export const JoinInviteRequest = z.object({ token: InviteToken }).strict();
 
 export const NoticeList = z.object({ notices: z.array(z.object({ id: z.string(), event: z.string(), data: z.unknown(), at: z.string() })) });
 
@@ -107,7 +109,7 @@ export const POLICY_ROUTES = {
   searchAccounts: { method: 'GET', path: '/v1/accounts/search', summary: 'Find accounts by handle; children are never shown to adults.', auth: 'session', query: SearchQuery, status: 200, response: SearchResult },
   help: { method: 'GET', path: '/v1/help', summary: 'Help resources for your band and region (or those given), and the policy in force.', auth: 'session', query: HelpQuery, status: 200, response: HelpPageWire },
   createInvite: { method: 'POST', path: '/v1/conversations/:id/invites', summary: 'Make an invite link to a group (members only).', auth: 'session', params: IdParams, status: 201, response: Invite },
-  joinInvite: { method: 'POST', path: '/v1/invites/:token/join', summary: 'Join a group with an invite link; the contact and group rules apply.', auth: 'session', params: TokenParams, status: 200, response: Conversation },
+  joinInvite: { method: 'POST', path: '/v1/invites/join', summary: 'Join a group with an invite link (the token in the body); the contact and group rules apply.', auth: 'session', body: JoinInviteRequest, status: 200, response: Conversation },
   hashListSync: { method: 'GET', path: '/v1/hashlists/sync', summary: "The enabled PDQ and SHA-256 lists for this account's devices, when the policy puts lists on them.", auth: 'session', status: 200, response: HashListSync },
   reportDetection: { method: 'POST', path: '/v1/detections', summary: 'A device reports a known-image match: hashes and metadata, never the content.', auth: 'session', body: DeviceDetectionReport, status: 201, response: DetectionFiled },
   adminHashLists: { method: 'GET', path: '/v1/admin/hashlists', summary: 'Admin: the hash lists.', auth: 'admin', status: 200, response: HashListInfoList },

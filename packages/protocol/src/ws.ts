@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Base64, ClientMessageId, ConversationId } from './ids';
 import { AccountId, DeviceId } from './ids';
 import { Conversation, Message } from './http';
+import { ContentType, Seq } from './text';
 
 // WebSocket frames (JSON text). The first client frame must be `hello` with a session token:
 // browsers cannot set headers on a WebSocket, and tokens in URLs end up in access logs.
@@ -14,11 +15,11 @@ export const ClientFrame = z.discriminatedUnion('type', [
       conversationId: ConversationId,
       clientMessageId: ClientMessageId,
       body: Base64,
-      contentType: z.string().min(1).max(100).optional(),
+      contentType: ContentType.optional(),
     })
     .strict(),
   /** Acknowledges every message of the conversation up to and including `seq` for this device. */
-  z.object({ type: z.literal('ack'), conversationId: ConversationId, seq: z.number().int().nonnegative() }).strict(),
+  z.object({ type: z.literal('ack'), conversationId: ConversationId, seq: Seq }).strict(),
   z.object({ type: z.literal('ping'), ref: z.string().max(64).optional() }).strict(),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;

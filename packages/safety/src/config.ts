@@ -9,7 +9,7 @@ import { DEFAULT_SIGNAL_THRESHOLDS, SignalThresholds } from './signals';
 export interface Rules {
   /** C3: adults may send contact requests to children. Default false. */
   readonly adultsMayRequestChildren: boolean;
-  /** C6: direct conversations, and adding someone to a group, need accepted contacts even between adults or between children. Default true. */
+  /** C6: direct conversations, and adding someone to a group, need accepted contacts even between adults or between children. Default false (adult–child pairs need contacts whatever this says). */
   readonly contactsOnly: boolean;
   /** G3: an adult may add a child who is their accepted contact to a group (or invite them by link). Default true. */
   readonly adultsMayAddChildContactsToGroups: boolean;
@@ -23,7 +23,7 @@ export interface Rules {
 
 export const DEFAULT_RULES: Rules = {
   adultsMayRequestChildren: false,
-  contactsOnly: true,
+  contactsOnly: false,
   adultsMayAddChildContactsToGroups: true,
   maxGroupSizeWithChildren: 32,
   childrenFindChildrenInSearch: true,

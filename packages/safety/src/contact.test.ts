@@ -9,7 +9,8 @@ const people = { A: adult('from-a'), C: child('from-c') };
 const others = { A: adult('to-a'), C: child('to-c') };
 
 // Every pair of bands × every relationship (seen from the sender): the contact request and the direct
-// conversation outcome under the default rules, which every preset shares.
+// conversation outcome with `rules.contactsOnly` on (the C6 test below covers the default, off), which every
+// preset shares.
 const TABLE: [string, RelationshipName, string, string][] = [
   ['A→A', 'none', 'contact.request_allowed', 'policy.not_contact'],
   ['A→A', 'pending (I asked)', 'contact.already', 'policy.not_contact'],
@@ -54,7 +55,7 @@ describe('contact requests and direct conversations, every band pair × every re
   });
 
   describe.each(PRESET_NAMES)('%s', (preset) => {
-    const policy = policyFor(preset);
+    const policy = configured({ policy: preset, rules: { contactsOnly: true } });
     it.each(TABLE)('C2 C3 C4: contact request %s, %s → %s', (p, r, expected) => {
       const [from, to] = pair(p);
       expect(code(canSendContactRequest(policy, from, to, RELATIONSHIPS[r]))).toBe(expected);

@@ -52,8 +52,9 @@ function checkJoin(policy: Policy, via: Via, adder: Participant, joiner: Partici
     if (isBlocked(r)) return refuse('policy.blocked', 'This account cannot be added to this group.').error;
     // G2: every adult and every child in a group are contacts, whoever brings them in (closes the third-member and invite-link routes).
     if (m.band !== joiner.band && !isContact(r)) {
-      // An adult joining by link does not know the members yet: do not tell them a child is there.
-      if (via === 'invite' && joiner.band === 'adult') return refuse('policy.not_contact', 'You cannot join this group with this invite.').error;
+      // An adult joining by link does not know the members yet: do not tell them a child is there. The
+      // answer is the one a link that does not exist gets (C9), with no help that would speak of children.
+      if (via === 'invite' && joiner.band === 'adult') return refuse('conversation.not_found', 'This invite link is no longer valid.').error;
       return refuse('policy.adult_to_child', 'Someone under 18 can only be in a group where every adult is their contact.').error;
     }
   }

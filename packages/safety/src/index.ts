@@ -15,6 +15,7 @@ export { canAcceptContactRequest, canSendContactRequest, canStartDirect } from '
 export { canAddToGroup, canCreateGroup, canJoinViaInvite } from './group';
 export type { GroupState, RelationsOf } from './group';
 export { appearsInSearch } from './search';
+export { knowsByHandle } from './lookup';
 export type { SearchVisibility } from './search';
 export { holdsHashLists, matchOutcome, mediaChecks } from './media';
 export type { MatchOutcome, MatchSource, MediaCheck, MediaParty } from './media';

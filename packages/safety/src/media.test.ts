@@ -80,14 +80,14 @@ describe('what a match does', () => {
     expect(o.sender.refusal).toEqual({ code: 'media.blocked', message: ERRORS['media.blocked'].message });
   });
 
-  it('D5: a match on the sender’s device: never sent, hashes only, sender restricted, nobody else told', () => {
+  it('D5 D7: a match on the sender’s device: never sent, hashes only, nobody else told; a device claim restricts nobody by itself', () => {
     const o = matchOutcome(policyFor('e2ee-safeguarded'), 'client-outgoing', sender, [kid]);
-    expect(o).toMatchObject({ delivered: false, evidence: 'hashes-only', restrictSender: true, witness: 'sender-device', notify: [] });
+    expect(o).toMatchObject({ delivered: false, evidence: 'hashes-only', restrictSender: false, witness: 'sender-device', notify: [] });
   });
 
-  it('D6: a match on a recipient’s device: not shown, hashes only, that recipient gets help, the claim goes to review', () => {
+  it('D6 D7: a match on a recipient’s device: not shown, hashes only, that recipient gets help, the claim goes to review and restricts nobody', () => {
     const o = matchOutcome(policyFor('e2ee-safeguarded'), 'client-incoming', sender, [kid]);
-    expect(o).toMatchObject({ delivered: false, evidence: 'hashes-only', restrictSender: true, witness: 'recipient-device' });
+    expect(o).toMatchObject({ delivered: false, evidence: 'hashes-only', restrictSender: false, witness: 'recipient-device' });
     expect(o.notify).toEqual([{ accountId: 'C', help: expect.objectContaining({ moment: 'media_blocked', region: 'GB' }) }]);
   });
 

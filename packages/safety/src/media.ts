@@ -66,9 +66,13 @@ export interface MatchOutcome {
   delivered: false;
   /** D4: the server keeps the file in quarantine as evidence; D5/D6: it never left, or is dropped on, the device, and only hashes are reported. */
   evidence: 'quarantined-on-server' | 'hashes-only';
-  /** D4–D6: the sender may not send media until a moderator reviews the case. */
-  restrictSender: true;
-  /** Who saw the match. A recipient's device is a claim about someone else that the server cannot check (D6): review it first. */
+  /**
+   * D4: a match the server found itself restricts the sender from media at once, pending review.
+   * D5, D6: a device's claim is one the server cannot check (any member can post one naming any message
+   * and any hash), so it restricts nobody by itself: it is kept for a moderator to review (D7).
+   */
+  restrictSender: boolean;
+  /** Who saw the match. A device's word is a claim the server cannot check: review it first. */
   witness: 'server' | 'sender-device' | 'recipient-device';
   /** Accounts to send a `media.blocked` event, each with help for their band and region. */
   notify: { accountId: string; help: Help }[];
@@ -90,7 +94,7 @@ export function matchOutcome(policy: Policy, source: MatchSource, sender: MediaP
     source,
     delivered: false,
     evidence: source === 'server-scan' ? 'quarantined-on-server' : 'hashes-only',
-    restrictSender: true,
+    restrictSender: source === 'server-scan',
     witness: source === 'server-scan' ? 'server' : source === 'client-outgoing' ? 'sender-device' : 'recipient-device',
     notify: notified.map((r) => ({ accountId: r.id, help: help(r) })),
     sender: { refusal: refuse('media.blocked').error, help: help(sender) },

@@ -78,10 +78,10 @@ describe('issue 6 proof scenario', () => {
         expect(mode).toMatchObject({ mode: 'e2ee', code: 'mode.preset_e2ee_safeguarded' });
         expect(checks).toMatchObject({ kind: 'client-check', outgoing: true, incoming: ['C'] });
         // Blocked on A's device: the server never sees the image.
-        expect(matchOutcome(policy, 'client-outgoing', A, [C])).toMatchObject({ evidence: 'hashes-only', restrictSender: true, notify: [] });
+        expect(matchOutcome(policy, 'client-outgoing', A, [C])).toMatchObject({ evidence: 'hashes-only', restrictSender: false, notify: [] });
         // A modified client that skips the check is caught on C's device.
         const o = matchOutcome(policy, 'client-incoming', A, [C]);
-        expect(o).toMatchObject({ evidence: 'hashes-only', restrictSender: true, witness: 'recipient-device' });
+        expect(o).toMatchObject({ evidence: 'hashes-only', restrictSender: false, witness: 'recipient-device' });
         expect(o.notify[0]!.help.resources[0]!.name).toBe('Childline');
       }
     });

@@ -9,3 +9,4 @@ export { decideMode, type ModeDecision, type Participant } from './services/mode
 export { ageBandOf, ageOn } from './services/age';
 export type { Fanout, FanoutEvent } from './fanout/fanout';
 export { startTestServer, type TestServer } from './testing.node.ts';
+export { ADMIN_SOCKET_ROUTE, adminSocketPath } from './admin/local-socket.node.ts';

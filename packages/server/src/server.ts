@@ -15,6 +15,9 @@ import { attachGateway } from './ws/gateway';
 import { serverPolicy } from './policy/config';
 import { HashLists } from './detection/hashlists.node.ts';
 import { frankingKeyring } from './mls/franking-keys';
+import { createMetrics } from './metrics';
+import { observeHotPath } from './storage/hot-path';
+import { listenAdminSocket } from './admin/local-socket.node.ts';
 
 export interface RunningServer {
   /** `http://host:port` it listens on (the real port when 0 was asked for). */
@@ -60,7 +63,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       hashLists: await HashLists.open(config.dataDir, log),
       sealer: messageSealer(messageKey),
       franking: frankingKeyring(config, messageKey),
+      metrics: createMetrics(storage.poolStats),
     };
+    observeHotPath(storage.db, (kind, size, ms) => {
+      services.metrics.batchSize.observe({ kind }, size);
+      services.metrics.commitSeconds.observe({ kind }, ms / 1000);
+    });
     await deleteExpiredSessions(storage.db, now());
     // Expired sessions are refused anyway; this only keeps the table small.
     const sweeper = setInterval(() => {
@@ -70,6 +78,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const app = buildApp(services, { testHooks: options.testHooks === true });
     const gateway = attachGateway(app.server, services);
     await app.listen({ host: config.server.host, port: config.server.port });
+    // The embedded database is this process's alone: `haven admin create-user` comes through a local socket.
+    const closeAdminSocket = storage.kind === 'pglite' ? await listenAdminSocket(services, log) : undefined;
     const addr = app.server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     const url = `http://${host}:${addr.port}`;
@@ -83,6 +93,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       close: () =>
         (closed ??= (async () => {
           clearInterval(sweeper);
+          await closeAdminSocket?.();
           await gateway.close();
           await app.close();
           await fan.close();

@@ -6,6 +6,8 @@ import { loadConfig } from './config/load';
 import type { ConfigInput } from './config/schema';
 import { startServer, type RunningServer } from './server';
 
+const withoutRateLimits = ({ rateLimits: _, ...rest }: ConfigInput): ConfigInput => rest;
+
 export interface TestServer extends RunningServer {
   dataDir: string;
 }
@@ -23,8 +25,16 @@ export async function startTestServer(overrides: ConfigInput = {}, options: { lo
     overrides: {
       dataDir,
       log: { level: options.logDestination ? 'info' : 'silent' },
-      rateLimits: { register: { burst: 10_000, perMinute: 10_000 }, login: { burst: 10_000, perMinute: 10_000 } },
-      ...overrides,
+      rateLimits: {
+        register: { burst: 10_000, perMinute: 10_000 },
+        login: { burst: 10_000, perMinute: 10_000 },
+        groups: { burst: 10_000, perMinute: 10_000 },
+        contactRequests: { burst: 10_000, perMinute: 10_000 },
+        reports: { burst: 10_000, perMinute: 10_000 },
+        loginAccount: { freeFailures: 1000 },
+        ...overrides.rateLimits,
+      },
+      ...withoutRateLimits(overrides),
       server: { host: '127.0.0.1', port: 0, ...overrides.server },
     },
   });

@@ -43,7 +43,29 @@ function expectError(r: Res, status: number, code: string) {
 describe('health and documents', () => {
   it('/healthz and /readyz', async () => {
     expect(await req('GET', '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(await req('GET', '/readyz')).toEqual({ status: 200, body: { status: 'ready', database: 'reachable', migrations: 'applied' } });
+    expect(await req('GET', '/readyz')).toEqual({ status: 200, body: { status: 'ready', database: 'reachable', migrations: 'applied', fanout: 'local' } });
+  });
+
+  it('/metrics: Prometheus text with connections, messages, batch sizes and commit times (issue 12)', async () => {
+    const alice = await user();
+    const bob = await user();
+    const conv = await req('POST', '/v1/conversations', { kind: 'direct', with: bob.handle }, alice.token);
+    expect(conv.status).toBe(201);
+    const before = await server.app.inject({ method: 'GET', url: '/metrics' });
+    const count = (text: string, line: RegExp): number => Number(line.exec(text)?.[1] ?? 0);
+    const visibleIn = /^haven_messages_in_total\{path="visible"\} (\d+)$/m;
+    const inserts = /^haven_batch_size_count\{kind="insert"\} (\d+)$/m;
+    const sent = await req('POST', `/v1/conversations/${conv.body.id}/messages`, { clientMessageId: 'metrics-1', body: Buffer.from('{"v":1,"text":"hi"}').toString('base64') }, alice.token);
+    expect(sent.status).toBe(201);
+    const after = await server.app.inject({ method: 'GET', url: '/metrics' });
+    expect(after.statusCode).toBe(200);
+    expect(after.headers['content-type']).toMatch(/^text\/plain/);
+    expect(count(after.body, visibleIn) - count(before.body, visibleIn)).toBe(1);
+    expect(count(after.body, inserts) - count(before.body, inserts)).toBe(1);
+    for (const name of ['haven_ws_connections', 'haven_messages_out_total', 'haven_commit_seconds_bucket', 'haven_fanout_lag_seconds_bucket', 'haven_process_cpu_seconds_total'])
+      expect(after.body).toContain(name);
+    // Counts and timings only: nothing a user wrote or is called.
+    expect(after.body).not.toContain(alice.handle);
   });
 
   it('/openapi.json describes every route from the protocol schemas', async () => {

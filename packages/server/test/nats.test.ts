@@ -1,4 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,3 +55,76 @@ describe.skipIf(skip)(`several nodes over NATS${skip ? ` (skipped: ${reason})` :
     onB.close();
   });
 });
+
+// Readiness follows NATS: a node whose NATS goes away is not ready, and is again once it is back; live
+// delivery resumes without restarting the node. A private nats-server on a free port, so the shared one
+// other tests use is never touched.
+const NATS_BIN = '/usr/sbin/nats-server';
+describe.skipIf(skip || !existsSync(NATS_BIN))(`a node when NATS restarts${skip ? ` (skipped: ${reason})` : !existsSync(NATS_BIN) ? ` (skipped: ${NATS_BIN} is not installed)` : ''}`, () => {
+  it('readyz says disconnected (503) while NATS is down, connected after, and live delivery resumes', async () => {
+    const port = await freePort();
+    const startNats = (): ChildProcess => spawn(NATS_BIN, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    let natsProc = startNats();
+    const db = await createPgDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'haven-node-'));
+    let node: ChildServer | undefined;
+    try {
+      await waitFor(() => canConnect(port));
+      node = await startChildServer(['--data-dir', dir, '--database-url', db.url, '--nats-url', `nats://127.0.0.1:${port}`], { HAVEN_MESSAGE_KEY: Buffer.alloc(32, 4).toString('base64') });
+      const ready = async () => {
+        const r = await fetch(`${node!.url}/readyz`);
+        return { status: r.status, fanout: ((await r.json()) as { fanout: string }).fanout };
+      };
+      expect(await ready()).toEqual({ status: 200, fanout: 'connected' });
+      natsProc.kill('SIGKILL');
+      await waitFor(async () => (await ready()).fanout === 'disconnected');
+      expect(await ready()).toEqual({ status: 503, fanout: 'disconnected' });
+      natsProc = startNats();
+      await waitFor(async () => (await ready()).fanout === 'connected', 20_000);
+      // Live delivery through the reconnected NATS.
+      const alice = await registerUser(node.url);
+      const bob = await registerUser(node.url);
+      const conv = await directConversation(node.url, alice.token, bob.account.handle);
+      const onB = await FrameClient.connect(node.url, bob.token);
+      const onA = await FrameClient.connect(node.url, alice.token);
+      onA.send({ type: 'send', conversationId: conv.id, clientMessageId: 'after-nats-restart', body: b64('still here') });
+      const got = await onB.next((f) => f.type === 'message');
+      expect(got.type === 'message' && unb64(got.message.body)).toBe('still here');
+      onA.close();
+      onB.close();
+    } finally {
+      await node?.kill();
+      natsProc.kill('SIGKILL');
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    sock.once('connect', () => (sock.destroy(), resolve(true)));
+    sock.once('error', () => resolve(false));
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`condition not met within ${ms} ms`);
+}

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { CreateUserRequest, HavenError } from '@haven/protocol';
-import { EXIT, UsageError, exitWithError, printJson, printLine, printTable } from '../output';
+import { existsSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { CreateUserRequest, ErrorBody, HavenError, isErrorCode } from '@haven/protocol';
+import { EXIT, UsageError, exitWithError, printError, printJson, printLine, printTable } from '../output';
 import { handleArg, signedIn, withProfile, type ProfileOptions } from '../context';
 import { loadConfigOrExit } from './serve';
 
@@ -24,7 +26,7 @@ export function register(program: Command): void {
   const admin = program.command('admin').description('Administer a Haven server directly through its database.');
   admin
     .command('create-user')
-    .description('Create an account (e.g. the first admin) straight in the database; run it while the server is stopped when using the embedded database.')
+    .description('Create an account (e.g. the first admin), before or while the server runs: straight in the database, or through a running server\'s owner-only local socket (<data-dir>/admin.sock) when it holds the embedded database.')
     .requiredOption('--handle <handle>', 'the new handle')
     .requiredOption('--birth-date <YYYY-MM-DD>', 'date of birth')
     .option('--role <role>', 'user, moderator or admin', 'user')
@@ -43,7 +45,15 @@ export function register(program: Command): void {
         const what = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
         exitWithError(new HavenError('request.invalid', `Invalid input: ${what}.`));
       }
-      const { createAccount, openStorage, pgliteDirOf } = await import('@haven/server');
+      const { createAccount, openStorage, pgliteDirOf, adminSocketPath, ADMIN_SOCKET_ROUTE } = await import('@haven/server');
+      // A running server holds the embedded database: ask it through its owner-only local socket (decision 0006).
+      if (!config.database.url) {
+        const viaServer = await createThroughSocket(adminSocketPath(config.dataDir), ADMIN_SOCKET_ROUTE, parsed.data).catch((e: unknown) => {
+          if (e instanceof HavenError) exitWithError(e);
+          return undefined; // no server listening there (stale or absent socket): open the database directly
+        });
+        if (viaServer) return printJson(viaServer);
+      }
       const storage = await openStorage({ databaseUrl: config.database.url, pgliteDir: pgliteDirOf(config.dataDir) });
       try {
         printJson(await createAccount(storage.db, new Date(), parsed.data));
@@ -55,6 +65,26 @@ export function register(program: Command): void {
     });
 
   registerSafetyAdmin(admin);
+}
+
+/** POSTs the new account to a running server's local admin socket; `undefined` when nothing listens there. */
+async function createThroughSocket(socketPath: string, route: { method: string; path: string }, body: unknown): Promise<unknown> {
+  if (!existsSync(socketPath)) return undefined;
+  const json = JSON.stringify(body);
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = httpRequest({ socketPath, method: route.method, path: route.path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end(json);
+  });
+  const parsed = JSON.parse(text) as unknown;
+  if (status === 201) return parsed;
+  const err = ErrorBody.safeParse(parsed);
+  if (err.success && isErrorCode(err.data.error.code)) throw new HavenError(err.data.error.code, err.data.error.message, err.data.error.details);
+  throw new HavenError('server.internal', `The running server answered ${status}.`);
 }
 
 interface AdminHttpOptions extends ProfileOptions {
@@ -137,7 +167,7 @@ function registerSafetyAdmin(admin: Command): void {
       printLine(log.chain.message);
     }
     if (!log.chain.ok) {
-      process.stderr.write(`haven: ${log.chain.message}\n`);
+      printError(`haven: ${log.chain.message}`);
       process.exit(EXIT.failed);
     }
   });

@@ -4,8 +4,12 @@ import { signedIn, withJson, withProfile, type ProfileOptions } from '../context
 import { printJson, printLine, printTable } from '../output';
 import { noticeLine } from './devices';
 
-/** How a conversation is protected, in the words every member sees. */
+/**
+ * How a conversation is protected, in the words every member sees; a closed conversation (P9) says so
+ * and why, instead of a mode reason that is no longer true.
+ */
 export function modeLine(c: Conversation): string {
+  if (c.closedReason) return `closed: ${c.closedReason}`;
   switch (c.mode) {
     case 'e2ee':
       // The policy's reasons for e2ee start with the lock ("🔒 end-to-end encrypted: every member is an adult").
@@ -28,6 +32,8 @@ export function conversationJson(c: Conversation) {
     members: c.members,
     lastSeq: c.lastSeq,
     createdAt: c.createdAt,
+    closed: c.closedReason !== undefined,
+    closedReason: c.closedReason ?? null,
   };
 }
 

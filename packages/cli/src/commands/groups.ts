@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ConversationId } from '@haven/protocol';
 import { handleArg, signedIn, withJson, withProfile, type ProfileOptions } from '../context';
-import { UsageError, printJson, printLine } from '../output';
+import { UsageError, printError, printJson, printLine } from '../output';
 import { conversationJson, modeLine, printConversations } from './conversations';
 
 type JsonOpts = ProfileOptions & { json?: boolean };
@@ -26,7 +26,7 @@ export function register(program: Command): void {
     if (opts.json) printJson(conversationJson(g));
     else {
       printLine(g.id);
-      process.stderr.write(`Created group "${g.title ?? title}" with ${g.members.map((m) => m.handle).join(', ')}; ${modeLine(g).replace(/\.$/, '')}.\n`);
+      printError(`Created group "${g.title ?? title}" with ${g.members.map((m) => m.handle).join(', ')}; ${modeLine(g).replace(/\.$/, '')}.`);
     }
   });
 

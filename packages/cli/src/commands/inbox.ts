@@ -9,7 +9,7 @@ import { Connection, HashListGuard, type DeviceNotice, attachmentStream, nodeWeb
 import type { Conversation } from '@haven/protocol';
 import { deviceGuard } from '../guard';
 import { signedIn, withJson, withProfile, type ProfileOptions } from '../context';
-import { UsageError, helpLines, printJson, printLine } from '../output';
+import { UsageError, helpLines, printError, printJson, printLine } from '../output';
 
 interface InboxOptions extends ProfileOptions {
   follow?: boolean;
@@ -81,11 +81,11 @@ export function register(program: Command): void {
       if (opts.json) printJson({ event: e.event, data: e.data });
       else {
         const d = (e.data ?? {}) as { message?: unknown; help?: unknown };
-        process.stderr.write(`haven: safety notice (${e.event})${typeof d.message === 'string' ? `: ${d.message}` : ''}\n`);
-        for (const line of helpLines(d.help)) process.stderr.write(`  ${line}\n`);
+        printError(`haven: safety notice (${e.event})${typeof d.message === 'string' ? `: ${d.message}` : ''}`);
+        for (const line of helpLines(d.help)) printError(`  ${line}`);
       }
     });
-    if (opts.follow) conn.on('error', (e) => process.stderr.write(`haven: ${e.message} (${e.code}); reconnecting\n`));
+    if (opts.follow) conn.on('error', (e) => printError(`haven: ${e.message} (${e.code}); reconnecting`));
 
     await conn.open();
     try {
@@ -148,7 +148,7 @@ async function saveAll(
     } catch (e) {
       await rm(path, { force: true });
       out.push({ error: e instanceof Error ? e.message : String(e) });
-      if (e instanceof HavenError && e.code === 'media.blocked') for (const line of helpLines(e.help)) process.stderr.write(`  ${line}\n`);
+      if (e instanceof HavenError && e.code === 'media.blocked') for (const line of helpLines(e.help)) printError(`  ${line}`);
     }
   }
   return out;

@@ -1,5 +1,5 @@
 // `haven match FILE... --list NAME`: match images against hash lists in the data directory.
-import { HashListStore, pdqHexFromWords, queryPdq, type LoadedHashList } from '@haven/pdq/node';
+import { HashListStore, KNOWN_IMAGE_RULE, matchKnownImage, matchableOf, pdqHexFromWords, type LoadedHashList } from '@haven/pdq/node';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EXIT } from '../output';
 import { hashFiles } from './hash';
@@ -42,9 +42,10 @@ export function register(program: Command): void {
     )
     .argument('<files...>', 'image files')
     .option('--list <name...>', 'lists to match against (default: every enabled list)')
-    .option('--max-distance <bits>', 'PDQ Hamming distance threshold', intIn(0, 256), 31)
-    .option('--min-quality <q>', 'skip PDQ matching below this quality', intIn(0, 100), 50)
-    .option('--dihedral', 'also match rotated and mirrored variants')
+    .option('--max-distance <bits>', 'PDQ Hamming distance threshold', intIn(0, 256), KNOWN_IMAGE_RULE.maxDistance)
+    .option('--min-quality <q>', 'skip PDQ matching below this quality', intIn(0, 100), KNOWN_IMAGE_RULE.minQuality)
+    .option('--dihedral', 'match rotated and mirrored variants too (the default, as the server and devices do)')
+    .option('--no-dihedral', 'match only the image as it is')
     .addOption(new Option('--mode <mode>', 'hashing mode').choices(['reference', 'fast']).default('reference'))
     .option('--json', 'print one JSON object per file')
     .addOption(dataDirOption())
@@ -58,36 +59,26 @@ export function register(program: Command): void {
       const needMd5 = lists.some((l) => l.kind === 'md5');
       const needSha = lists.some((l) => l.kind === 'sha256');
       let failed = 0;
-      for await (const { file, result, error } of hashFiles(files, { mode: opts.mode, dihedral: opts.dihedral === true, md5: needMd5, sha256: needSha })) {
+      const dihedral = opts.dihedral !== false;
+      for await (const { file, result, error } of hashFiles(files, { mode: opts.mode, dihedral, md5: needMd5, sha256: needSha })) {
         if (!result) {
           failed++;
           process.stderr.write(`haven: ${file}: ${error}\n`);
           continue;
         }
-        const hits: Hit[] = [];
         const lowQuality = result.quality < opts.minQuality;
-        for (const l of lists) {
-          if (l.kind === 'pdq') {
-            const r = queryPdq(l.index, result, { maxDistance: opts.maxDistance, minQuality: opts.minQuality, dihedral: opts.dihedral === true });
-            if (!r.queried) continue;
-            for (const m of r.matches) {
-              const hit: Hit = { list: l.manifest.name, kind: 'pdq', index: m.index, distance: m.distance, hash: pdqHexFromWords(l.index.words, m.index * 16) };
-              const label = l.labelOf(m.index);
-              if (label !== undefined) hit.label = label;
-              if (opts.dihedral) hit.variant = m.variant;
-              hits.push(hit);
-            }
-          } else {
-            const digest = l.kind === 'md5' ? result.md5! : result.sha256!;
-            const i = l.set.indexOf(digest);
-            if (i >= 0) {
-              const hit: Hit = { list: l.manifest.name, kind: l.kind, index: i, distance: 0, hash: digest };
-              const label = l.labelOf(i);
-              if (label !== undefined) hit.label = label;
-              hits.push(hit);
-            }
-          }
-        }
+        // The one matching rule (server, CLI and devices): @haven/pdq matchKnownImage.
+        const rule = { maxDistance: opts.maxDistance, minQuality: opts.minQuality, dihedral };
+        const byName = new Map(lists.map((l) => [l.manifest.name, l]));
+        const hits: Hit[] = matchKnownImage(lists.map(matchableOf), { ...result, pdq: result.hash }, rule).map((m) => {
+          const l = byName.get(m.list)!;
+          const hash = l.kind === 'pdq' ? pdqHexFromWords(l.index.words, m.entryIndex * 16) : m.kind === 'md5' ? result.md5! : result.sha256!;
+          const hit: Hit = { list: m.list, kind: m.kind, index: m.entryIndex, distance: m.distance, hash };
+          const label = l.labelOf(m.entryIndex);
+          if (label !== undefined) hit.label = label;
+          if (dihedral && m.variant) hit.variant = m.variant;
+          return hit;
+        });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify({ file, hash: result.hash, quality: result.quality, queried: !lowQuality, matches: hits })}\n`);
         } else {

@@ -10,7 +10,11 @@ interface ServeFlags {
   natsUrl?: string;
   logLevel?: string;
   config?: string;
+  stopWithParent?: boolean;
 }
+
+/** How long a graceful stop may take before the process exits anyway. */
+const STOP_DEADLINE_MS = 15_000;
 
 /** A flag's integer, or the raw text so that validation names the key and what is allowed. */
 const int = (v: string | undefined): number | string | undefined => (v === undefined ? undefined : /^\d+$/.test(v) ? Number(v) : v);
@@ -52,6 +56,7 @@ export function register(program: Command): void {
     .option('--nats-url <url>', 'NATS URL (nats://…) to share delivery between several nodes')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (default info)')
     .option('--config <file>', 'JSON config file (default ./haven.config.json when present)')
+    .option('--stop-with-parent', 'stop when the process that started this one exits (used by `npm start`)')
     .addHelpText(
       'after',
       `\nPrecedence: defaults < config file < environment < flags.\nEnvironment variables:\n  HAVEN_CONFIG               config file\n${envHelp}\n`,
@@ -62,13 +67,28 @@ export function register(program: Command): void {
       const { startServer } = await import('@haven/server');
       const server = await startServer(config);
       process.stdout.write(`Haven is listening on ${server.url} (database: ${server.storage.kind === 'pglite' ? `embedded, ${config.dataDir}/db` : 'PostgreSQL'})\n`);
-      const stop = (): void => {
+      // SIGTERM/SIGINT: stop taking work, finish what is in flight (requests, WebSocket closes, the
+      // database), then exit; a stop that hangs past the deadline exits anyway.
+      let stopping = false;
+      const stop = (why: string): void => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write(`Haven is stopping (${why}).\n`);
+        setTimeout(() => process.exit(1), STOP_DEADLINE_MS).unref();
         server.close().then(
           () => process.exit(0),
           () => process.exit(1),
         );
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGHUP', () => stop('SIGHUP'));
+      if (flags.stopWithParent) {
+        // A parent that dies (killed, or its signal not passed on) re-parents this process: stop with it.
+        const parent = process.ppid;
+        setInterval(() => {
+          if (process.ppid !== parent) stop('its parent exited');
+        }, 500).unref();
+      }
     });
 }

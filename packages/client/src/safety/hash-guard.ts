@@ -1,4 +1,4 @@
-import { ExactHashSet, PdqIndex, type PdqHex } from '@haven/pdq';
+import { ExactHashSet, KNOWN_IMAGE_RULE, PdqIndex, matchKnownImage, type DihedralName, type PdqHex } from '@haven/pdq';
 import { HavenError, type Conversation, type HashListSync, type HelpWire } from '@haven/protocol';
 import { base64ToBytes } from '../base64';
 import type { HavenClient } from '../http-client';
@@ -7,11 +7,15 @@ import type { HavenClient } from '../http-client';
 // PDQ and SHA-256 lists, checks every attachment before sending it and before showing it, and on a
 // match blocks it and files a report with the hashes and conversation metadata, never the content.
 
-/** What a device computes from an attachment's plaintext. PDQ only for images it could decode. */
+/**
+ * What a device computes from an attachment's plaintext. PDQ only for images it could decode, with all
+ * eight dihedral variants (`dihedral`), which the matching rule needs to catch a rotated known image.
+ */
 export interface AttachmentHashes {
   sha256: string;
   pdq?: PdqHex;
   quality?: number;
+  dihedral?: Readonly<Partial<Record<DihedralName, PdqHex>>>;
 }
 
 /** Hashes plaintext bytes: `nodeAttachmentHasher` in Node; a browser passes one built on a canvas. */
@@ -57,8 +61,8 @@ export class HashListGuard {
   #lists: HeldList[] = [];
   #version = 'none';
   #holds = false;
-  #maxDistance = 31;
-  #minQuality = 50;
+  #maxDistance = KNOWN_IMAGE_RULE.maxDistance;
+  #minQuality = KNOWN_IMAGE_RULE.minQuality;
 
   constructor(
     private readonly client: HavenClient,
@@ -84,23 +88,15 @@ export class HashListGuard {
     this.#version = s.version;
   }
 
-  /** Matches hashes against the held lists: exact SHA-256 first, then PDQ within distance when quality allows. */
+  /**
+   * Matches hashes against the held lists by the one rule the server and the CLI use
+   * (`matchKnownImage`, @haven/pdq): exact SHA-256, then PDQ over all eight dihedral variants within the
+   * server's distance when the quality allows. The best match, or `undefined`.
+   */
   match(h: AttachmentHashes): GuardMatch | undefined {
-    for (const l of this.#lists) {
-      if (l.kind === 'sha256') {
-        const i = l.set.indexOf(h.sha256);
-        if (i >= 0) return { list: l.name, kind: 'sha256', entryIndex: i, distance: 0 };
-      }
-    }
-    if (h.pdq === undefined || (h.quality ?? 0) < this.#minQuality) return undefined;
-    let best: GuardMatch | undefined;
-    for (const l of this.#lists) {
-      if (l.kind !== 'pdq') continue;
-      for (const m of l.index.query(h.pdq, this.#maxDistance)) {
-        if (!best || m.distance < best.distance) best = { list: l.name, kind: 'pdq', entryIndex: m.index, distance: m.distance };
-      }
-    }
-    return best;
+    const best = matchKnownImage(this.#lists, h, { ...KNOWN_IMAGE_RULE, maxDistance: this.#maxDistance, minQuality: this.#minQuality })[0];
+    if (!best || best.kind === 'md5') return undefined;
+    return { list: best.list, kind: best.kind, entryIndex: best.entryIndex, distance: best.distance };
   }
 
   async #check(conversation: Conversation, bytes: Uint8Array, source: 'client-outgoing' | 'client-incoming', messageId?: string): Promise<GuardVerdict> {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { printableConfigValue } from './redact';
 import { ConfigSchema, type Config, type ConfigInput } from './schema';
 
 /** A configuration that cannot be used; the CLI prints `message` and exits with code 2. */
@@ -64,7 +65,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     try {
       parsed = JSON.parse(readFileSync(path, 'utf8'));
     } catch (e) {
-      throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`, 'config');
+      // JSON.parse quotes the text around the mistake, which may be a secret: say only where it is.
+      const at = /position (\d+)/.exec((e as Error).message)?.[1];
+      throw new ConfigError(`config file ${path} is not valid JSON${at ? ` (at character ${at})` : ''}`, 'config');
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new ConfigError(`config file ${path} must hold a JSON object`, 'config');
@@ -85,7 +88,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const issue = result.error.issues[0]!;
   const key = issue.path.join('.') || 'config';
   const from = sources.get(key);
-  const got = getPath(merged, key);
+  // A secret's bad value is never printed; a URL's credentials are cut out (redact.ts).
+  const got = printableConfigValue(key, getPath(merged, key));
   throw new ConfigError(
     `invalid config ${key}${from ? ` (from ${from})` : ''}: ${describeIssue(issue)}${got === undefined ? '' : `; got ${JSON.stringify(got)}`}`,
     key,

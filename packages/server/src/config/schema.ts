@@ -41,6 +41,8 @@ export const ConfigSchema = z
       .strict()
       .prefault({}),
     log: z.object({ level: LogLevel.default('info') }).strict().prefault({}),
+    /** `GET /metrics` in Prometheus format (counts and timings only, never content or ids). */
+    metrics: z.object({ enabled: z.boolean().default(true) }).strict().prefault({}),
     limits: z
       .object({
         bodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
@@ -60,6 +62,42 @@ export const ConfigSchema = z
       .object({
         register: Bucket.default({ burst: 10, perMinute: 10 }),
         login: Bucket.default({ burst: 20, perMinute: 20 }),
+        /**
+         * Per account, whatever the address (issue 13): after `freeFailures` wrong passwords each further
+         * attempt waits twice as long (from `baseDelaySeconds`, at most `maxDelaySeconds`) and is refused
+         * unchecked meanwhile. Addresses the account signed in from within `knownSourceDays` are exempt, so
+         * an attacker cannot lock the owner out; sessions already open are never affected.
+         */
+        loginAccount: z
+          .object({
+            freeFailures: z.number().int().min(1).max(1000).default(5),
+            baseDelaySeconds: z.number().min(0).max(3600).default(2),
+            maxDelaySeconds: z.number().min(0).max(24 * 3600).default(300),
+            knownSourceDays: z.number().int().min(0).max(365).default(30),
+          })
+          .strict()
+          .prefault({}),
+        /** Per account: group creation, member adds and invite links. */
+        groups: Bucket.default({ burst: 20, perMinute: 20 }),
+        /** Per account: contact requests. */
+        contactRequests: Bucket.default({ burst: 30, perMinute: 20 }),
+        /** Per account: reports and device detection reports. */
+        reports: Bucket.default({ burst: 30, perMinute: 20 }),
+      })
+      .strict()
+      .prefault({}),
+    /** WebSocket limits (issue 13): all per node. */
+    websocket: z
+      .object({
+        /** Largest frame before `hello` succeeds (a hello is ~100 bytes); bigger → close 1009 before it is buffered. */
+        preAuthFrameBytes: z.number().int().min(256).max(1024 * 1024).default(4096),
+        /** Frames one connection may send: a burst, refilled per minute; past it → `connection.rate_limited`. */
+        connection: Bucket.default({ burst: 200, perMinute: 6000 }),
+        /** Frames all connections of one account may send together. */
+        account: Bucket.default({ burst: 500, perMinute: 12000 }),
+        /** Open connections per session and per account; one more → `connection.too_many` and close 4429. */
+        maxConnectionsPerSession: z.number().int().min(1).max(10_000).default(8),
+        maxConnectionsPerAccount: z.number().int().min(1).max(100_000).default(32),
       })
       .strict()
       .prefault({}),
@@ -87,6 +125,17 @@ export const ConfigSchema = z
       .object({
         /** Largest upload (bytes, as stored: ciphertext for e2ee). */
         maxBytes: z.number().int().min(1024).max(4 * 1024 * 1024 * 1024).default(100 * 1024 * 1024),
+        /**
+         * Image decoding for safety scans (issue 13, item 14; the memory budget is in docs/THREAT-MODEL.md):
+         * the largest image file read for a scan, the most pixels an image may declare, the size up to which
+         * it is decoded whole (bit-exact PDQ; larger ones shrink on load), how many decode at once, and how
+         * many may wait before uploads get `server.busy`.
+         */
+        maxScanBytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(32 * 1024 * 1024),
+        maxPixels: z.number().int().min(1).max(1_000_000_000).default(100_000_000),
+        referencePixels: z.number().int().min(0).max(268_435_456).default(16_777_216),
+        decodeConcurrency: z.number().int().min(1).max(64).default(2),
+        decodeQueue: z.number().int().min(0).max(10_000).default(16),
       })
       .strict()
       .prefault({}),

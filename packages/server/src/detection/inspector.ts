@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { HavenError } from '@haven/protocol';
 import { mediaChecks } from '@haven/safety';
 import { participantOf } from '../policy/participants';
@@ -6,11 +5,13 @@ import type { Caller, Services } from '../services/context';
 import type { ConversationRow } from '../storage/database';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { assertMayShareMedia, recipientsOf, recordMatch } from './record';
+import { decodeSlotsOf } from './decode-slots';
 import { scanMedia } from './scan.node.ts';
 
 /** An upload as the media store hands it to inspectors before keeping it (packages/server/src/media). */
 export interface InspectedUpload {
-  staged: { tmpPath: string; size: number; sha256: string };
+  /** `read()` gives the uploaded bytes (the staged file is sealed at rest). */
+  staged: { tmpPath: string; size: number; sha256: string; read(): Promise<Uint8Array> };
   conversation: ConversationRow;
   caller: Caller;
   mediaId: string;
@@ -37,8 +38,10 @@ export function mediaPolicyInspector(s: Services, opts: MediaPolicyOptions): (up
     const others = await findAccountsByIds(s.db, recipients);
     const check = mediaChecks(s.policy, conversation.mode, participantOf(s.policy, sender, now), others.map((o) => participantOf(s.policy, o, now)));
     if (check.kind !== 'server-scan') return;
-    const bytes = await readFile(staged.tmpPath);
-    await scanAndAct(s, { bytes, conversationId: conversation.id, senderId: sender.id, recipients, maxBytes: opts.maxBytes });
+    // Read inside the decode slot: uploads waiting for one hold no image bytes in memory.
+    const maxBytes = Math.min(opts.maxBytes, s.config.media.maxScanBytes);
+    if (staged.size > maxBytes) throw new HavenError('media.too_large', `Images in this conversation may be at most ${maxBytes} bytes.`);
+    await scanAndAct(s, { bytes: () => staged.read(), conversationId: conversation.id, senderId: sender.id, recipients, maxBytes });
   };
 }
 
@@ -48,10 +51,15 @@ export function mediaPolicyInspector(s: Services, opts: MediaPolicyOptions): (up
  */
 export async function scanAndAct(
   s: Services,
-  u: { bytes: Uint8Array; contentType?: string; conversationId: string; senderId: string; recipients: readonly string[]; maxBytes: number },
+  u: { bytes: Uint8Array | (() => Promise<Uint8Array>); contentType?: string; conversationId: string; senderId: string; recipients: readonly string[]; maxBytes: number },
 ): Promise<void> {
   const snapshot = await s.hashLists.current();
-  const r = await scanMedia(u.bytes, u.contentType, snapshot, { maxBytes: u.maxBytes });
+  const media = s.config.media;
+  // At most decodeConcurrency images decode at once (bounded pixels each); the rest wait or get server.busy.
+  const { r, bytes } = await decodeSlotsOf(s).run(async () => {
+    const bytes = typeof u.bytes === 'function' ? await u.bytes() : u.bytes;
+    return { bytes, r: await scanMedia(bytes, u.contentType, snapshot, { maxBytes: u.maxBytes, maxPixels: media.maxPixels, referencePixels: media.referencePixels }) };
+  });
   const best = r.matches[0];
   if (!best) return;
   const recorded = await recordMatch(s, {
@@ -61,8 +69,8 @@ export async function scanAndAct(
     recipientIds: u.recipients,
     match: best,
     hashes: { sha256: r.sha256, md5: r.md5, pdq: r.pdq, quality: r.quality },
-    size: u.bytes.length,
-    evidence: u.bytes,
+    size: bytes.length,
+    evidence: bytes,
   });
   throw recorded.senderError;
 }

@@ -10,10 +10,10 @@ import type { AccountRow, Database, DetectionsTable } from '../storage/database'
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { membersOf } from '../storage/repos/conversations';
 
-// What a known-image match does (D4–D6), wherever it was found: a detection row (list, entry,
-// distance, hashes, never content for device matches), evidence in quarantine for server matches, the
-// sender restricted from media pending review, and `media.blocked` events with help to those who were
-// to receive it.
+// What a known-image match does (D4–D7), wherever it was found: a detection row (list, entry,
+// distance, hashes, never content for device matches; status `open` until a moderator reviews it),
+// evidence in quarantine for server matches, the sender restricted from media pending review for server
+// matches only, and `media.blocked` events with help to those who were to receive it.
 
 export interface MatchFacts {
   source: MatchSource;
@@ -57,18 +57,30 @@ export async function assertMayShareMedia(s: Services, account: Pick<AccountRow,
   throw new HavenError('policy.media_restricted', undefined, undefined, helpOf(s.policy, account, s.now(), 'safety_notice'));
 }
 
-/** Records a match and acts on it (D4–D6); returns what the sender is told. */
+/**
+ * Records a match and acts on it (D4–D7); returns what the sender is told. Only a match the server found
+ * itself restricts the sender; a device's claim is stored for review and restricts nobody (D7).
+ */
 export async function recordMatch(s: Services, f: MatchFacts): Promise<RecordedMatch> {
   const now = s.now();
   const id = randomUUID();
-  const witness = f.source === 'server-scan' ? 'server' : f.source === 'client-outgoing' ? 'sender-device' : 'recipient-device';
+  const accounts = new Map((await findAccountsByIds(s.db, [f.senderId, ...f.recipientIds])).map((a) => [a.id, a]));
+  const sender = accounts.get(f.senderId);
+  if (!sender) throw new HavenError('account.not_found');
+  const policy = s.policy;
+  const outcome = matchOutcome(
+    policy,
+    f.source,
+    partyOf(policy, sender, now),
+    f.recipientIds.flatMap((r) => (accounts.get(r) ? [partyOf(policy, accounts.get(r)!, now)] : [])),
+  );
   await s.db.transaction().execute(async (tx) => {
     await tx
       .insertInto('detections')
       .values({
         id,
         source: f.source,
-        witness,
+        witness: outcome.witness,
         sender_account_id: f.senderId,
         reporter_account_id: f.reporterId ?? null,
         conversation_id: f.conversationId,
@@ -87,18 +99,8 @@ export async function recordMatch(s: Services, f: MatchFacts): Promise<RecordedM
       })
       .execute();
     if (f.evidence) await tx.insertInto('quarantine').values({ detection_id: id, body: s.sealer.seal(f.evidence, id, f.conversationId), created_at: now }).execute();
-    await restrictMedia(tx, f.senderId, id, `Known-image match (${f.source}) pending review.`, now);
+    if (outcome.restrictSender) await restrictMedia(tx, f.senderId, id, `Known-image match (${f.source}) pending review.`, now);
   });
-  const accounts = new Map((await findAccountsByIds(s.db, [f.senderId, ...f.recipientIds])).map((a) => [a.id, a]));
-  const sender = accounts.get(f.senderId);
-  if (!sender) throw new HavenError('account.not_found');
-  const policy = s.policy;
-  const outcome = matchOutcome(
-    policy,
-    f.source,
-    partyOf(policy, sender, now),
-    f.recipientIds.flatMap((r) => (accounts.get(r) ? [partyOf(policy, accounts.get(r)!, now)] : [])),
-  );
   for (const n of outcome.notify) {
     const data: MediaBlockedEvent = {
       conversationId: f.conversationId,

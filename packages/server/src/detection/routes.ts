@@ -1,6 +1,7 @@
 import { HavenError, ROUTES, type DeviceDetectionReport, type HelpWire } from '@haven/protocol';
 import { holdsHashLists } from '@haven/safety';
 import type { FastifyInstance } from 'fastify';
+import { takeWrite } from '../http/rate-limit';
 import { mount } from '../http/route';
 import { bandOf } from '../policy/participants';
 import { helpOf } from '../policy/refusal';
@@ -17,7 +18,10 @@ export function detectionRoutes(app: FastifyInstance, s: Services): void {
     if (!me) throw new HavenError('auth.invalid_token');
     return syncFor(holdsHashLists(s.policy, bandOf(s.policy, me.birth_date, s.now())), await s.hashLists.current());
   });
-  mount(app, s, ROUTES.reportDetection, async ({ caller, body }) => fileDeviceReport(s, caller, body));
+  mount(app, s, ROUTES.reportDetection, async ({ caller, body }) => {
+    takeWrite(s, 'reports', caller.accountId);
+    return fileDeviceReport(s, caller, body);
+  });
 }
 
 /**

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { HavenError } from '@haven/protocol';
-import { hashImageBuffer, ImageHashError, queryPdq, type ImageHashResult } from '@haven/pdq/node';
+import { hashImageBuffer, ImageHashError, KNOWN_IMAGE_RULE, matchKnownImage, matchableOf, type ImageHashResult } from '@haven/pdq/node';
 import type { ListSnapshot } from './hashlists.node.ts';
 
-// The known-image check of an upload (D1): SHA-256, MD5 and PDQ (with quality) of the bytes, matched
-// against every list of one snapshot: exact for MD5/SHA-256, PDQ within distance 31 when quality >= 50.
+// The known-image check of an upload (D1): SHA-256, MD5 and PDQ (with quality and all eight dihedral
+// variants) of the bytes, matched against every list of one snapshot by the one rule
+// (`matchKnownImage` in @haven/pdq, which the CLI and the device-side guard use too).
 
 /** Image types the server can decode and hash; anything else in a `visible` conversation is refused. */
 export const CHECKABLE_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/tiff', 'image/avif', 'image/heif'] as const;
@@ -34,6 +35,8 @@ export interface ScanResult {
 export interface ScanOptions {
   maxBytes: number;
   maxPixels?: number;
+  /** Images with more pixels are shrunk on load (bounded memory) instead of decoded whole. */
+  referencePixels?: number;
   maxDistance?: number;
   minQuality?: number;
 }
@@ -57,7 +60,7 @@ export async function scanMedia(bytes: Uint8Array, contentType: string | undefin
   }
   let hashed: ImageHashResult;
   try {
-    hashed = await hashImageBuffer(bytes, { md5: true, sha256: true, dihedral: true, maxBytes: opts.maxBytes, ...(opts.maxPixels ? { maxPixels: opts.maxPixels } : {}) });
+    hashed = await hashImageBuffer(bytes, { md5: true, sha256: true, dihedral: true, maxBytes: opts.maxBytes, ...(opts.maxPixels ? { maxPixels: opts.maxPixels } : {}), ...(opts.referencePixels !== undefined ? { referenceMaxPixels: opts.referencePixels } : {}) });
   } catch (e) {
     if (e instanceof ImageHashError) {
       if (e.code === 'image.too_large' || e.code === 'image.too_many_pixels') throw new HavenError('media.too_large', e.message);
@@ -67,18 +70,9 @@ export async function scanMedia(bytes: Uint8Array, contentType: string | undefin
   }
   const sha256 = hashed.sha256 ?? createHash('sha256').update(bytes).digest('hex');
   const md5 = hashed.md5 ?? createHash('md5').update(bytes).digest('hex');
-  const matches: ListMatch[] = [];
-  for (const list of snapshot.lists) {
-    const name = list.manifest.name;
-    if (list.kind === 'pdq') {
-      const q = queryPdq(list.index, hashed, { dihedral: true, maxDistance: opts.maxDistance ?? 31, minQuality: opts.minQuality ?? 50 });
-      if (!q.queried) continue;
-      for (const m of q.matches) matches.push({ list: name, kind: 'pdq', entryIndex: m.index, label: list.labelOf(m.index) ?? null, distance: m.distance });
-    } else {
-      const i = list.set.indexOf(list.kind === 'md5' ? md5 : sha256);
-      if (i >= 0) matches.push({ list: name, kind: list.kind, entryIndex: i, label: list.labelOf(i) ?? null, distance: 0 });
-    }
-  }
-  matches.sort((a, b) => Number(a.kind === 'pdq') - Number(b.kind === 'pdq') || a.distance - b.distance);
+  const rule = { ...KNOWN_IMAGE_RULE, ...(opts.maxDistance !== undefined ? { maxDistance: opts.maxDistance } : {}), ...(opts.minQuality !== undefined ? { minQuality: opts.minQuality } : {}) };
+  const byName = new Map(snapshot.lists.map((l) => [l.manifest.name, l]));
+  const found = matchKnownImage(snapshot.lists.map(matchableOf), { sha256, md5, pdq: hashed.hash, quality: hashed.quality, ...(hashed.dihedral ? { dihedral: hashed.dihedral } : {}) }, rule);
+  const matches: ListMatch[] = found.map((m) => ({ list: m.list, kind: m.kind, entryIndex: m.entryIndex, label: byName.get(m.list)?.labelOf(m.entryIndex) ?? null, distance: m.distance }));
   return { sha256, md5, pdq: hashed.hash, quality: hashed.quality, width: hashed.width, height: hashed.height, matches, listsVersion: snapshot.version };
 }

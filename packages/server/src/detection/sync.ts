@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_DISTANCE, DEFAULT_MIN_QUALITY, PDQ_WORDS } from '@haven/pdq';
+import { KNOWN_IMAGE_RULE, PDQ_WORDS } from '@haven/pdq';
 import type { HashListSync } from '@haven/protocol';
 import { holdsHashLists } from '@haven/safety';
 import type { ListSnapshot } from './hashlists.node.ts';
@@ -29,8 +29,8 @@ export function syncFor(holds: boolean, snapshot: ListSnapshot): HashListSync {
   return {
     holdsLists: holds,
     version: holds ? snapshot.version : 'none',
-    maxDistance: DEFAULT_MAX_DISTANCE,
-    minQuality: DEFAULT_MIN_QUALITY,
+    maxDistance: KNOWN_IMAGE_RULE.maxDistance,
+    minQuality: KNOWN_IMAGE_RULE.minQuality,
     lists: holds ? encodeSnapshot(snapshot) : [],
   };
 }

@@ -20,6 +20,8 @@ export interface Fanout {
   publish(accountIds: readonly string[], event: FanoutEvent): Promise<void>;
   /** Resolves once events published after it will reach `handler`; returns the unsubscribe function. */
   subscribe(accountId: string, handler: FanoutHandler): Promise<() => void>;
+  /** Whether live delivery works now (NATS: connected; local: always). For /readyz. */
+  connected(): boolean;
   close(): Promise<void>;
 }
 

@@ -13,6 +13,7 @@ export function localFanout(): Fanout {
       subs.add(accountId, handler);
       return Promise.resolve(() => void subs.remove(accountId, handler));
     },
+    connected: () => true,
     close: () => Promise.resolve(),
   };
 }

@@ -1,3 +1,4 @@
+import { redactUrl } from '../config/redact';
 import { connect, type NatsConnection, type Subscription } from 'nats';
 import type { Logger } from 'pino';
 import { LocalSubscribers, type Fanout, type FanoutEvent, type FanoutHandler } from './fanout';
@@ -12,8 +13,15 @@ export async function natsFanout(url: string, log: Logger): Promise<Fanout> {
   try {
     nc = await connect({ servers: url, name: 'haven-server', maxReconnectAttempts: -1 });
   } catch (e) {
-    throw new Error(`could not connect to NATS at ${url}: ${(e as Error).message}`);
+    throw new Error(`could not connect to NATS at ${redactUrl(url)}: ${redactUrl((e as Error).message)}`);
   }
+  let up = true;
+  void (async () => {
+    for await (const st of nc.status()) {
+      if (st.type === 'disconnect') up = false;
+      else if (st.type === 'reconnect') up = true;
+    }
+  })();
   const subs = new LocalSubscribers();
   const natsSubs = new Map<string, Subscription>();
   const encoder = new TextEncoder();
@@ -48,6 +56,7 @@ export async function natsFanout(url: string, log: Logger): Promise<Fanout> {
         }
       };
     },
+    connected: () => up && !nc.isClosed(),
     async close() {
       await nc.drain();
     },

@@ -1,7 +1,7 @@
 import { HavenError } from '@haven/protocol';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Services } from '../services/context';
-import { installErrorHandlers } from './errors';
+import { envelopeOptions, installErrorHandlers } from './errors';
 import { accountRoutes } from './routes/accounts';
 import { contactRoutes } from './routes/contacts';
 import { conversationRoutes } from './routes/conversations';
@@ -20,6 +20,7 @@ export function buildApp(s: Services, opts: { testHooks?: boolean } = {}): Fasti
     loggerInstance: s.log as FastifyBaseLogger,
     bodyLimit: s.config.limits.bodyBytes,
     trustProxy: s.config.server.trustProxy,
+    ...envelopeOptions,
   });
   // JSON only: other types get 415 instead of reaching a handler as a string.
   app.removeAllContentTypeParsers();

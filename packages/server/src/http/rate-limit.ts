@@ -1,3 +1,5 @@
+import { HavenError } from '@haven/protocol';
+
 /** Token buckets by key (an IP address), in memory: enough for one node's sign-up and login routes. */
 export class RateLimiter {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
@@ -32,3 +34,23 @@ export class RateLimiter {
     if (this.#buckets.size >= this.maxKeys) this.#buckets.clear();
   }
 }
+
+/** The per-account write limits of `rateLimits` (issue 13): one set per server, shared by every route that writes that kind. */
+export type WriteKind = 'groups' | 'contactRequests' | 'reports';
+const writeLimiters = new WeakMap<object, Record<WriteKind, RateLimiter>>();
+
+/**
+ * Takes one `kind` write for `accountId`, or throws `request.rate_limited` (429).
+ * @example takeWrite(s, 'contactRequests', caller.accountId);
+ */
+export function takeWrite(s: { config: { rateLimits: Record<WriteKind, { burst: number; perMinute: number }> }; now(): Date }, kind: WriteKind, accountId: string): void {
+  let limiters = writeLimiters.get(s);
+  if (!limiters) {
+    const of = (k: WriteKind) => new RateLimiter(s.config.rateLimits[k].burst, s.config.rateLimits[k].perMinute);
+    limiters = { groups: of('groups'), contactRequests: of('contactRequests'), reports: of('reports') };
+    writeLimiters.set(s, limiters);
+  }
+  if (!limiters[kind].take(accountId, s.now().getTime())) throw new HavenError('request.rate_limited', `Too many ${WRITE_WORDS[kind]} in a short time: wait a little and try again.`);
+}
+
+const WRITE_WORDS: Record<WriteKind, string> = { groups: 'group changes', contactRequests: 'contact requests', reports: 'reports' };

@@ -1,6 +1,7 @@
 import { ROUTES } from '@haven/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services/context';
+import { takeWrite } from '../http/rate-limit';
 import { mount, withStatus } from '../http/route';
 import { fileReport } from './reports';
 import { claimKeyPackages, groupState, keyPackageStatus, submitCommit, uploadKeyPackages } from './service';
@@ -15,5 +16,8 @@ export function mlsRoutes(app: FastifyInstance, s: Services): void {
     const { accepted, created } = await submitCommit(s, caller, params.id, body);
     return created ? accepted : withStatus(200, accepted);
   });
-  mount(app, s, ROUTES.report, async ({ caller, body }) => fileReport(s, caller, body));
+  mount(app, s, ROUTES.report, async ({ caller, body }) => {
+    takeWrite(s, 'reports', caller.accountId);
+    return fileReport(s, caller, body);
+  });
 }

@@ -31,6 +31,7 @@ import { messageView } from '../services/views';
 import type { ConversationRow, MessageRow } from '../storage/database';
 import { findForSend } from '../storage/repos/conversations';
 import { findByClientId, insertMessage } from '../storage/repos/messages';
+import { hotPath } from '../storage/hot-path';
 import {
   advanceEpoch,
   claimKeyPackage,
@@ -250,12 +251,8 @@ export async function insertMlsApplication(
   conversation: ConversationRow,
   msg: { id: string; clientMessageId: string; contentType: string; body: Uint8Array; sentAt: Date },
 ): Promise<{ row: MessageRow; created: boolean }> {
-  if (msg.contentType === MLS_CONTENT_TYPES.commit || msg.contentType === MLS_CONTENT_TYPES.welcome)
-    throw new HavenError('request.invalid', `Send commits and welcomes to POST /v1/conversations/${conversation.id}/mls/commits.`);
-  if (msg.contentType !== MLS_CONTENT_TYPES.message)
-    throw new HavenError('request.unsupported_media_type', `This conversation is end-to-end encrypted: only ${MLS_CONTENT_TYPES.message} bodies are accepted.`);
-  const existing = await findByClientId(s.db, conversation.id, caller.deviceId, msg.clientMessageId);
-  if (existing) return { row: existing, created: false };
+  // The content type was checked by the caller (`messageContentTypeAllowed`, services/messages.ts).
+  // A resend (same client message id) is recognised in the batch, which then returns the stored message.
   const info = ok(await inspectMessage(msg.body, { now: msg.sentAt.getTime() }));
   if (info.kind !== 'private' || info.contentType !== 'application')
     throw new HavenError('mls.bad_message', 'Only MLS application messages (PrivateMessage) are sent here; commits go to the commits route.');
@@ -269,17 +266,11 @@ export async function insertMlsApplication(
     conversationId: conversation.id,
     timestamp: msg.sentAt.getTime(),
   });
-  return s.db.transaction().execute(async (tx) => {
-    const group = await findGroup(tx, conversation.id, true);
-    if (!group) throw new HavenError('mls.not_member', 'The group of this conversation has not been set up yet.');
-    if (info.epoch !== group.epoch) throw new HavenError('mls.stale_epoch', 'The message is not for the group’s current epoch; process the latest commits and send again.');
-    const roster = parseRoster(group.roster);
-    if (leavesOfDevice(roster, me(caller)).length === 0) throw new HavenError('mls.not_member');
-    // Replay: the same MLS ciphertext again (under another client message id). Checked under the group lock.
-    const digest = createHash('sha256').update(msg.body).digest();
-    const seen = await tx.selectFrom('messages').select('id').where('conversation_id', '=', conversation.id).where('mls_digest', '=', digest).executeTakeFirst();
-    if (seen) throw new HavenError('mls.bad_message', 'This message was already delivered (a replay).');
-    return insertMessage(tx, {
+  const digest = createHash('sha256').update(msg.body).digest();
+  // Group commit (storage/hot-path): the group's epoch, roster and replays are checked under its row lock,
+  // in the same transaction as the insert, together with other senders' messages.
+  return hotPath(s.db).insert(
+    {
       id: msg.id,
       conversation_id: conversation.id,
       sender_account_id: caller.accountId,
@@ -291,6 +282,14 @@ export async function insertMlsApplication(
       franking_key_id: tag.keyId,
       franking_tag: tag.tag,
       mls_digest: digest,
-    });
-  });
+    },
+    ({ group, replayed }) => {
+      if (!group) return new HavenError('mls.not_member', 'The group of this conversation has not been set up yet.');
+      if (info.epoch !== group.epoch) return new HavenError('mls.stale_epoch', 'The message is not for the group’s current epoch; process the latest commits and send again.');
+      if (leavesOfDevice(parseRoster(group.roster), me(caller)).length === 0) return new HavenError('mls.not_member');
+      // Replay: the same MLS ciphertext again (under another client message id).
+      if (replayed) return new HavenError('mls.bad_message', 'This message was already delivered (a replay).');
+      return undefined;
+    },
+  );
 }

@@ -3,6 +3,7 @@ import { helpPage } from '@haven/safety';
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../services/context';
 import { findAccountById } from '../storage/repos/accounts';
+import { takeWrite } from '../http/rate-limit';
 import { mount } from '../http/route';
 import { createInvite, joinByInvite } from './invites';
 import { listNotices } from './notices';
@@ -19,6 +20,9 @@ export function policyRoutes(app: FastifyInstance, s: Services): void {
     return helpPage(s.policy, query.band ?? bandOf(s.policy, me.birth_date, s.now()), query.region ?? me.region);
   });
   mount(app, s, ROUTES.notices, async ({ caller }) => ({ notices: await listNotices(s, caller.accountId) }));
-  mount(app, s, ROUTES.createInvite, async ({ caller, params }) => createInvite(s, caller, params.id));
-  mount(app, s, ROUTES.joinInvite, async ({ caller, params }) => joinByInvite(s, caller, params.token));
+  mount(app, s, ROUTES.createInvite, async ({ caller, params }) => {
+    takeWrite(s, 'groups', caller.accountId);
+    return createInvite(s, caller, params.id);
+  });
+  mount(app, s, ROUTES.joinInvite, async ({ caller, body }) => joinByInvite(s, caller, body.token));
 }

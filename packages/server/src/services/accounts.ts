@@ -1,9 +1,9 @@
 import { hash, verify, type Options } from '@node-rs/argon2';
 import { randomUUID } from 'node:crypto';
-import { HavenError, type AccountSelf, type RegisterRequest, type Role, type SessionResponse } from '@haven/protocol';
+import { HavenError, foldName, type AccountSelf, type RegisterRequest, type Role, type SessionResponse } from '@haven/protocol';
 import type { Kysely } from 'kysely';
 import type { AccountRow, Database } from '../storage/database';
-import { findAccountByHandle, insertAccount } from '../storage/repos/accounts';
+import { anyHandleFoldsTo, findAccountByHandle, insertAccount } from '../storage/repos/accounts';
 import { findDevice, insertDevice, touchDevice } from '../storage/repos/devices';
 import { deleteSession, findSession, insertSession } from '../storage/repos/sessions';
 import { ageBandOf } from './age';
@@ -34,6 +34,7 @@ async function insertNewAccount(db: Kysely<Database>, now: Date, input: NewAccou
   const age = ageBandOf(input.birthDate, now, timeZone);
   if (!age.ok) throw new HavenError(age.code);
   if (input.password.length < MIN_PASSWORD) throw new HavenError('account.weak_password');
+  if (input.displayName !== undefined) await assertNameIsNoHandle(db, input.displayName, input.handle);
   const row = await insertAccount(db, {
     id: randomUUID(),
     handle: input.handle,
@@ -46,6 +47,17 @@ async function insertNewAccount(db: Kysely<Database>, now: Date, input: NewAccou
   });
   if (!row) throw new HavenError('account.handle_taken');
   return row;
+}
+
+/**
+ * A display name must not pass for another account: not its handle, with or without "@", nor a
+ * look-alike of it ("b0b" for "bob"). The rest of the name rules are the protocol's (DisplayName).
+ */
+async function assertNameIsNoHandle(db: Kysely<Database>, displayName: string, ownHandle: string): Promise<void> {
+  const plain = displayName.trim().replace(/^@+/, '').toLowerCase();
+  if (!/^[\p{L}\p{N}_.@$!|]{3,32}$/u.test(plain)) return;
+  // Both sides folded the same way: "h4rd" and "hard" are one name whichever of them is the handle.
+  if (await anyHandleFoldsTo(db, foldName(plain), ownHandle)) throw new HavenError('account.display_name_taken');
 }
 
 /** Creates an account and signs it in on a new device (the password is hashed once, not verified again). */

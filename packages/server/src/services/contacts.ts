@@ -1,22 +1,27 @@
 import { HavenError, type Contact, type ContactState } from '@haven/protocol';
-import { canAcceptContactRequest, canSendContactRequest } from '@haven/safety';
+import { canAcceptContactRequest, canSendContactRequest, type Relationship } from '@haven/safety';
 import { notify } from '../policy/notices';
 import { participantOf } from '../policy/participants';
 import { helpOf, refusalError } from '../policy/refusal';
-import { relationship } from '../policy/relations';
+import { resolveHandle } from '../policy/lookup';
+import type { RefusedContactAction } from '../policy/refused-contacts';
 import type { AccountRow } from '../storage/database';
-import { findAccountByHandle, findAccountsByIds } from '../storage/repos/accounts';
+import { findAccountsByIds } from '../storage/repos/accounts';
 import { deleteContact, findContact, listContacts as listRows, upsertContact } from '../storage/repos/contacts';
 import type { Caller, Services } from './context';
 import { contactView } from './views';
 
 // Contact requests, acceptance, blocks. Each account has its own row about the other; see repos/contacts.
 
-async function other(s: Services, caller: Caller, handle: string): Promise<AccountRow> {
-  const account = await findAccountByHandle(s.db, handle);
-  if (!account) throw new HavenError('account.not_found');
+/**
+ * The account `handle` names, as the caller may know it (C9): a child an adult is not connected to is
+ * `account.not_found`, exactly as a missing handle (policy/lookup.ts).
+ */
+async function other(s: Services, caller: Caller, handle: string, action: RefusedContactAction): Promise<{ me: AccountRow; them: AccountRow; rel: Relationship }> {
+  const me = await meOf(s, caller);
+  const { account, rel } = await resolveHandle(s, me, handle, action);
   if (account.id === caller.accountId) throw new HavenError('contact.self');
-  return account;
+  return { me, them: account, rel };
 }
 
 async function meOf(s: Services, caller: Caller): Promise<AccountRow> {
@@ -26,26 +31,25 @@ async function meOf(s: Services, caller: Caller): Promise<AccountRow> {
 }
 
 /**
- * Sends a contact request (C1–C4): an adult's request to a child is refused with
- * `policy.adult_to_child` and help; a request back to someone who asked first accepts theirs.
+ * Sends a contact request (C1–C4, C9): an adult's request to a child is refused (to an adult who is not
+ * connected to the child, as if the handle did not exist); a request back to someone who asked first
+ * accepts theirs.
  */
 export async function requestContact(s: Services, caller: Caller, handle: string): Promise<Contact> {
-  const them = await other(s, caller, handle);
-  const me = await meOf(s, caller);
+  const { me, them, rel } = await other(s, caller, handle, 'contact.request');
   const now = s.now();
-  const d = canSendContactRequest(s.policy, participantOf(s.policy, me, now), participantOf(s.policy, them, now), await relationship(s.db, me.id, them.id));
+  const d = canSendContactRequest(s.policy, participantOf(s.policy, me, now), participantOf(s.policy, them, now), rel);
   if (!d.ok) throw refusalError(s.policy, d.error, me, now);
   if (d.value.code === 'contact.request_accepts_pending') return acceptContact(s, caller, handle);
   return writePair(s, caller, them, 'pending_outgoing', 'pending_incoming', now);
 }
 
 export async function acceptContact(s: Services, caller: Caller, handle: string): Promise<Contact> {
-  const them = await other(s, caller, handle);
+  const { me, them, rel } = await other(s, caller, handle, 'contact.accept');
   const mine = await findContact(s.db, caller.accountId, them.id);
   if (mine?.state === 'accepted') return contactView(mine, them);
-  const me = await meOf(s, caller);
   const now = s.now();
-  const d = canAcceptContactRequest(participantOf(s.policy, me, now), participantOf(s.policy, them, now), await relationship(s.db, me.id, them.id));
+  const d = canAcceptContactRequest(participantOf(s.policy, me, now), participantOf(s.policy, them, now), rel);
   if (!d.ok) throw refusalError(s.policy, d.error, me, now);
   return writePair(s, caller, them, 'accepted', 'accepted', now);
 }
@@ -60,7 +64,7 @@ function writePair(s: Services, caller: Caller, them: AccountRow, mine: ContactS
 }
 
 export async function declineContact(s: Services, caller: Caller, handle: string): Promise<void> {
-  const them = await other(s, caller, handle);
+  const { them } = await other(s, caller, handle, 'contact.decline');
   const mine = await findContact(s.db, caller.accountId, them.id);
   if (mine?.state !== 'pending_incoming') throw new HavenError('contact.not_found');
   await s.db.transaction().execute(async (tx) => {
@@ -71,7 +75,7 @@ export async function declineContact(s: Services, caller: Caller, handle: string
 
 /** Immediate: the blocked account loses its row about the blocker, so the blocker vanishes from its list. */
 export async function blockContact(s: Services, caller: Caller, handle: string): Promise<Contact> {
-  const them = await other(s, caller, handle);
+  const { me, them } = await other(s, caller, handle, 'contact.block');
   const now = s.now();
   const view = await s.db.transaction().execute(async (tx) => {
     const row = await upsertContact(tx, caller.accountId, them.id, 'blocked', now);
@@ -80,13 +84,12 @@ export async function blockContact(s: Services, caller: Caller, handle: string):
     return contactView(row, them);
   });
   // H2: help for the one who blocked, as a safety event on their devices.
-  const me = await meOf(s, caller);
   await notify(s, [caller.accountId], 'contact.blocked', { handle: them.handle, help: helpOf(s.policy, me, now, 'block') });
   return view;
 }
 
 export async function unblockContact(s: Services, caller: Caller, handle: string): Promise<void> {
-  const them = await other(s, caller, handle);
+  const { them } = await other(s, caller, handle, 'contact.unblock');
   const mine = await findContact(s.db, caller.accountId, them.id);
   if (mine?.state !== 'blocked') throw new HavenError('contact.not_found');
   await deleteContact(s.db, caller.accountId, them.id);

@@ -7,6 +7,7 @@ import type { Fanout } from '../fanout/fanout';
 import type { HashLists } from '../detection/hashlists.node.ts';
 import type { Database } from '../storage/database';
 import type { MessageSealer } from './message-key.node.ts';
+import type { Metrics } from '../metrics';
 
 /** Everything a service needs, passed in: no module reads a global clock, database or config. */
 export interface Services {
@@ -22,6 +23,8 @@ export interface Services {
   hashLists: HashLists;
   /** Server franking secrets by key id (e2ee message tags and report verification). */
   franking: FrankingKeyring;
+  /** Prometheus metrics of this server (`GET /metrics`). */
+  metrics: Metrics;
 }
 
 /** Who is calling: the result of authenticating a session token. */

@@ -3,7 +3,7 @@ import { HavenError, type Conversation, type CreateConversationRequest } from '@
 import { canAddToGroup, canCreateGroup, canStartDirect } from '@haven/safety';
 import type { Kysely } from 'kysely';
 import type { AccountRow, ConversationRow, Database } from '../storage/database';
-import { findAccountByHandle, findAccountsByHandles, findAccountsByIds } from '../storage/repos/accounts';
+import { findAccountByHandle, findAccountsByIds } from '../storage/repos/accounts';
 import {
   addMember as addMemberRow,
   findConversationForMember,
@@ -14,7 +14,8 @@ import {
 } from '../storage/repos/conversations';
 import { modeForCheck, participantOf } from '../policy/participants';
 import { refusalError } from '../policy/refusal';
-import { relationsAmong, relationsOf, relationship } from '../policy/relations';
+import { resolveHandle, resolveHandles } from '../policy/lookup';
+import { relationsAmong, relationsOf } from '../policy/relations';
 import type { Caller, Services } from './context';
 import { decideMode } from './mode';
 import { conversationView } from './views';
@@ -53,17 +54,17 @@ export async function createConversation(s: Services, caller: Caller, req: Creat
   const pMe = participantOf(policy, me, now);
   let others: AccountRow[];
   if (req.kind === 'direct') {
-    const other = await findAccountByHandle(s.db, req.with);
-    if (!other) throw new HavenError('account.not_found');
-    const d = canStartDirect(policy, pMe, participantOf(policy, other, now), await relationship(s.db, me.id, other.id));
+    // C9: a child an adult is not connected to answers as a missing handle does.
+    const { account: other, rel } = await resolveHandle(s, me, req.with, 'direct.start');
+    const d = canStartDirect(policy, pMe, participantOf(policy, other, now), rel);
     if (!d.ok) throw refusalError(policy, d.error, me, now);
     others = [other];
   } else {
     const handles = [...new Set(req.members)].filter((h) => h !== me.handle);
     if (handles.length + 1 > s.config.limits.groupMembers) throw new HavenError('conversation.too_many_members');
-    others = await findAccountsByHandles(s.db, handles);
-    const missing = handles.filter((h) => !others.some((o) => o.handle === h));
-    if (missing.length > 0) throw new HavenError('account.not_found', `No account with the handle ${missing.join(', ')}.`);
+    const { found, unknown } = await resolveHandles(s, me, handles, 'group.create');
+    if (unknown.length > 0) throw new HavenError('account.not_found', `No account with the handle ${unknown.join(', ')}.`);
+    others = handles.map((h) => found.get(h)!.account);
     const d = canCreateGroup(
       policy,
       pMe,
@@ -140,8 +141,8 @@ export async function joinChecked(
 /** Adds a member to a group: the contact and group rules (G1–G6), and never a change of mode (P4). */
 export async function addMember(s: Services, caller: Caller, id: string, handle: string): Promise<Conversation> {
   await groupForMember(s, caller, id);
-  const target = await findAccountByHandle(s.db, handle);
-  if (!target) throw new HavenError('account.not_found');
+  // C9: a child an adult is not connected to answers as a missing handle does.
+  const { account: target } = await resolveHandle(s, await self(s, caller), handle, 'group.add');
   const now = s.now();
   const policy = s.policy;
   await joinChecked(s, id, target, async (members, row, tx) => {
@@ -161,11 +162,15 @@ export async function addMember(s: Services, caller: Caller, id: string, handle:
   return conversation;
 }
 
+const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
+
 /** Removes a member: the creator may remove anyone, every member may leave; never refused by the policy (P8). */
 export async function removeMember(s: Services, caller: Caller, id: string, handle: string): Promise<Conversation> {
   const row = await groupForMember(s, caller, id);
   const target = await findAccountByHandle(s.db, handle);
-  if (!target || !(await findConversationForMember(s.db, id, target.id))) throw new HavenError('account.not_found', 'That account is not a member of this conversation.');
+  // The same two lookups whether or not the handle exists: the answer says nothing about who exists (C9).
+  const member = await findConversationForMember(s.db, id, target?.id ?? NO_ACCOUNT);
+  if (!target || !member) throw new HavenError('account.not_found', 'That account is not a member of this conversation.');
   if (target.id !== caller.accountId && row.created_by !== caller.accountId) throw new HavenError('auth.forbidden');
   await removeMemberRow(s.db, id, target.id);
   const conversation = (await viewConversations(s, [row]))[0]!;

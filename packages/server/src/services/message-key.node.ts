@@ -1,6 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Transform } from 'node:stream';
+import { openMediaStream, sealMediaStream } from '../media/seal.node.ts';
 
 // Message bodies at rest: AES-256-GCM under the server's message key, with the message id and the
 // conversation id as associated data, so a stored body cannot be moved to another message or conversation.
@@ -11,6 +13,9 @@ const TAG = 16;
 export interface MessageSealer {
   seal(body: Uint8Array, messageId: string, conversationId: string): Uint8Array;
   open(sealed: Uint8Array, messageId: string, conversationId: string): Uint8Array;
+  /** Media files at rest (issue 13, 7), under the same key, streamed in 64 KiB records (media/seal.node.ts). */
+  sealStream(mediaId: string, conversationId: string): Transform;
+  openStream(mediaId: string, conversationId: string): Transform;
 }
 
 const aad = (messageId: string, conversationId: string): Buffer => Buffer.from(`haven-msg-v1|${messageId}|${conversationId}`, 'utf8');
@@ -32,6 +37,8 @@ export function messageSealer(key: Uint8Array): MessageSealer {
       d.setAuthTag(buf.subarray(buf.length - TAG));
       return Buffer.concat([d.update(buf.subarray(NONCE, buf.length - TAG)), d.final()]);
     },
+    sealStream: (mediaId, conversationId) => sealMediaStream(key, mediaId, conversationId),
+    openStream: (mediaId, conversationId) => openMediaStream(key, mediaId, conversationId),
   };
 }
 

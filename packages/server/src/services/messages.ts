@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { HavenError, PAYLOAD_CONTENT_TYPE, type AccountPublic, type Message } from '@haven/protocol';
+import { HavenError, PAYLOAD_CONTENT_TYPE, messageContentTypeAllowed, type AccountPublic, type Message } from '@haven/protocol';
 import type { MessageRow } from '../storage/database';
 import { findAccountsByIds } from '../storage/repos/accounts';
-import { findForSend, findMembership } from '../storage/repos/conversations';
-import { acknowledgeAsMember } from '../storage/repos/cursors';
-import { backlogForDevice, insertMessage, listMessagesAfter } from '../storage/repos/messages';
+import { findMembership } from '../storage/repos/conversations';
+import { backlogForDevice, listMessagesAfter } from '../storage/repos/messages';
+import { hotPath } from '../storage/hot-path';
 import type { Caller, Services } from './context';
 import { accountPublic, messageView } from './views';
 import { insertMlsApplication } from '../mls/service';
 import { checkVisibleAttachments } from '../detection/send-check';
-import { MLS_CONTENT_TYPES } from '@haven/protocol';
 
 export interface SendInput {
   conversationId: string;
@@ -41,7 +40,7 @@ export async function viewMessages(s: Services, rows: MessageRow[], known?: Acco
 export async function sendMessage(s: Services, caller: Caller, input: SendInput): Promise<{ message: Message; created: boolean }> {
   const body = Buffer.from(input.body, 'base64');
   if (body.length > s.config.limits.messageBytes) throw new HavenError('message.too_large');
-  const found = await findForSend(s.db, input.conversationId, caller.accountId);
+  const found = await hotPath(s.db).findForSend(input.conversationId, caller.accountId);
   // Not a member and no such conversation look the same: existence is not leaked.
   if (!found) throw new HavenError('conversation.not_found');
   const { conversation, memberIds, blocked } = found;
@@ -50,12 +49,14 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   if (conversation.closed_reason) throw new HavenError('policy.mode_change', conversation.closed_reason);
   const id = randomUUID();
   const contentType = input.contentType ?? PAYLOAD_CONTENT_TYPE;
-  if (conversation.mode !== 'e2ee' && Object.values<string>(MLS_CONTENT_TYPES).includes(contentType))
-    throw new HavenError('request.unsupported_media_type', 'MLS messages belong in end-to-end encrypted conversations only.');
+  // One rule for what a body may be in each mode (issue 13, 1): in a visible conversation media goes
+  // through the upload check, never in a body.
+  const allowed = messageContentTypeAllowed(conversation.mode, contentType, conversation.id);
+  if (!allowed.ok) throw new HavenError(allowed.error.code, allowed.error.message);
   await checkVisibleAttachments(s, caller, conversation, contentType, body);
   const { row, created } = conversation.mode === 'e2ee'
     ? await insertMlsApplication(s, caller, conversation, { id, clientMessageId: input.clientMessageId, contentType, body, sentAt: s.now() })
-    : await insertMessage(s.db, {
+    : await hotPath(s.db).insert({
     id,
     conversation_id: conversation.id,
     sender_account_id: caller.accountId,
@@ -67,7 +68,10 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   });
   const sender = { id: caller.accountId as AccountPublic['id'], handle: caller.handle, displayName: caller.displayName };
   const message = row.id === id ? messageView(row, sender, body) : (await viewMessages(s, [row], sender))[0]!;
-  if (created) await s.fanout.publish(memberIds, { type: 'message', message });
+  if (created) {
+    s.metrics.messagesIn.inc({ path: conversation.mode === 'e2ee' ? 'e2ee' : 'visible' });
+    await s.fanout.publish(memberIds, { type: 'message', message });
+  }
   return { message, created };
 }
 
@@ -78,7 +82,7 @@ export async function listMessages(s: Services, caller: Caller, conversationId: 
 
 /** Advances this device's cursor (never backwards, never past the last message); returns the cursor. */
 export async function acknowledge(s: Services, caller: Caller, conversationId: string, seq: number): Promise<number> {
-  const acked = await acknowledgeAsMember(s.db, caller.accountId, caller.deviceId, conversationId, seq, s.now());
+  const acked = await hotPath(s.db).acknowledge({ accountId: caller.accountId, deviceId: caller.deviceId, conversationId, seq }, s.now());
   if (acked === undefined) throw new HavenError('conversation.not_found');
   return acked;
 }

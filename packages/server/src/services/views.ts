@@ -43,6 +43,7 @@ export function conversationView(c: ConversationRow, members: AccountRow[]): Con
     members: members.map(accountPublic),
     createdAt: iso(c.created_at),
     lastSeq: c.last_seq,
+    ...(c.closed_reason ? { closedReason: c.closed_reason } : {}),
   };
 }
 

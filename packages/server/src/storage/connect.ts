@@ -11,6 +11,8 @@ export interface Storage {
   db: Kysely<Database>;
   /** `pglite` (embedded) or `postgres`. */
   kind: 'pglite' | 'postgres';
+  /** Pool use now (PostgreSQL only), for metrics. */
+  poolStats?: () => { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -61,7 +63,8 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     await close();
     throw e;
   }
-  return { db, kind, close };
+  const pgPool = pool instanceof pg.Pool ? pool : undefined;
+  return { db, kind, close, ...(pgPool ? { poolStats: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount }) } : {}) };
 }
 
 /** Applies pending migrations; throws with the failing migration's name. */

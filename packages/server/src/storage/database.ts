@@ -221,6 +221,8 @@ export interface MediaTable {
   size: ColumnType<string, number, never>;
   sha256: string;
   created_at: CreatedAt;
+  /** Migration 0005: the file is sealed under the server key (media/seal.node.ts); false for older files. */
+  sealed: Generated<boolean>;
 }
 
 /** An account's identity key (Ed25519 public key), set by its first linked device (migration 0011). */
@@ -282,6 +284,7 @@ export type DeviceRow = Selectable<DevicesTable>;
 export type ContactRow = Selectable<ContactsTable>;
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MessageRow = Selectable<MessagesTable>;
+export type MlsGroupRow = Selectable<MlsGroupsTable>;
 export type NewMessage = Insertable<MessagesTable>;
 export type DetectionRow = Selectable<DetectionsTable>;
 export type AuditRow = Selectable<AuditLogTable>;

@@ -4,9 +4,13 @@ import { authenticate } from '../services/accounts';
 import type { Caller, Services } from '../services/context';
 import { acknowledge, backlog, sendMessage } from '../services/messages';
 import type { FanoutEvent } from '../fanout/fanout';
+import { connectionLimits, type ConnectionLimits } from './limits';
 
 /** WebSocket close codes Haven uses besides the standard ones (1009: frame too large, set by `ws`). */
-export const CLOSE = { goingAway: 1001, unauthorized: 4401, helloTimeout: 4408 } as const;
+export const CLOSE = { goingAway: 1001, unauthorized: 4401, helloTimeout: 4408, tooMany: 4429 } as const;
+
+/** Frames refused for rate in a row before the connection is closed (a client that ignores `connection.rate_limited`). */
+const MAX_REFUSED_IN_A_ROW = 100;
 
 const HELLO_TIMEOUT_MS = 10_000;
 
@@ -16,12 +20,14 @@ type State = 'hello' | 'syncing' | 'live' | 'closed';
  * One device's connection: `hello` → `ready`, the backlog after each cursor, `synced`, then live events.
  * Frames are handled one at a time, in order, so `sent` and acks keep the client's order.
  */
-export function handleConnection(ws: WebSocket, s: Services): void {
+export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionLimits = connectionLimits(s)): void {
   // A client that stops reading is cut off before its queue eats the server's memory; it resumes from its cursor.
   const maxBuffered = s.config.limits.connectionBufferBytes;
   let state: State = 'hello';
   let caller: Caller | undefined;
   let unsubscribe: (() => void) | undefined;
+  let release: (() => void) | undefined;
+  let refusedInARow = 0;
   let queue: Promise<void> = Promise.resolve();
   const buffered: FanoutEvent[] = [];
   const helloTimer = setTimeout(() => ws.close(CLOSE.helloTimeout, 'no hello frame'), HELLO_TIMEOUT_MS);
@@ -50,6 +56,8 @@ export function handleConnection(ws: WebSocket, s: Services): void {
       case 'message':
         if (event.message.senderDeviceId === caller?.deviceId) return; // it got `sent` for its own message
         if (event.message.recipientDeviceId && event.message.recipientDeviceId !== caller?.deviceId) return; // another device's welcome
+        s.metrics.fanoutLagSeconds.observe(Math.max(0, s.now().getTime() - Date.parse(event.message.sentAt)) / 1000);
+        s.metrics.messagesOut.inc();
         void send({ type: 'message', message: event.message });
         return;
       case 'conversation':
@@ -84,7 +92,17 @@ export function handleConnection(ws: WebSocket, s: Services): void {
       state = 'closed';
       return;
     }
+    try {
+      release = limits.admit(caller.accountId, caller.tokenHash);
+    } catch (e) {
+      await sendError(e);
+      ws.close(CLOSE.tooMany, 'too many connections');
+      state = 'closed';
+      return;
+    }
+    if ((state as State) === 'closed') return release();
     clearTimeout(helloTimer);
+    limits.raiseFrameLimit(ws);
     armExpiry();
     state = 'syncing';
     // Subscribe before reading the backlog, so nothing sent in between is missed; duplicates are dropped below.
@@ -98,6 +116,7 @@ export function handleConnection(ws: WebSocket, s: Services): void {
       if (ws.readyState !== ws.OPEN) return;
       // One frame at a time, each after the previous reached the socket: a large backlog never piles up in memory.
       for (const message of page) {
+        s.metrics.messagesOut.inc();
         await send({ type: 'message', message });
         sentUpTo.set(message.conversationId, Math.max(sentUpTo.get(message.conversationId) ?? 0, message.seq));
       }
@@ -167,6 +186,13 @@ export function handleConnection(ws: WebSocket, s: Services): void {
   }
 
   ws.on('message', (raw, isBinary) => {
+    // Rate first, before the frame is parsed or queued: a flood costs the server a counter, not work.
+    if (!limits.takeFrame(ws, caller?.accountId)) {
+      if (++refusedInARow > MAX_REFUSED_IN_A_ROW) return ws.close(CLOSE.tooMany, 'rate limited');
+      void sendError(new HavenError('connection.rate_limited'));
+      return;
+    }
+    refusedInARow = 0;
     queue = queue.then(() => handle(raw, isBinary)).catch((e: unknown) => void sendError(e));
   });
   ws.on('error', (err) => s.log.debug({ err: err.message }, 'websocket error'));
@@ -175,6 +201,7 @@ export function handleConnection(ws: WebSocket, s: Services): void {
     clearTimeout(helloTimer);
     clearTimeout(expiryTimer);
     unsubscribe?.();
+    release?.();
     // Acks received before the close still count.
     queue = queue.then(flushAcks).catch((e: unknown) => s.log.warn({ err: e }, 'could not store acknowledgements'));
   });

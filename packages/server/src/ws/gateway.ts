@@ -1,26 +1,33 @@
 import type { Server } from 'node:http';
-import { WS_PATH } from '@haven/protocol';
+import { WS_PATH, errorBody } from '@haven/protocol';
 import { WebSocketServer } from 'ws';
 import type { Services } from '../services/context';
 import { CLOSE, handleConnection } from './connection';
+import { connectionLimits } from './limits';
 
 const PING_INTERVAL_MS = 30_000;
 
 /** Serves `/v1/ws` on the HTTP server's `upgrade` event; frames over `limits.frameBytes` close with 1009. */
 export function attachGateway(server: Server, s: Services): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: s.config.limits.frameBytes });
+  // Until hello succeeds a connection may send only small frames: `ws` refuses a bigger one from its
+  // header, before buffering it (1009). After hello the connection's limit is raised to limits.frameBytes.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: Math.min(s.config.websocket.preAuthFrameBytes, s.config.limits.frameBytes) });
+  const limits = connectionLimits(s);
   const alive = new WeakMap<object, boolean>();
 
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path !== WS_PATH) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      const body = JSON.stringify(errorBody('request.not_found', `There is no WebSocket at ${path}; use ${WS_PATH}.`));
+      socket.end(`HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       alive.set(ws, true);
+      s.metrics.connections.inc();
+      ws.once('close', () => s.metrics.connections.dec());
       ws.on('pong', () => alive.set(ws, true));
-      handleConnection(ws, s);
+      handleConnection(ws, s, limits);
     });
   });
 

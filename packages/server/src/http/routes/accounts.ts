@@ -4,6 +4,7 @@ import { createAccount, login, logout, register } from '../../services/accounts'
 import type { Services } from '../../services/context';
 import { findAccountById } from '../../storage/repos/accounts';
 import { answerLink, devicesOf, getLink, offerLink, removeDeviceOf, requestLink } from '../../services/devices';
+import { LoginThrottle } from '../login-throttle';
 import { RateLimiter } from '../rate-limit';
 import { mount } from '../route';
 import { accountSelf } from '../../services/views';
@@ -20,9 +21,27 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
     limit(signups, req);
     return register(s, body);
   });
-  mount(app, s, ROUTES.login, async ({ body, req }) => {
+  const throttle = new LoginThrottle(limits.loginAccount);
+  mount(app, s, ROUTES.login, async ({ body, req, reply }) => {
     limit(logins, req);
-    return login(s, body);
+    // Per account too, whatever the address (issue 13): wrong passwords back off; the owner's known addresses do not.
+    const wait = throttle.begin(body.handle, req.ip, s.now().getTime());
+    if (wait > 0) {
+      void reply.header('retry-after', String(Math.ceil(wait / 1000)));
+      throw new HavenError('auth.throttled');
+    }
+    let outcome: 'right' | 'wrong' | 'other' = 'other';
+    try {
+      const session = await login(s, body);
+      outcome = 'right';
+      return session;
+    } catch (e) {
+      // Only a wrong password counts against the account; a suspended account or a bad device id does not.
+      if (e instanceof HavenError && e.code === 'auth.bad_credentials') outcome = 'wrong';
+      throw e;
+    } finally {
+      throttle.settle(body.handle, req.ip, s.now().getTime(), outcome);
+    }
   });
   mount(app, s, ROUTES.logout, async ({ caller }) => logout(s, caller));
   mount(app, s, ROUTES.me, async ({ caller }) => {

@@ -3,6 +3,7 @@ import { initial } from './0001-initial';
 import { policy } from './0002-policy';
 import { mls } from './0003-mls';
 import { media } from './0004-media';
+import { sealedMedia } from './0005-sealed-media';
 import { devices } from './0011-devices';
 
 /** Every migration by its number, in order. Static, so no file-system scan at start. */
@@ -11,6 +12,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002-policy': policy,
   '0003-mls': mls,
   '0004-media': media,
+  '0005-sealed-media': sealedMedia,
   '0011-devices': devices,
 };
 

@@ -148,3 +148,29 @@ export async function findForSend(
   const { member_ids, blocked, ...conversation } = row;
   return { conversation, memberIds: member_ids ?? [], blocked: conversation.kind === 'direct' && Boolean(blocked) };
 }
+
+/** The same as `findForSend` for many (conversation, account) pairs in one query; results in input order. */
+export async function findForSendMany(
+  db: Kysely<Database>,
+  pairs: { conversationId: string; accountId: string }[],
+): Promise<({ conversation: ConversationRow; memberIds: string[]; blocked: boolean } | undefined)[]> {
+  const values = sql.join(pairs.map((p, ord) => sql`(${ord}::integer, ${p.conversationId}::uuid, ${p.accountId}::uuid)`));
+  const res = await sql<ConversationRow & { ord: number; member_ids: string[] | null; blocked: boolean }>`
+    select q.ord, c.*,
+      (select array_agg(all_m.account_id::text order by all_m.account_id) from conversation_members all_m where all_m.conversation_id = c.id) as member_ids,
+      exists (
+        select 1 from contacts k join conversation_members om on om.conversation_id = c.id
+        where k.state = 'blocked' and om.account_id <> q.account_id
+          and ((k.owner_id = q.account_id and k.other_id = om.account_id) or (k.other_id = q.account_id and k.owner_id = om.account_id))
+      ) as blocked
+    from (values ${values}) as q(ord, conversation_id, account_id)
+    join conversations c on c.id = q.conversation_id
+    where exists (select 1 from conversation_members me where me.conversation_id = c.id and me.account_id = q.account_id)`.execute(db);
+  const byOrd = new Map(res.rows.map((r) => [r.ord, r]));
+  return pairs.map((_, ord) => {
+    const row = byOrd.get(ord);
+    if (!row) return undefined;
+    const { ord: _o, member_ids, blocked, ...conversation } = row;
+    return { conversation, memberIds: member_ids ?? [], blocked: conversation.kind === 'direct' && Boolean(blocked) };
+  });
+}

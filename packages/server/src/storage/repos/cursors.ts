@@ -54,3 +54,35 @@ export async function acknowledgeAsMember(
     .executeTakeFirst();
   return row?.acked_seq;
 }
+
+export interface AckInput {
+  accountId: string;
+  deviceId: string;
+  conversationId: string;
+  seq: number;
+}
+
+/**
+ * `acknowledgeAsMember` for many acks in one statement (acks for the same device and conversation merge
+ * to the highest). Results in input order: the cursor after the move, or `undefined` when not a member.
+ */
+export async function acknowledgeManyAsMember(db: Kysely<Database>, acks: AckInput[], at: Date): Promise<(number | undefined)[]> {
+  const key = (a: { deviceId: string; conversationId: string }): string => `${a.deviceId} ${a.conversationId}`;
+  const merged = new Map<string, AckInput>();
+  for (const a of acks) {
+    const k = key(a);
+    const prev = merged.get(k);
+    if (!prev || a.seq > prev.seq) merged.set(k, a);
+  }
+  const values = sql.join([...merged.values()].map((a) => sql`(${a.accountId}::uuid, ${a.deviceId}::uuid, ${a.conversationId}::uuid, ${a.seq}::integer)`));
+  const res = await sql<{ device_id: string; conversation_id: string; acked_seq: number }>`
+    insert into cursors (device_id, conversation_id, acked_seq, updated_at)
+    select q.device_id, c.id, least(q.seq, c.last_seq), ${at}::timestamptz
+    from (values ${values}) as q(account_id, device_id, conversation_id, seq)
+    join conversations c on c.id = q.conversation_id
+    join conversation_members m on m.conversation_id = c.id and m.account_id = q.account_id
+    on conflict (device_id, conversation_id) do update set acked_seq = greatest(cursors.acked_seq, excluded.acked_seq), updated_at = excluded.updated_at
+    returning device_id, conversation_id, acked_seq`.execute(db);
+  const after = new Map(res.rows.map((r) => [`${r.device_id} ${r.conversation_id}`, r.acked_seq]));
+  return acks.map((a) => after.get(key(a)));
+}

@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database, MessageRow, NewMessage } from '../database';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, MessageRow, MlsGroupRow, NewMessage } from '../database';
 
 export function findByClientId(db: Kysely<Database>, conversationId: string, senderDeviceId: string, clientMessageId: string): Promise<MessageRow | undefined> {
   return db
@@ -119,4 +119,150 @@ export function backlogForDevice(
     );
   }
   return q.orderBy('messages.conversation_id').orderBy('messages.seq').limit(limit).execute();
+}
+
+/** One message for `insertMessages`: its columns, less the sequence number the batch allocates. */
+export type PlainMessage = Pick<NewMessage, 'id' | 'conversation_id' | 'sender_account_id' | 'sender_device_id' | 'client_message_id' | 'content_type' | 'body' | 'sent_at'> & {
+  franking_key_id?: string | null;
+  franking_tag?: Uint8Array | null;
+  mls_digest?: Uint8Array | null;
+};
+
+/** What a checked message's check sees, under the locks of its batch. */
+export interface StoreCheck {
+  /** The conversation's MLS group row (locked), if it has one. */
+  group: MlsGroupRow | undefined;
+  /** The same MLS ciphertext (`mls_digest`) is already stored in the conversation, or earlier in this batch. */
+  replayed: boolean;
+}
+
+export interface CheckedMessage {
+  message: PlainMessage;
+  /** Run under the batch's locks; an error refuses this message only. MLS messages lock their group. */
+  check?: (c: StoreCheck) => Error | undefined;
+}
+
+const idempotencyKey = (m: Pick<PlainMessage, 'conversation_id' | 'sender_device_id' | 'client_message_id'>): string =>
+  `${m.conversation_id} ${m.sender_device_id} ${m.client_message_id}`;
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+/**
+ * Group commit of many messages, possibly into many conversations, in one transaction. A resend (stored
+ * earlier, or earlier in the same batch) returns the stored row with `created: false` and is not checked
+ * again. For the rest: the MLS groups of checked messages are locked (in conversation order), each check
+ * runs, then the conversations' rows are locked in id order (groups before conversations, as commits do,
+ * so batches and commits on any node cannot deadlock) and one statement allocates each conversation's next
+ * sequence numbers, in the order given, and inserts every message that passed. Results are in input order.
+ * As with `insertMessage`, only a copy racing on another node can leave a seq gap.
+ */
+export async function insertCheckedMessages(db: Kysely<Database>, items: CheckedMessage[]): Promise<({ row: MessageRow; created: boolean } | Error)[]> {
+  const msgs = items.map((i) => i.message);
+  const firstOf = new Map<string, number>();
+  msgs.forEach((m, ord) => {
+    const k = idempotencyKey(m);
+    if (!firstOf.has(k)) firstOf.set(k, ord);
+  });
+  const stored = await findByIdempotencyKeys(db, [...firstOf.keys()].map((k) => msgs[firstOf.get(k)!]!));
+  const results: ({ row: MessageRow; created: boolean } | Error | undefined)[] = msgs.map(() => undefined);
+  const candidates = [...firstOf.entries()].filter(([k]) => !stored.has(k)).map(([, ord]) => ord);
+  const inserted = candidates.length === 0 ? new Map<string, MessageRow>() : await db.transaction().execute(async (tx) => {
+    const checked = candidates.filter((ord) => items[ord]!.check);
+    const groups = new Map<string, MlsGroupRow>();
+    const seen = new Set<string>();
+    if (checked.length > 0) {
+      const convs = [...new Set(checked.map((ord) => msgs[ord]!.conversation_id))].sort();
+      const g = await tx.selectFrom('mls_groups').selectAll().where('conversation_id', 'in', convs).orderBy('conversation_id').forUpdate().execute();
+      for (const row of g) groups.set(row.conversation_id, row);
+      const digests = checked.map((ord) => msgs[ord]!).filter((m) => m.mls_digest);
+      if (digests.length > 0) {
+        const found = await tx
+          .selectFrom('messages')
+          .select(['conversation_id', 'mls_digest'])
+          .where((eb) => eb.or(digests.map((m) => eb.and([eb('conversation_id', '=', m.conversation_id), eb('mls_digest', '=', m.mls_digest!)]))))
+          .execute();
+        for (const f of found) if (f.mls_digest) seen.add(`${f.conversation_id} ${hex(f.mls_digest)}`);
+      }
+    }
+    const passing: number[] = [];
+    for (const ord of candidates) {
+      const { message: m, check } = items[ord]!;
+      if (check) {
+        const d = m.mls_digest ? `${m.conversation_id} ${hex(m.mls_digest)}` : undefined;
+        const err = check({ group: groups.get(m.conversation_id), replayed: d !== undefined && seen.has(d) });
+        if (err) {
+          results[ord] = err;
+          continue;
+        }
+        if (d) seen.add(d);
+      }
+      passing.push(ord);
+    }
+    return passing.length === 0 ? new Map<string, MessageRow>() : insertNumbered(tx, passing.map((ord) => ({ ord, m: msgs[ord]! })));
+  });
+  const missing = msgs.filter((m, ord) => results[ord] === undefined && !stored.has(idempotencyKey(m)) && !inserted.has(idempotencyKey(m)));
+  // Lost a race with a copy on another node: that copy is the stored one.
+  const raced = missing.length > 0 ? await findByIdempotencyKeys(db, missing) : new Map<string, MessageRow>();
+  return msgs.map((m, ord) => {
+    const k = idempotencyKey(m);
+    const first = firstOf.get(k)!;
+    const own = results[first];
+    if (own instanceof Error) return own;
+    const fresh = inserted.get(k);
+    if (fresh) return { row: fresh, created: first === ord };
+    const row = stored.get(k) ?? raced.get(k);
+    if (!row) return new Error(`conversation ${m.conversation_id} does not exist`);
+    return { row, created: false };
+  });
+}
+
+/** `insertCheckedMessages` without checks: throws if a message's conversation does not exist. */
+export async function insertMessages(db: Kysely<Database>, msgs: PlainMessage[]): Promise<{ row: MessageRow; created: boolean }[]> {
+  return (await insertCheckedMessages(db, msgs.map((message) => ({ message })))).map((r) => {
+    if (r instanceof Error) throw r;
+    return r;
+  });
+}
+
+async function findByIdempotencyKeys(db: Kysely<Database>, msgs: PlainMessage[]): Promise<Map<string, MessageRow>> {
+  const out = new Map<string, MessageRow>();
+  if (msgs.length === 0) return out;
+  const rows = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where((eb) =>
+      eb.or(msgs.map((m) => eb.and([eb('conversation_id', '=', m.conversation_id), eb('sender_device_id', '=', m.sender_device_id), eb('client_message_id', '=', m.client_message_id)]))),
+    )
+    .execute();
+  for (const r of rows) out.set(idempotencyKey(r), r);
+  return out;
+}
+
+/** Locks the conversations in id order, then numbers and inserts `fresh` in one statement. */
+async function insertNumbered(tx: Transaction<Database>, fresh: { ord: number; m: PlainMessage }[]): Promise<Map<string, MessageRow>> {
+  const conversationIds = [...new Set(fresh.map((f) => f.m.conversation_id))].sort();
+  await sql`select id from conversations where id in (${sql.join(conversationIds.map((id) => sql`${id}::uuid`))}) order by id for update`.execute(tx);
+  const values = sql.join(
+    fresh.map(
+      ({ ord, m }) =>
+        sql`(${ord}::integer, ${m.id}::uuid, ${m.conversation_id}::uuid, ${m.sender_account_id}::uuid, ${m.sender_device_id}::uuid, ${m.client_message_id}::text, ${m.content_type}::text, ${m.body}::bytea, ${m.sent_at}::timestamptz, ${m.franking_key_id ?? null}::text, ${m.franking_tag ?? null}::bytea, ${m.mls_digest ?? null}::bytea)`,
+    ),
+  );
+  const res = await sql<MessageRow>`
+    with input(ord, id, conversation_id, sender_account_id, sender_device_id, client_message_id, content_type, body, sent_at, franking_key_id, franking_tag, mls_digest) as (values ${values}),
+    numbered as (
+      select i.*, row_number() over (partition by i.conversation_id order by i.ord) as rn, count(*) over (partition by i.conversation_id) as n
+      from input i
+    ),
+    bump as (
+      update conversations c set last_seq = c.last_seq + k.n
+      from (select conversation_id, max(n) as n from numbered group by conversation_id) k
+      where c.id = k.conversation_id
+      returning c.id, c.last_seq
+    )
+    insert into messages (id, conversation_id, seq, sender_account_id, sender_device_id, client_message_id, content_type, body, sent_at, franking_key_id, franking_tag, mls_digest)
+    select nb.id, nb.conversation_id, (b.last_seq - nb.n + nb.rn)::integer, nb.sender_account_id, nb.sender_device_id, nb.client_message_id, nb.content_type, nb.body, nb.sent_at, nb.franking_key_id, nb.franking_tag, nb.mls_digest
+    from numbered nb join bump b on b.id = nb.conversation_id
+    on conflict (conversation_id, sender_device_id, client_message_id) do nothing
+    returning *`.execute(tx);
+  return new Map(res.rows.map((r) => [idempotencyKey(r), r]));
 }

@@ -1,0 +1,53 @@
+import type { Kysely } from 'kysely';
+import { Batcher, type BatchStats } from './batcher';
+import type { ConversationRow, Database, MessageRow } from './database';
+import { findForSendMany } from './repos/conversations';
+import { acknowledgeManyAsMember, type AckInput } from './repos/cursors';
+import { insertCheckedMessages, type CheckedMessage } from './repos/messages';
+
+/**
+ * The message hot path with group commit (docs/ARCHITECTURE.md, "Delivery"): the send context query, the
+ * insert and the acknowledgement of concurrent callers each go to the database as one statement per batch.
+ * One per database handle, so every connection of a node shares the same batches.
+ */
+export interface HotPath {
+  findForSend(conversationId: string, accountId: string): Promise<{ conversation: ConversationRow; memberIds: string[]; blocked: boolean } | undefined>;
+  /** Stores a message (a resend returns the stored one); `check` runs under the batch's locks (MLS). */
+  insert(message: CheckedMessage['message'], check?: CheckedMessage['check']): Promise<{ row: MessageRow; created: boolean }>;
+  acknowledge(ack: AckInput, at: Date): Promise<number | undefined>;
+}
+
+/** Observers of batch sizes and times (the server's metrics), by kind of batch. */
+export type HotPathObserver = (kind: 'context' | 'insert' | 'ack', size: number, ms: number) => void;
+
+const paths = new WeakMap<Kysely<Database>, HotPath>();
+const observers = new WeakMap<Kysely<Database>, HotPathObserver>();
+
+/** Reports each batch of `db`'s hot path to `observer` (one observer per database handle). */
+export function observeHotPath(db: Kysely<Database>, observer: HotPathObserver): void {
+  observers.set(db, observer);
+}
+
+export function hotPath(db: Kysely<Database>): HotPath {
+  let p = paths.get(db);
+  if (p) return p;
+  const stats = (kind: 'context' | 'insert' | 'ack'): BatchStats => (size, ms) => observers.get(db)?.(kind, size, ms);
+  const context = new Batcher((pairs: { conversationId: string; accountId: string }[]) => findForSendMany(db, pairs), { onBatch: stats('context') });
+  const insert = new Batcher((items: CheckedMessage[]) => insertCheckedMessages(db, items), { onBatch: stats('insert') });
+  // Acks of one batch share one time: the latest `at` among them (cursor times are informational).
+  const ack = new Batcher(
+    (items: { ack: AckInput; at: Date }[]) => acknowledgeManyAsMember(db, items.map((i) => i.ack), new Date(Math.max(...items.map((i) => i.at.getTime())))),
+    { onBatch: stats('ack') },
+  );
+  p = {
+    findForSend: (conversationId, accountId) => context.submit({ conversationId, accountId }),
+    insert: async (message, check) => {
+      const r = await insert.submit(check ? { message, check } : { message });
+      if (r instanceof Error) throw r;
+      return r;
+    },
+    acknowledge: (a, at) => ack.submit({ ack: a, at }),
+  };
+  paths.set(db, p);
+  return p;
+}

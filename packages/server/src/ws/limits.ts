@@ -1,0 +1,64 @@
+import { HavenError } from '@haven/protocol';
+import type WebSocket from 'ws';
+import { RateLimiter } from '../http/rate-limit';
+import type { Services } from '../services/context';
+
+// WebSocket limits (issue 13, item 13), all from config `websocket`, all per node: frame rates per
+// connection and per account, and open connections per session and per account.
+
+export interface ConnectionLimits {
+  /** Takes one frame for this connection and its account; `false` when either is over its rate. */
+  takeFrame(connectionKey: object, accountId: string | undefined): boolean;
+  /** Registers an authenticated connection; throws `connection.too_many` over a cap. Returns its release. */
+  admit(accountId: string, tokenHash: string): () => void;
+  /** Raises a connection's frame limit once it has said hello. */
+  raiseFrameLimit(ws: WebSocket): void;
+}
+
+export function connectionLimits(s: Services): ConnectionLimits {
+  const cfg = s.config.websocket;
+  const perConnection = new WeakMap<object, { tokens: number; at: number }>();
+  const perAccount = new RateLimiter(cfg.account.burst, cfg.account.perMinute);
+  const bySession = new Map<string, number>();
+  const byAccount = new Map<string, number>();
+  const inc = (m: Map<string, number>, k: string, d: number) => {
+    const v = (m.get(k) ?? 0) + d;
+    if (v <= 0) m.delete(k);
+    else m.set(k, v);
+  };
+  return {
+    takeFrame(key, accountId) {
+      const now = s.now().getTime();
+      let b = perConnection.get(key);
+      if (!b) perConnection.set(key, (b = { tokens: cfg.connection.burst, at: now }));
+      b.tokens = Math.min(cfg.connection.burst, b.tokens + ((now - b.at) / 60_000) * cfg.connection.perMinute);
+      b.at = now;
+      if (b.tokens < 1) return false;
+      if (accountId !== undefined && !perAccount.take(accountId, now)) return false;
+      b.tokens -= 1;
+      return true;
+    },
+    admit(accountId, tokenHash) {
+      if ((bySession.get(tokenHash) ?? 0) >= cfg.maxConnectionsPerSession) {
+        throw new HavenError('connection.too_many', `This session already has ${cfg.maxConnectionsPerSession} connections open; close one first.`);
+      }
+      if ((byAccount.get(accountId) ?? 0) >= cfg.maxConnectionsPerAccount) {
+        throw new HavenError('connection.too_many', `This account already has ${cfg.maxConnectionsPerAccount} connections open; close one first.`);
+      }
+      inc(bySession, tokenHash, 1);
+      inc(byAccount, accountId, 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        inc(bySession, tokenHash, -1);
+        inc(byAccount, accountId, -1);
+      };
+    },
+    raiseFrameLimit(ws) {
+      // `ws` has no public per-connection setting; its receiver reads this field for every frame header.
+      const receiver = (ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver;
+      if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = s.config.limits.frameBytes;
+    },
+  };
+}
