@@ -14,10 +14,10 @@ let dir: string;
 beforeAll(async () => {
   server = await startTestServer({ media: { maxBytes: 64 * 1024 } });
   dir = await mkdtemp(join(tmpdir(), 'haven-e2ee-cli-'));
-});
+}, 180_000);
 afterAll(async () => {
   await server?.close();
-  await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 async function cliUser(handle: string) {
@@ -61,4 +61,25 @@ describe('haven CLI, end-to-end encrypted', () => {
     expect(tooBig.stderr).toContain('(media.too_large)');
     expect((await haven(['inbox', '--profile', b.profile, '--json'])).stdout).toBe('');
   }, 120_000);
+
+  it('issue 13 item 20: a member who joined by invite can send once another member merely runs inbox', async () => {
+    const owner = await cliUser(`inv${process.pid % 1000}o`);
+    const friend = await cliUser(`inv${process.pid % 1000}f`);
+    const newcomer = await cliUser(`inv${process.pid % 1000}n`);
+    const g = await haven(['groups', 'create', 'Walkers', '--member', friend.handle, '--profile', owner.profile, '--json']);
+    expect(g.code, g.stderr).toBe(0);
+    const groupId = (JSON.parse(g.stdout) as { id: string }).id;
+    const invite = await haven(['invite', groupId, '--profile', owner.profile]);
+    expect(invite.code).toBe(0);
+    expect((await haven(['join', invite.stdout.trim(), '--profile', newcomer.profile])).code).toBe(0);
+    const early = await haven(['send', '--profile', newcomer.profile, '--group', groupId, 'too early']);
+    expect([early.code, early.stderr]).toEqual([1, expect.stringContaining('(mls.not_member)')]);
+    // The owner only reads (nothing waiting for them, nothing sent): that adds the newcomer's device.
+    const inbox = await haven(['inbox', '--profile', owner.profile, '--json']);
+    expect([inbox.code, inbox.stdout]).toEqual([0, '']);
+    const sent = await haven(['send', '--profile', newcomer.profile, '--group', groupId, 'hello walkers']);
+    expect(sent.code, sent.stderr).toBe(0);
+    const got = jsonLines((await haven(['inbox', '--profile', friend.profile, '--json'])).stdout) as { text: string }[];
+    expect(got.map((m) => m.text)).toEqual(['hello walkers']);
+  }, 300_000);
 });

@@ -239,8 +239,12 @@ export class HavenClient {
     return this.#route('help', { query: opts });
   }
   /** Your recent safety notices (newest first): what was blocked, with help. */
-  async notices(): Promise<{ id: string; event: string; data: unknown; at: string }[]> {
+  async notices(): Promise<{ id: string; event: string; data: unknown; at: string; seenAt: string | null }[]> {
     return (await this.#route('notices')).notices;
+  }
+  /** Marks notices as shown to the user; returns how many were unseen. */
+  async markNoticesSeen(ids: string[]): Promise<number> {
+    return (await this.#route('markNoticesSeen', { body: { ids } })).marked;
   }
   async createInvite(conversationId: string): Promise<Invite> {
     return this.#route('createInvite', { params: { id: conversationId } });

@@ -7,6 +7,7 @@ export { FileProfileStore, PROFILE_FILE, defaultProfileDir } from './profile.nod
 export { ensurePrivateDir, writeFileAtomic } from './files.node.ts';
 export { nodeAttachmentHasher } from './safety/hasher.node.ts';
 export { openProfileE2ee } from './e2ee/store.node.ts';
+export { UNCONFIRMED_ACKS_FILE, UnconfirmedAcks } from './unconfirmed-acks.node.ts';
 
 /** The `ws` package as a {@link WebSocketFactory}, for Node (20 has no global WebSocket). */
 export const nodeWebSocket: WebSocketFactory = (url) => new WebSocket(url, { maxPayload: 16 * 1024 * 1024 }) as unknown as WebSocketLike;

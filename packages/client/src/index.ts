@@ -9,7 +9,7 @@ export {
   type WebSocketLike,
 } from './connection';
 export { codecFor, defaultCodecs, visibleCodec, type CodecSelector, type Decoded, type EncodedBody, type MessageCodec } from './codec';
-export { Messenger, type MessengerOptions, type ReceivedMessage } from './messenger';
+export { Messenger, isOutage, type MessengerOptions, type ReceivedMessage } from './messenger';
 export { MemoryProfileStore, Profile, type ProfileStore } from './profile';
 export { Emitter, type Listener } from './emitter';
 export { newClientMessageId } from './ids';

@@ -110,7 +110,11 @@ export class Messenger {
     return this.send(conversation, { v: 1, text }, opts);
   }
 
-  /** Decodes a received message with its conversation's codec. Never throws for a bad body. */
+  /**
+   * Decodes a received message with its conversation's codec. Never throws for a bad body; throws when
+   * the message could not be processed now (the server unreachable or failing, the session refused), so
+   * that the caller neither shows it as unreadable nor acknowledges it: it stays for next time.
+   */
   async read(message: Message): Promise<ReceivedMessage> {
     let conversation: Conversation | undefined;
     try {
@@ -123,11 +127,10 @@ export class Messenger {
     const decoded: Decoded = !conversation
       ? { kind: 'undecodable', code: 'codec.no_conversation', reason: 'the conversation is no longer available' }
       : codec
-        ? await codec.decode(conversation, message).catch((e: unknown) => ({
-            kind: 'undecodable' as const,
-            code: 'codec.failed',
-            reason: e instanceof Error ? e.message : String(e),
-          }))
+        ? await codec.decode(conversation, message).catch((e: unknown) => {
+            if (isOutage(e)) throw e;
+            return { kind: 'undecodable' as const, code: 'codec.failed', reason: e instanceof Error ? e.message : String(e) };
+          })
         : { kind: 'undecodable', code: 'codec.unsupported_mode', reason: `no codec for ${conversation.mode} conversations` };
     const payload = decoded.kind === 'payload' ? decoded.payload : undefined;
     return {
@@ -146,4 +149,13 @@ export class Messenger {
       decoded,
     };
   }
+}
+
+/**
+ * An error that says "not now" rather than "this message is bad": the server could not be reached or
+ * failed, or refused the session. A message that met one is left unacknowledged for the next read.
+ */
+export function isOutage(e: unknown): boolean {
+  if (!(e instanceof HavenError)) return false;
+  return e.code.startsWith('server.') || e.code.startsWith('auth.') || e.code === 'request.rate_limited';
 }

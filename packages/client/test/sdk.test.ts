@@ -118,17 +118,19 @@ describe('Messenger and Connection', () => {
 
     const conn = connect(server.url, b.session.token);
     const got: string[] = [];
-    let syncedAfter = -1;
+    // The order the connection emits in, recorded as it happens: the three backlog messages, then synced.
+    const order: string[] = [];
     conn.on('message', (m) => {
+      order.push(`message ${m.seq}`);
       void b.messenger.read(m).then((r) => got.push(r.text ?? '?'));
       conn.ack(m.conversationId, m.seq);
     });
-    conn.on('synced', () => (syncedAfter = got.length));
+    conn.on('synced', () => order.push('synced'));
     await conn.open();
     await conn.synced();
+    expect(order).toEqual(['message 1', 'message 2', 'message 3', 'synced']);
     await until(() => got.length === 3);
     expect(got).toEqual(['one', 'two', 'three']);
-    expect(syncedAfter).toBeGreaterThanOrEqual(0);
     await conn.ping();
     conn.close();
 

@@ -45,7 +45,7 @@ describe('E2eeDevice', () => {
     const p = value(await a.addMembers([kps[0]!.keyPackage], { now: Date.now() }));
     value(await a.mergePendingCommit());
     await alice.save(conv, a);
-    const j = value(await bob.join(p.welcome!));
+    const j = value(await bob.join(p.welcome!, { conversationId: conv }));
     expect(j.conversationId).toBe(conv);
     expect(await bob.oneTimeKeyPackageCount()).toBe(2);
 
@@ -74,9 +74,10 @@ describe('E2eeDevice', () => {
     expect((await store.list('kp.')).length).toBe(1);
     for (let i = 0; i < 2; i++) {
       const alice = await openCertified(new MemoryStateStore(), who(), { suite: SUITE1 });
-      const a = await alice.createGroup(uuid());
+      const c = uuid();
+      const a = await alice.createGroup(c);
       const p = value(await a.addMembers([lr!.keyPackage], { now: Date.now() }));
-      value(await bob.join(p.welcome!));
+      value(await bob.join(p.welcome!, { conversationId: c }));
     }
     expect((await store.list('kp.')).length).toBe(1);
     const old = await bob.generateKeyPackages({ count: 2, lastResort: false, now: Date.now() - 200 * 24 * 3600 * 1000 });
@@ -89,13 +90,44 @@ describe('E2eeDevice', () => {
     const [kp] = await bob.generateKeyPackages({ count: 1, lastResort: false, now: Date.now() });
     expect(kp!.ref).toHaveLength(128);
     const alice = await openCertified(new MemoryStateStore(), who());
-    const a = await alice.createGroup(uuid());
+    const c = uuid();
+    const a = await alice.createGroup(c);
     const p = value(await a.addMembers([kp!.keyPackage], { now: Date.now() }));
     value(await a.mergePendingCommit());
-    const b = value(await bob.join(p.welcome!)).session;
+    const b = value(await bob.join(p.welcome!, { conversationId: c })).session;
     expect(await bob.oneTimeKeyPackageCount()).toBe(0);
     const ev = value(await b.process(value(await a.encrypt(text('pq hello')))));
     expect(ev.kind === 'application' && untext(ev.data)).toBe('pq hello');
+  });
+
+  it('a welcome for another conversation\'s group is refused before any stored state changes (issue 13, item 6)', async () => {
+    const store = new MemoryStateStore();
+    const bob = await openCertified(store, who(), { suite: SUITE1 });
+    const kps = await bob.generateKeyPackages({ count: 2, lastResort: false, now: Date.now() });
+    const alice = await openCertified(new MemoryStateStore(), who(), { suite: SUITE1 });
+    // bob is in conversation Y with alice.
+    const y = uuid();
+    const ay = await alice.createGroup(y);
+    const py = value(await ay.addMembers([kps[0]!.keyPackage], { now: Date.now() }));
+    value(await ay.mergePendingCommit());
+    value(await bob.join(py.welcome!, { conversationId: y }));
+    const ySession = await store.get(`group.${y}`);
+    const keysBefore = (await store.list('kp.')).sort();
+    // The attacker builds a fresh group under Y's group id, adding bob's other key package, and delivers
+    // its Welcome in conversation X.
+    const mallory = await openCertified(new MemoryStateStore(), who(), { suite: SUITE1 });
+    const fake = await mallory.createGroup(y);
+    const pf = value(await fake.addMembers([kps[1]!.keyPackage], { now: Date.now() }));
+    const x = uuid();
+    expect(await bob.join(pf.welcome!, { conversationId: x })).toMatchObject({ ok: false, error: { code: 'mls.bad_message' } });
+    expect(await store.get(`group.${y}`)).toEqual(ySession);
+    expect(await store.get(`group.${x}`)).toBeUndefined();
+    expect((await store.list('kp.')).sort()).toEqual(keysBefore);
+    // bob still reads Y.
+    const again = await E2eeDevice.open(store, bob.identity);
+    const b = value(await again.session(y))!;
+    const ev = value(await b.process(value(await ay.encrypt(text('still here')))));
+    expect(ev.kind === 'application' && untext(ev.data)).toBe('still here');
   });
 
   it('refuses a store of another device', async () => {

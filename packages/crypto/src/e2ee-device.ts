@@ -184,13 +184,19 @@ export class E2eeDevice {
   /**
    * Joins from a Welcome with one of this device's key packages (deleted afterwards unless last-resort),
    * and stores the session under the conversation its group id names.
+   *
+   * `expect` is the conversation the Welcome arrived in. The group id inside the Welcome is checked
+   * against it before anything is stored or deleted: a Welcome built for another conversation's group
+   * (submitted where the victim is being added) must never replace that other conversation's session.
    */
-  async join(welcome: Uint8Array): Promise<CryptoResult<{ conversationId: string; session: GroupSession }>> {
+  async join(welcome: Uint8Array, expect: { conversationId: string }): Promise<CryptoResult<{ conversationId: string; session: GroupSession }>> {
     const r = await GroupSession.join(welcome, (ref) => this.store.get(kpKey(ref)), this.#opts);
     if (!r.ok) return r;
     const conversationId = fromUtf8(r.value.session.groupId);
     if (conversationId === undefined || !isStateKey(GROUP + conversationId))
       return fail('mls.bad_message', 'The group id of the welcome is not a Haven conversation id.');
+    if (conversationId !== expect.conversationId)
+      return fail('mls.bad_message', 'The welcome is for the group of another conversation than the one it arrived in.');
     if (!r.value.lastResort) await this.store.delete(kpKey(r.value.keyPackageRef));
     await this.save(conversationId, r.value.session);
     return succeed({ conversationId, session: r.value.session });

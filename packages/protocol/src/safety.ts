@@ -102,10 +102,16 @@ const IdParams = z.object({ id: ConversationId }).strict();
 /** The invite token travels in the body, never in the path: paths end up in request logs (issue 13, item 17). */
 export const JoinInviteRequest = z.object({ token: InviteToken }).strict();
 
-export const NoticeList = z.object({ notices: z.array(z.object({ id: z.string(), event: z.string(), data: z.unknown(), at: z.string() })) });
+export const NoticeList = z.object({
+  notices: z.array(z.object({ id: z.string(), event: z.string(), data: z.unknown(), at: z.string(), seenAt: z.string().nullable() })),
+});
+/** Notices a client has shown its user (issue 13, item 21): `inbox` shows unseen ones first. */
+export const MarkNoticesSeenRequest = z.object({ ids: z.array(z.uuid()).min(1).max(50) }).strict();
+export const MarkNoticesSeenResponse = z.object({ marked: z.number().int().nonnegative() });
 
 export const POLICY_ROUTES = {
   notices: { method: 'GET', path: '/v1/notices', summary: 'Your recent safety notices (a blocked image, a block), with help.', auth: 'session', status: 200, response: NoticeList },
+  markNoticesSeen: { method: 'POST', path: '/v1/notices/seen', summary: 'Mark your notices as shown to you (unseen ones are shown first by clients).', auth: 'session', body: MarkNoticesSeenRequest, status: 200, response: MarkNoticesSeenResponse },
   searchAccounts: { method: 'GET', path: '/v1/accounts/search', summary: 'Find accounts by handle; children are never shown to adults.', auth: 'session', query: SearchQuery, status: 200, response: SearchResult },
   help: { method: 'GET', path: '/v1/help', summary: 'Help resources for your band and region (or those given), and the policy in force.', auth: 'session', query: HelpQuery, status: 200, response: HelpPageWire },
   createInvite: { method: 'POST', path: '/v1/conversations/:id/invites', summary: 'Make an invite link to a group (members only).', auth: 'session', params: IdParams, status: 201, response: Invite },

@@ -11,7 +11,7 @@ export interface ChildServer {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startChildServer(args: string[], env: Record<string, string> = {}): Promise<ChildServer> {
+export async function startChildServer(args: string[], env: Record<string, string> = {}, startTimeoutMs = 30_000): Promise<ChildServer> {
   const proc = spawn(process.execPath, [join(REPO_ROOT, 'packages/cli/bin/haven.js'), 'serve', '--port', '0', ...args], {
     cwd: REPO_ROOT,
     // Delivery tests exchange visible payloads: e2ee is off unless a test turns it on (HAVEN_E2EE).
@@ -22,7 +22,7 @@ export async function startChildServer(args: string[], env: Record<string, strin
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start in ${startTimeoutMs / 1000} s:\n${out}`)), startTimeoutMs);
     const check = () => {
       const m = /Haven is listening on (http:\/\/\S+)/.exec(out);
       if (m) {

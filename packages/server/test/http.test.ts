@@ -98,11 +98,20 @@ describe('accounts', () => {
   });
 
   it('refuses under-13s, future birth dates, weak passwords, taken handles, wrong passwords, foreign devices', async () => {
-    const today = now.toISOString().slice(0, 10);
-    const twelve = `${now.getUTCFullYear() - 12}-01-01`;
-    expectError(await req('POST', '/v1/accounts', { handle: 'tiny', password: 'a long password', birthDate: twelve }), 422, 'account.too_young');
-    expectError(await req('POST', '/v1/accounts', { handle: 'future', password: 'a long password', birthDate: `${now.getUTCFullYear() + 1}-01-01` }), 422, 'account.birth_date_in_future');
-    expect(today).toMatch(/^\d{4}-/);
+    // The age boundaries on a fixed server clock, with literal dates (issue 13 item 18).
+    const saved = now;
+    now = new Date('2026-06-15T12:00:00Z');
+    try {
+      expectError(await req('POST', '/v1/accounts', { handle: 'tiny', password: 'a long password', birthDate: '2013-06-16' }), 422, 'account.too_young'); // 13 tomorrow
+      expectError(await req('POST', '/v1/accounts', { handle: 'future', password: 'a long password', birthDate: '2026-06-16' }), 422, 'account.birth_date_in_future');
+      expectError(await req('POST', '/v1/accounts', { handle: 'newborn', password: 'a long password', birthDate: '2026-06-15' }), 422, 'account.too_young');
+      const thirteen = await req('POST', '/v1/accounts', { handle: 'thirteen.today', password: 'a long password', birthDate: '2013-06-15' });
+      expect([thirteen.status, thirteen.body.account.ageBand]).toEqual([201, 'child']);
+      const eighteen = await req('POST', '/v1/accounts', { handle: 'eighteen.today', password: 'a long password', birthDate: '2008-06-15' });
+      expect([eighteen.status, eighteen.body.account.ageBand]).toEqual([201, 'adult']);
+    } finally {
+      now = saved;
+    }
     expectError(await req('POST', '/v1/accounts', { handle: 'weakling', password: 'short', birthDate: '1990-01-01' }), 422, 'account.weak_password');
     const u = await user();
     expectError(await req('POST', '/v1/accounts', { handle: u.handle, password: 'a long password', birthDate: '1990-01-01' }), 409, 'account.handle_taken');

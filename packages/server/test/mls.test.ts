@@ -63,6 +63,9 @@ const submit = (url: string, by: Dev, conversationId: string, commit: Uint8Array
 const sendMls = (url: string, by: Dev, conversationId: string, body: Uint8Array, contentType = 'application/mls-message') =>
   call(url, 'POST', `/v1/conversations/${conversationId}/messages`, { clientMessageId: cid(), body: b64(body), contentType }, by.token);
 
+const listIn = async (url: string, d: Dev, conversationId: string) =>
+  (await call<{ messages: Message[] }>(url, 'GET', `/v1/conversations/${conversationId}/messages?after=0`, undefined, d.token)).body.messages;
+
 /** alice creates the conversation's group adding bob; both end at epoch 1. */
 async function pair(url: string) {
   const a = await user(url);
@@ -73,7 +76,7 @@ async function pair(url: string) {
   const pc = value(await sa.addMembers(await claim(url, a, convo.id, [b]), { now: Date.now() }));
   expect((await submit(url, a, convo.id, pc.commit, pc.welcome)).status).toBe(201);
   value(await sa.mergePendingCommit());
-  const sb = value(await b.device.join(pc.welcome!)).session;
+  const sb = value(await b.device.join(pc.welcome!, { conversationId: convo.id })).session;
   return { a, b, convo, sa, sb };
 }
 
@@ -130,6 +133,38 @@ describe.each([
     // A stale commit again (epoch 2 < 3) is refused without changing anything.
     expect((await submit(server.url, winner, convo.id, ca.commit)).body.error.code).toBe('mls.stale_epoch');
     expect((await call(server.url, 'GET', `/v1/conversations/${convo.id}/mls`, undefined, a.token)).body.epoch).toBe(3);
+  });
+
+  it.skipIf(skip)('issue 13 item 6: what the server can see of a welcome must agree with its commit and conversation; a welcome is delivered once', async () => {
+    const a = await user(server.url);
+    const b = await user(server.url);
+    const y = await call(server.url, 'POST', '/v1/conversations', { kind: 'group', title: 'Y', members: [b.handle] }, a.token);
+    const sy = await a.device.createGroup(y.body.id);
+    const [kpB] = await claim(server.url, a, y.body.id, [b]);
+    const addY = value(await sy.addMembers([kpB!], { now: Date.now() }));
+    expect((await submit(server.url, a, y.body.id, addY.commit, addY.welcome)).status).toBe(201);
+    value(await sy.mergePendingCommit());
+
+    const x = await call(server.url, 'POST', '/v1/conversations', { kind: 'group', title: 'X', members: [b.handle] }, a.token);
+    const sx = await a.device.createGroup(x.body.id);
+    // A commit of Y's group submitted in X.
+    const yCommit = value(await sy.updateKeys()).commit;
+    sy.discardPendingCommit();
+    const wrongGroup = await submit(server.url, a, x.body.id, yCommit);
+    expect([wrongGroup.status, wrongGroup.body.error.code]).toEqual([400, 'mls.bad_message']);
+    // Y's welcome replayed in X with a commit that adds the same key package (its bytes were public).
+    const addX = value(await sx.addMembers([kpB!], { now: Date.now() }));
+    const replay = await submit(server.url, a, x.body.id, addX.commit, addY.welcome);
+    expect([replay.status, replay.body.error.code, replay.body.error.message]).toEqual([400, 'mls.bad_message', 'This welcome was already delivered (a replay).']);
+    // A welcome whose suite is not the one of the key packages the commit adds.
+    const otherSuite = addX.welcome!.slice();
+    otherSuite[5] = 83; // cipher_suite (uint16 after version and wire format): X-Wing instead of suite 1
+    expect((await submit(server.url, a, x.body.id, addX.commit, otherSuite)).body.error.code).toBe('mls.bad_message');
+    // Nothing moved X's epoch; its own welcome is accepted, once.
+    expect((await call(server.url, 'GET', `/v1/conversations/${x.body.id}/mls`, undefined, a.token)).body.epoch).toBe(0);
+    expect((await submit(server.url, a, x.body.id, addX.commit, addX.welcome)).status).toBe(201);
+    expect((await listIn(server.url, b, y.body.id)).filter((m) => m.contentType === 'application/mls-welcome')).toHaveLength(1);
+    expect((await listIn(server.url, b, x.body.id)).filter((m) => m.contentType === 'application/mls-welcome')).toHaveLength(1);
   });
 });
 

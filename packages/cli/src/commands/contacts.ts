@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { HavenClient } from '@haven/client/node';
 import { handleArg, signedIn, withJson, withProfile, type ProfileOptions } from '../context';
-import { printJson, printLine, printTable } from '../output';
+import { helpLines, printJson, printLine, printTable } from '../output';
 
 const ACTIONS = {
   add: { about: 'ask HANDLE to become a contact', done: 'Contact request sent to', run: (c: HavenClient, h: string) => c.requestContact(h) },
@@ -29,6 +29,14 @@ export function register(program: Command): void {
         await a.run(client, handle);
         if (opts.json) printJson({ ok: true, action: name, handle });
         else printLine(`${a.done} ${handle}.`);
+        // After a block, the help the server keeps for it (one notice per blocked account), shown and marked seen.
+        if (name === 'block' && !opts.json) {
+          const n = (await client.notices()).find((x) => x.event === 'contact.blocked' && (x.data as { handle?: unknown } | null)?.handle === handle);
+          if (n) {
+            for (const line of helpLines((n.data as { help?: unknown }).help)) process.stderr.write(`  ${line}\n`);
+            if (n.seenAt === null) await client.markNoticesSeen([n.id]);
+          }
+        }
       },
     );
   }

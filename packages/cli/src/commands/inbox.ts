@@ -4,10 +4,21 @@ import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { HavenError, type AttachmentRef } from '@haven/protocol';
+import {
+  Connection,
+  HashListGuard,
+  UnconfirmedAcks,
+  attachmentStream,
+  nodeWebSocket,
+  openGuardedAttachment,
+  type DeviceNotice,
+  type HavenClient,
+  type ReceivedMessage,
+} from '@haven/client/node';
 import { noticeLine } from './devices';
-import { Connection, HashListGuard, type DeviceNotice, attachmentStream, nodeWebSocket, openGuardedAttachment, type HavenClient, type ReceivedMessage } from '@haven/client/node';
 import type { Conversation } from '@haven/protocol';
 import { deviceGuard } from '../guard';
+import { noticeIdOf, showNotice, showUnseenNotices } from '../notices';
 import { signedIn, withJson, withProfile, type ProfileOptions } from '../context';
 import { UsageError, helpLines, printError, printJson, printLine } from '../output';
 
@@ -33,22 +44,38 @@ export function register(program: Command): void {
   ).action(async (opts: InboxOptions) => {
     const timeoutMs = Number(opts.timeout) * 1000;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout ${opts.timeout}: give a number of seconds`);
-    const { messenger, profile, client, e2ee } = await signedIn(opts);
+    const { messenger, profile, client, e2ee, store } = await signedIn(opts);
     if (opts.save) await mkdir(opts.save, { recursive: true });
+    // What an earlier read showed but the server never confirmed is acknowledged first, so it is not
+    // shown again; if the server cannot be reached, this fails (exit 1) before anything is shown.
+    const owed = UnconfirmedAcks.inProfile(store.dir);
+    await owed.settle(client);
     // Fetch conversations first: checks the token with a clear HTTP error, and fills the cache.
-    for (const c of await client.conversations()) messenger.remember(c);
+    // Safety notices first (an image blocked while this device was away), with their help (issue 13, item 21).
+    const notices = await showUnseenNotices(client, !!opts.json);
+    const conversations = await client.conversations();
+    for (const c of conversations) messenger.remember(c);
+    // Membership changes of e2ee groups are applied by whichever member's device is online (issue 13,
+    // item 20): one that joined by invite can send without waiting for someone to send.
+    const keepInStep = (conversationId: string) => e2ee().then((engine) => engine.reconcileIfNeeded(conversationId)).catch(() => false);
 
     const conn = new Connection({ serverUrl: profile.server, token: profile.token, webSocket: nodeWebSocket, reconnect: !!opts.follow });
     let work: Promise<void> = Promise.resolve();
     let failure: unknown;
-    const highest = new Map<string, number>();
+    // Per conversation, the highest seq processed (shown, or protocol traffic consumed): what may be acknowledged.
+    const shownUpTo = new Map<string, number>();
     let guard: Promise<HashListGuard | undefined> | undefined;
     let shown = 0;
-    conn.on('conversation', (c) => messenger.remember(c));
+    conn.on('conversation', (c) => {
+      messenger.remember(c);
+      if (c.mode === 'e2ee') work = work.then(() => keepInStep(c.id).then(() => undefined));
+    });
     conn.on('message', (m) => {
       work = work.then(async () => {
         if (failure) return;
         try {
+          // Throws when the message cannot be processed now (an outage): then it is neither shown nor
+          // acknowledged, and nothing after it is either; it comes again next time.
           const r = await messenger.read(m);
           if (r.decoded.kind !== 'control') {
             let saved: (string | { error: string })[] = [];
@@ -61,10 +88,11 @@ export function register(program: Command): void {
             show(r, !!opts.json, saved);
             shown++;
           }
+          shownUpTo.set(m.conversationId, Math.max(m.seq, shownUpTo.get(m.conversationId) ?? 0));
           conn.ack(m.conversationId, m.seq);
-          highest.set(m.conversationId, Math.max(m.seq, highest.get(m.conversationId) ?? 0));
         } catch (e) {
           failure = e;
+          conn.close(); // stop reading (and following): what was not processed stays for next time
         }
       });
     });
@@ -78,42 +106,52 @@ export function register(program: Command): void {
         });
         return;
       }
-      if (opts.json) printJson({ event: e.event, data: e.data });
-      else {
-        const d = (e.data ?? {}) as { message?: unknown; help?: unknown };
-        printError(`haven: safety notice (${e.event})${typeof d.message === 'string' ? `: ${d.message}` : ''}`);
-        for (const line of helpLines(d.help)) printError(`  ${line}`);
-      }
+      showNotice(e, !!opts.json);
+      const id = noticeIdOf(e.data);
+      if (id) void client.markNoticesSeen([id]).catch(() => undefined);
     });
     if (opts.follow) conn.on('error', (e) => printError(`haven: ${e.message} (${e.code}); reconnecting`));
 
-    await conn.open();
+    let error: unknown;
     try {
+      await conn.open();
       await withTimeout(conn.synced(), timeoutMs, 'The server did not deliver the waiting messages in time.');
       await work;
       if (failure) throw failure;
+      // Changes made while this device was away (someone joined by invite) are applied now.
+      for (const c of conversations) if (c.mode === 'e2ee') await keepInStep(c.id);
       // What changed in the encryption of your conversations (devices added or removed, key changes, warnings).
       const engine = await e2ee().catch(() => undefined);
-      if (engine?.linked === false) process.stderr.write(`haven: ${new HavenError('device.not_linked').message}\n`);
-      if (engine) printNotices(await engine.trust.takeUnseen(), !!opts.json);
-      if (!opts.json && shown === 0) printLine(opts.follow ? 'No new messages; waiting for more (Ctrl-C to stop).' : 'No new messages.');
-      if (!opts.follow) return;
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        conn.on('state', (s) => s === 'closed' && resolve());
-      });
-      await work;
-      if (failure) throw failure;
+      if (engine?.linked === false) printError(`haven: ${new HavenError('device.not_linked').message}`);
+      const deviceNotices = engine ? await engine.trust.takeUnseen() : [];
+      printNotices(deviceNotices, !!opts.json);
+      if (!opts.json && shown === 0 && notices === 0 && deviceNotices.length === 0) printLine(opts.follow ? 'No new messages; waiting for more (Ctrl-C to stop).' : 'No new messages.');
+      if (opts.follow) {
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          conn.on('state', (s) => s === 'closed' && resolve());
+        });
+      }
+    } catch (e) {
+      error = e;
     } finally {
       conn.close();
     }
-    // Acks also went over the socket as messages were shown; confirming them over HTTP means nothing
-    // shown here is delivered again, however the socket closed.
-    await Promise.all([...highest].map(([id, seq]) => client.ack(id, seq)));
+    // Whatever had arrived is finished first (shown and counted, or left for next time after an outage).
+    await work;
+    error ??= failure;
+    // Acks also went over the socket as messages were shown; confirming them over HTTP (or keeping them
+    // in the profile when the server cannot confirm) means nothing shown here is shown again.
+    try {
+      await owed.settle(client, shownUpTo);
+    } catch (e) {
+      error ??= e;
+    }
+    if (error) throw error;
     // Welcomes consume this device's key packages: top up when few are left.
-    if ([...highest.keys()].length > 0) await (await e2ee()).ensureKeyPackages().catch(() => undefined);
+    if (shownUpTo.size > 0) await (await e2ee()).ensureKeyPackages().catch(() => undefined);
   });
 }
 

@@ -224,6 +224,35 @@ export class E2eeEngine {
     });
   }
 
+  /**
+   * Reconciles the group only when the server's roster and membership disagree (a member joined, by
+   * invite or by being added, or got a new device; a device is gone) and this device is in the group.
+   * One request when nothing is to be done. Returns whether it reconciled.
+   */
+  async reconcileIfNeeded(conversationId: string): Promise<boolean> {
+    if (!(await this.#session(conversationId))?.active) return false;
+    const state = await this.client.mlsGroup(conversationId);
+    const inRoster = new Set(state.leaves.map((l) => l.deviceId as string));
+    const wanted = new Set(state.devices.map((d) => d.deviceId as string));
+    if (state.devices.every((d) => inRoster.has(d.deviceId)) && state.leaves.every((l) => wanted.has(l.deviceId))) return false;
+    await this.reconcile(conversationId);
+    return true;
+  }
+
+  /**
+   * Keeps this device's groups in step with membership while `connection` is open: when the server
+   * announces a change to an e2ee conversation (someone joined by invite, was added, left), the group is
+   * reconciled at once, so a new member can send as soon as any member's device is online, not only
+   * after one of them sends. Returns a function that stops following.
+   * @example const stop = engine.followMembership(conn, (e) => console.warn(e));
+   */
+  followMembership(connection: { on(event: 'conversation', fn: (c: Conversation) => void): () => void }, onError?: (e: unknown) => void): () => void {
+    return connection.on('conversation', (c) => {
+      if (c.mode !== 'e2ee') return;
+      this.reconcileIfNeeded(c.id).catch((e: unknown) => onError?.(e));
+    });
+  }
+
   /** Sends a franked report of a message this device decrypted. */
   async report(messageId: string, reason: string): Promise<ReportAccepted> {
     const rec = await this.record(messageId);
@@ -287,12 +316,9 @@ export class E2eeEngine {
         if (m.recipientDeviceId !== this.identity.deviceId) return this.#keep(m, { kind: 'control' });
         const s = await this.#session(conversationId);
         if (s?.active) return this.#keep(m, { kind: 'control', note: 'already a member' });
-        const j = await this.device.join(bytes);
+        // The group id is checked against this conversation inside `join`, before any stored state changes.
+        const j = await this.device.join(bytes, { conversationId });
         if (!j.ok) return this.#keep(m, { kind: 'undecodable', code: j.error.code, reason: j.error.message });
-        if (j.value.conversationId !== conversationId) {
-          await this.device.forget(j.value.conversationId);
-          return this.#keep(m, { kind: 'undecodable', code: 'mls.bad_message', reason: 'the welcome is for another conversation' });
-        }
         await this.#afterJoin(conversationId, j.value.session, m);
         return this.#keep(m, { kind: 'control', note: 'joined' });
       }

@@ -135,3 +135,14 @@ export async function advanceEpoch(tx: Transaction<Database>, conversationId: st
 export async function setRoster(db: Db, conversationId: string, roster: string): Promise<void> {
   await db.updateTable('mls_groups').set({ roster }).where('conversation_id', '=', conversationId).execute();
 }
+
+/** Records an accepted Welcome's digest; false when the same Welcome bytes were accepted before (a replay). */
+export async function recordWelcome(db: Db, digest: Uint8Array, conversationId: string): Promise<boolean> {
+  const r = await db
+    .insertInto('mls_welcomes')
+    .values({ digest, conversation_id: conversationId })
+    .onConflict((oc) => oc.column('digest').doNothing())
+    .returning('digest')
+    .executeTakeFirst();
+  return r !== undefined;
+}

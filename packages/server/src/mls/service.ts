@@ -40,6 +40,7 @@ import {
   keyPackageCounts,
   mlsDevicesOf,
   pinMlsDevice,
+  recordWelcome,
   storeKeyPackages,
   type StoredKeyPackage,
 } from './repo';
@@ -195,10 +196,16 @@ export async function submitCommit(s: Services, caller: Caller, conversationId: 
     if (w.kind !== 'welcome') throw new HavenError('mls.bad_message', 'The welcome is not an MLS Welcome.');
     if (JSON.stringify([...w.keyPackageRefs].sort()) !== JSON.stringify(addedRefs))
       throw new HavenError('mls.bad_message', 'The welcome must name exactly the devices the commit adds.');
+    // The group id inside a Welcome is encrypted to the new devices (their clients check it); what the
+    // server can see must agree with the commit: the suite of the key packages it adds.
+    if (info.commit.adds.some((a) => a.suite !== w.suite)) throw new HavenError('mls.bad_message', 'The welcome uses another cipher suite than the key packages the commit adds.');
   } else if (addedRefs.length > 0) throw new HavenError('mls.bad_message', 'A commit that adds devices needs their welcome.');
 
   const rows = await s.db.transaction().execute(async (tx) => {
     if (!(await advanceEpoch(tx, conversationId, epoch, JSON.stringify(next), now))) throw new HavenError('mls.stale_epoch');
+    // A Welcome is delivered once: the same bytes again (here or in another conversation) are a replay.
+    if (welcome && !(await recordWelcome(tx, createHash('sha256').update(welcome).digest(), conversationId)))
+      throw new HavenError('mls.bad_message', 'This welcome was already delivered (a replay).');
     const out: MessageRow[] = [];
     const commitId = randomUUID();
     const c = await insertMessage(tx, {

@@ -6,7 +6,7 @@ import { findAccountById } from '../storage/repos/accounts';
 import { takeWrite } from '../http/rate-limit';
 import { mount } from '../http/route';
 import { createInvite, joinByInvite } from './invites';
-import { listNotices } from './notices';
+import { listNotices, markNoticesSeen } from './notices';
 import { bandOf } from './participants';
 import { searchAccounts } from './search';
 
@@ -20,6 +20,7 @@ export function policyRoutes(app: FastifyInstance, s: Services): void {
     return helpPage(s.policy, query.band ?? bandOf(s.policy, me.birth_date, s.now()), query.region ?? me.region);
   });
   mount(app, s, ROUTES.notices, async ({ caller }) => ({ notices: await listNotices(s, caller.accountId) }));
+  mount(app, s, ROUTES.markNoticesSeen, async ({ caller, body }) => ({ marked: await markNoticesSeen(s, caller.accountId, body.ids) }));
   mount(app, s, ROUTES.createInvite, async ({ caller, params }) => {
     takeWrite(s, 'groups', caller.accountId);
     return createInvite(s, caller, params.id);

@@ -84,7 +84,7 @@ export async function blockContact(s: Services, caller: Caller, handle: string):
     return contactView(row, them);
   });
   // H2: help for the one who blocked, as a safety event on their devices.
-  await notify(s, [caller.accountId], 'contact.blocked', { handle: them.handle, help: helpOf(s.policy, me, now, 'block') });
+  await notify(s, [caller.accountId], 'contact.blocked', { handle: them.handle, help: helpOf(s.policy, me, now, 'block') }, { dedupeKey: `contact.blocked:${them.id}` });
   return view;
 }
 

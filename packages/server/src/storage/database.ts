@@ -152,6 +152,10 @@ export interface SafetyNoticesTable {
   /** JSON of the event's data (message, help, conversation). */
   data: string;
   created_at: Date;
+  /** When the account's client showed it (migration 0007); null while unseen. */
+  seen_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** One notice per fact: a second notice with the same key for the account is not stored (migration 0007). */
+  dedupe_key: ColumnType<string | null, string | null | undefined, never>;
 }
 
 /** Append-only (a trigger refuses updates and deletes), hash-chained: see src/admin/audit.ts. */
@@ -195,6 +199,13 @@ export interface MlsGroupsTable {
   /** JSON of @haven/crypto's Roster (public: leaf index → account and device). */
   roster: string;
   updated_at: Date;
+}
+
+/** SHA-256 of each Welcome the server accepted: the same bytes are never accepted again (migration 0007). */
+export interface MlsWelcomesTable {
+  digest: Uint8Array;
+  conversation_id: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
 }
 
 export interface FrankedReportsTable {
@@ -274,6 +285,7 @@ export interface Database {
   mls_groups: MlsGroupsTable;
   franked_reports: FrankedReportsTable;
   media: MediaTable;
+  mls_welcomes: MlsWelcomesTable;
   account_keys: AccountKeysTable;
   device_certificates: DeviceCertificatesTable;
   device_links: DeviceLinksTable;

@@ -18,7 +18,9 @@ type State = 'hello' | 'syncing' | 'live' | 'closed';
 
 /**
  * One device's connection: `hello` → `ready`, the backlog after each cursor, `synced`, then live events.
- * Frames are handled one at a time, in order, so `sent` and acks keep the client's order.
+ * Frames are handled one at a time, in order, so `sent` and acks keep the client's order. The backlog is
+ * sent beside that queue, not in it: an ack for a backlog message is stored as it arrives, so a crash
+ * half-way through a long backlog loses none of the acks the device already sent.
  */
 export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionLimits = connectionLimits(s)): void {
   // A client that stops reading is cut off before its queue eats the server's memory; it resumes from its cursor.
@@ -111,6 +113,14 @@ export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionL
     );
     if ((state as State) === 'closed') return unsubscribe();
     await send({ type: 'ready', accountId: caller.accountId as Message['sender']['id'], deviceId: caller.deviceId as Message['senderDeviceId'] });
+    // Not awaited: frames after hello (acks above all) are handled while the backlog streams out.
+    void deliverBacklog(caller).catch((e: unknown) => {
+      s.log.error({ err: e }, 'backlog delivery failed');
+      ws.close(1011, 'backlog delivery failed');
+    });
+  }
+
+  async function deliverBacklog(caller: Caller): Promise<void> {
     const sentUpTo = new Map<string, number>();
     for await (const page of backlog(s, caller)) {
       if (ws.readyState !== ws.OPEN) return;

@@ -4,6 +4,7 @@ import { policy } from './0002-policy';
 import { mls } from './0003-mls';
 import { media } from './0004-media';
 import { sealedMedia } from './0005-sealed-media';
+import { delivery } from './0007-delivery';
 import { devices } from './0011-devices';
 
 /** Every migration by its number, in order. Static, so no file-system scan at start. */
@@ -13,6 +14,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003-mls': mls,
   '0004-media': media,
   '0005-sealed-media': sealedMedia,
+  '0007-delivery': delivery,
   '0011-devices': devices,
 };
 
