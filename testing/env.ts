@@ -43,3 +43,9 @@ export const chromium = (): Dependency => {
   const p = process.env.HAVEN_TEST_CHROMIUM ?? '/usr/bin/chromium';
   return dependency(existsSync(p) ? p : undefined, `${p} is missing (apt-get install chromium)`);
 };
+
+/** Chromium for the web app's browser tests: HAVEN_TEST_CHROMIUM, else Debian's /usr/bin/chromium. */
+export const chromiumPath = (): Dependency => {
+  const path = process.env.HAVEN_TEST_CHROMIUM ?? '/usr/bin/chromium';
+  return dependency(existsSync(path) ? path : undefined, `no Chromium at ${path} (apt-get install chromium, or set HAVEN_TEST_CHROMIUM; browser tests skipped)`);
+};

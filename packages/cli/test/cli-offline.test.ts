@@ -35,6 +35,9 @@ const COMMANDS = [
   ['groups', 'add'],
   ['groups', 'remove'],
   ['groups', 'list'],
+  ['mod', 'queue'],
+  ['referrals', 'export'],
+  ['audit', 'verify'],
 ];
 
 describe('haven CLI without a server', () => {

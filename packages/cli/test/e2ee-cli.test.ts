@@ -49,7 +49,7 @@ describe('haven CLI, end-to-end encrypted', () => {
     const rep = await haven(['report', m!.id, '--reason', 'spam', '--profile', b.profile, '--json']);
     expect(rep.code).toBe(0);
     expect(JSON.parse(rep.stdout)).toMatchObject({ verified: true });
-    const unknown = await haven(['report', '00000000-0000-4000-8000-000000000000', '--reason', 'x', '--profile', b.profile]);
+    const unknown = await haven(['report', '00000000-0000-4000-8000-000000000000', '--reason', 'other', '--profile', b.profile]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('(message.not_found)');
 

@@ -62,10 +62,12 @@ describe.each([
     const ac = new HavenClient({ serverUrl: first.url, token: alice.token });
     const convo = await ac.createDirect(bob.account.handle);
     expect(convo.mode).toBe('visible');
-    const conn = new Connection({ serverUrl: first.url, token: alice.token, webSocket: nodeWebSocket, reconnect: false });
+    // Pings wait behind queued sends on a slow machine: no keep-alive drop while the batch is stored.
+    const conn = new Connection({ serverUrl: first.url, token: alice.token, webSocket: nodeWebSocket, reconnect: false, pingIntervalMs: 600_000 });
     await conn.open();
     const body = (i: number) => Buffer.from(JSON.stringify({ v: 1, text: `message ${i}` })).toString('base64');
-    await Promise.all(Array.from({ length: N }, (_, i) => conn.send(convo.id, body(i), PAYLOAD_CONTENT_TYPE)));
+    for (let from = 0; from < N; from += 100)
+      await Promise.all(Array.from({ length: Math.min(100, N - from) }, (_, i) => conn.send(convo.id, body(from + i), PAYLOAD_CONTENT_TYPE)));
     conn.close();
 
     // First read: the server is killed once the user has seen a few messages.

@@ -28,6 +28,20 @@ import {
   type ReportAccepted,
   type ReportRequest,
   type SubmitCommitRequest,
+  type ComplianceReportWire,
+  type StatisticsReportWire,
+  type StatsQuery,
+  type ActRequest,
+  type CaseDetail,
+  type CaseQueue,
+  type CaseSummary,
+  type FileReportRequest,
+  type MyReport,
+  type ReferralPackage,
+  type ReferralView,
+  type ReportReason,
+  type SelfReportAccepted,
+  type SelfReportRequest,
   HavenError,
   MediaUploaded,
 } from '@haven/protocol';
@@ -60,6 +74,8 @@ export interface CallOptions {
   params?: Record<string, string>;
   query?: Record<string, string | number | undefined>;
   body?: unknown;
+  /** Send the token if there is one (routes open to the public that answer admins more). */
+  optionalAuth?: boolean;
 }
 
 /**
@@ -260,6 +276,20 @@ export class HavenClient {
   async reportDetection(report: DeviceDetectionReport): Promise<{ detectionId: string; help: HelpWire }> {
     return this.#route('reportDetection', { body: report });
   }
+  /**
+   * Blocks an image of yourself everywhere on Haven by its hashes only (never the image): PDQ of the
+   * eight rotations and flips, SHA-256 and MD5. In Node, `selfReportImage` computes them from the file.
+   */
+  async selfReport(req: SelfReportRequest): Promise<SelfReportAccepted> {
+    return this.#route('selfReport', { body: req });
+  }
+  async selfReports(): Promise<{ id: string; createdAt: string; hashes: number }[]> {
+    return (await this.#route('selfReports')).reports;
+  }
+  /** Takes one of your self-reported images off the platform block list. */
+  async removeSelfReport(id: string): Promise<void> {
+    await this.#route('removeSelfReport', { params: { id } });
+  }
   // Admin (role admin): each change needs a reason and is written to the audit log.
   async adminHashLists() {
     return (await this.#route('adminHashLists')).lists;
@@ -305,6 +335,77 @@ export class HavenClient {
     return this.#route('report', { body: req });
   }
 
+  // Reports, cases and moderation (issue 9).
+
+  /**
+   * Reports a visible message (the server reads its own copy), an attachment or an account; a repeat
+   * answers the first report (`duplicate: true`). E2ee messages go through the e2ee engine's `report`.
+   * @example await client.fileReport({ target: { kind: 'message', messageId }, reason: 'grooming' });
+   */
+  async fileReport(req: FileReportRequest): Promise<ReportAccepted> {
+    return this.#route('report', { body: req });
+  }
+  /** Your reports and where each stands. */
+  async myReports(): Promise<MyReport[]> {
+    return (await this.#route('myReports')).reports;
+  }
+  /** Opt in or out of one report's outcome notice. */
+  async setReportNotify(reportId: string, notifyOutcome: boolean): Promise<MyReport> {
+    return this.#route('setReportNotify', { params: { id: reportId }, body: { notifyOutcome } });
+  }
+  /** Decisions about your account, with their appeals. */
+  async myDecisions() {
+    return (await this.#route('myDecisions')).decisions;
+  }
+  /** Appeals a decision about your account (once). */
+  async appeal(decisionId: string, text: string) {
+    return this.#route('appeal', { body: { decisionId, text } });
+  }
+  /** Moderator: the queue, most urgent first. */
+  async modQueue(query: { status?: string; mine?: boolean; limit?: number; cursor?: string } = {}): Promise<CaseQueue> {
+    return this.#route('modQueue', { query: { status: query.status, mine: query.mine === undefined ? undefined : String(query.mine), limit: query.limit, cursor: query.cursor } });
+  }
+  /** Moderator: one case (audited). */
+  async modCase(caseId: string): Promise<CaseDetail> {
+    return this.#route('modCase', { params: { id: caseId } });
+  }
+  async modClaim(caseId: string): Promise<CaseSummary> {
+    return this.#route('modClaim', { params: { id: caseId } });
+  }
+  async modRelease(caseId: string): Promise<CaseSummary> {
+    return this.#route('modRelease', { params: { id: caseId } });
+  }
+  /** Moderator: decide on a case you hold. */
+  async modAct(caseId: string, req: ActRequest): Promise<CaseDetail> {
+    return this.#route('modAct', { params: { id: caseId }, body: req });
+  }
+  async modClose(caseId: string, note?: string) {
+    return this.#route('modClose', { params: { id: caseId }, body: note ? { note } : {} });
+  }
+  /** Moderator: refer a case you hold to law enforcement. */
+  async modRefer(caseId: string, note?: string): Promise<ReferralView> {
+    return this.#route('modRefer', { params: { id: caseId }, body: note ? { note } : {} });
+  }
+  /** Moderator: the files of a referral package (audited). */
+  async modReferralPackage(referralId: string): Promise<ReferralPackage> {
+    return this.#route('modReferralPackage', { params: { id: referralId } });
+  }
+  /** Moderator: one evidence file; images blurred unless `reveal` (audited and counted). */
+  async modEvidence(evidenceId: string, reveal = false) {
+    return this.#route('modEvidence', { params: { id: evidenceId }, query: { reveal: String(reveal) } });
+  }
+  async modDecideAppeal(appealId: string, body: { outcome: 'upheld' | 'overturned'; reason: ReportReason; note?: string }) {
+    return this.#route('modDecideAppeal', { params: { id: appealId }, body });
+  }
+  /** Admin: legal hold on a case's evidence. */
+  async adminLegalHold(caseId: string, hold: boolean, reason: string) {
+    return this.#route('adminLegalHold', { params: { id: caseId }, body: { hold, reason } });
+  }
+  /** Admin: purge evidence past retention now. */
+  async adminPurgeEvidence() {
+    return this.#route('adminPurgeEvidence');
+  }
+
   // Media: raw bytes, streamed.
 
   /** Uploads a blob (ciphertext for e2ee conversations) bound to a conversation. */
@@ -320,6 +421,55 @@ export class HavenClient {
     const res = await this.#raw('GET', `/v1/media/${encodeURIComponent(id)}`, undefined, undefined, signal);
     if (!res.body) throw new HavenError('media.not_found');
     return res.body;
+  }
+
+  // Transparency statistics and the regulator's view
+
+  /** Sets or removes your region (a police force area, Scotland, Northern Ireland, elsewhere); never shown to others. */
+  async updateMe(body: { region: string | null }): Promise<AccountSelf> {
+    return this.#route('updateMe', { body });
+  }
+  /** Statistics as JSON: exact for an admin, suppressed for everyone else (when the server makes them public). */
+  async stats(query: Omit<StatsQuery, 'format'> = {}): Promise<StatisticsReportWire> {
+    return this.#route('stats', { query: { ...query, format: 'json' }, optionalAuth: true });
+  }
+  /** Statistics as CSV or an SVG chart (text). */
+  async statsText(query: Omit<StatsQuery, 'format'> & { format: 'csv' | 'svg' }): Promise<string> {
+    return this.#text(ROUTES.stats.path, query, false);
+  }
+  /** Admin: the Ofcom Illegal Content Codes measures, with evidence. */
+  async adminCompliance(query: { period?: string } = {}): Promise<ComplianceReportWire> {
+    return this.#route('adminCompliance', { query: { ...query, format: 'json' } });
+  }
+  /** Admin: the same as Markdown. */
+  async adminComplianceMarkdown(query: { period?: string } = {}): Promise<string> {
+    return this.#text(ROUTES.adminCompliance.path, { ...query, format: 'md' }, true);
+  }
+
+  /** A route that answers text (CSV, SVG, Markdown); errors are the usual JSON envelope. */
+  async #text(path: string, query: Record<string, string | undefined>, auth: boolean): Promise<string> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, v);
+    const headers: Record<string, string> = {};
+    if (auth && !this.#token) throw new HavenError('auth.required', 'Not signed in: run `haven login` or `haven register` first.');
+    if (this.#token) headers.authorization = `Bearer ${this.#token}`;
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.serverUrl}${path}?${qs}`, { method: 'GET', headers, signal: AbortSignal.timeout(this.#timeoutMs) });
+    } catch (e) {
+      throw unreachable(this.serverUrl, e);
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      throw errorFromResponse(res.status, json);
+    }
+    return text;
   }
 
   async #raw(method: string, path: string, body?: Uint8Array | ReadableStream<Uint8Array>, size?: number, signal?: AbortSignal): Promise<Response> {
@@ -357,7 +507,7 @@ export class HavenClient {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
     const path = `${routePath(spec.path, opts.params)}${qs.size ? `?${qs}` : ''}`;
-    const json = await this.#call(spec.method, path, opts.body, spec.auth !== 'none');
+    const json = await this.#call(spec.method, path, opts.body, spec.auth !== 'none', opts.optionalAuth === true);
     if (spec.response === null) return undefined as Answer<N>;
     const r = (spec.response as z.ZodType).safeParse(json);
     if (!r.success) {
@@ -366,11 +516,13 @@ export class HavenClient {
     return r.data as Answer<N>;
   }
 
-  async #call(method: string, path: string, body?: unknown, auth = true): Promise<unknown> {
+  async #call(method: string, path: string, body?: unknown, auth = true, optionalAuth = false): Promise<unknown> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (auth) {
       if (!this.#token) throw new HavenError('auth.required', 'Not signed in: run `haven login` or `haven register` first.');
+      headers.authorization = `Bearer ${this.#token}`;
+    } else if (optionalAuth && this.#token) {
       headers.authorization = `Bearer ${this.#token}`;
     }
     let res: Response;

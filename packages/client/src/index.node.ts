@@ -11,3 +11,5 @@ export { UNCONFIRMED_ACKS_FILE, UnconfirmedAcks } from './unconfirmed-acks.node.
 
 /** The `ws` package as a {@link WebSocketFactory}, for Node (20 has no global WebSocket). */
 export const nodeWebSocket: WebSocketFactory = (url) => new WebSocket(url, { maxPayload: 16 * 1024 * 1024 }) as unknown as WebSocketLike;
+export { selfReportHashes, selfReportImage } from './safety/self-report.node.ts';
+export { nsfwjsLoader } from './safety/nudity-nsfwjs.node.ts';

@@ -22,3 +22,4 @@ export { mlsCodec, e2eeCodecs } from './e2ee/codec';
 export { ReceivedRecord } from './e2ee/received';
 export { uploadAttachment, attachmentStream, type AttachmentSource } from './e2ee/attachments';
 export { openGuardedAttachment, uploadGuardedAttachment } from './safety/guarded-attachments';
+export { CHILDLINE, NudityGuard, type IncomingVerdict, type NudityClassifier, type NudityGuardOptions, type NudityLoader, type NudityScore, type OutgoingVerdict } from './safety/nudity';

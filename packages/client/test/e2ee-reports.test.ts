@@ -40,7 +40,7 @@ async function reportOf(u: E2eeUser, messageId: string): Promise<ReportRequest> 
   if (rec?.kind !== 'payload' || !rec.tag) throw new Error('no readable record');
   return {
     messageId: messageId as never,
-    reason: 'abusive',
+    reason: 'harassment',
     payload: rec.payload,
     frankingKey: rec.frankingKey,
     commitment: rec.commitment,
@@ -64,10 +64,10 @@ describe('franked reports', () => {
     await readAll(a, convo);
     const genuine = await reportOf(b, abusive.id);
 
-    const ok = await b.engine.report(abusive.id, 'abusive');
+    const ok = await b.engine.report(abusive.id, 'harassment');
     expect(ok).toMatchObject({ verified: true });
     const stored = await s.services.db.selectFrom('franked_reports').selectAll().where('id', '=', ok.id).executeTakeFirstOrThrow();
-    expect(stored).toMatchObject({ message_id: abusive.id, sender_account_id: a.accountId, sender_device_id: a.deviceId, reporter_account_id: b.accountId, reason: 'abusive' });
+    expect(stored).toMatchObject({ message_id: abusive.id, sender_account_id: a.accountId, sender_device_id: a.deviceId, reporter_account_id: b.accountId, reason: 'harassment' });
     expect(JSON.parse(stored.payload)).toEqual({ v: 1, text: 'an abusive message' });
 
     const refused = async (r: ReportRequest) => {
@@ -100,11 +100,44 @@ describe('franked reports', () => {
     const later = await a.messenger.sendText(convo, 'after rotation');
     expect(later.franking?.keyId).toBe('k2');
     await readAll(b, convo);
-    expect((await b.engine.report(later.id, 'again')).verified).toBe(true);
+    expect((await b.engine.report(later.id, 'other')).verified).toBe(true);
     // Retiring k1 makes its tags unverifiable; k2's still verify.
     await s.close();
     s = await start({ currentKeyId: 'k2', secrets: K2 });
     await refused(genuine);
     expect((await b.client.report(await reportOf(b, later.id))).verified).toBe(true);
+  }, 90_000);
+
+  it('issue 13.4: a proof is tied to its message: wrong id, unknown id, non-recipient, repeats', async () => {
+    await server?.close();
+    const s = await start({ currentKeyId: 'k1', secrets: K1 });
+    port = Number(new URL(s.url).port);
+    const a = await e2eeUser(s.url, 'tia');
+    const b = await e2eeUser(s.url, 'tib');
+    const c = await e2eeUser(s.url, 'tic');
+    const convo = await a.messenger.directWith(b.handle);
+    const x = await a.messenger.sendText(convo, 'message x');
+    const y = await a.messenger.sendText(convo, 'message y');
+    await readAll(b, convo);
+    const proofY = await reportOf(b, y.id);
+    const count = async () => (await s.services.db.selectFrom('reports').select('id').execute()).length;
+    const before = await count();
+    // Y's proof filed under X's id: the proof is not X's.
+    expect(await b.client.report({ ...proofY, messageId: x.id }).catch((e: { code: string }) => e.code)).toBe('report.unverified');
+    // Under an id that does not exist: no such message (nothing stored, nothing said about Y).
+    expect(await b.client.report({ ...proofY, messageId: '00000000-0000-4000-8000-000000000000' as never }).catch((e: { code: string }) => e.code)).toBe('message.not_found');
+    // Replayed by someone who is not a member, and by the sender.
+    expect(await c.client.report(proofY).catch((e: { code: string }) => e.code)).toBe('message.not_found');
+    expect(await a.client.report(proofY).catch((e: { code: string }) => e.code)).toBe('message.not_found');
+    expect(await count()).toBe(before);
+    // Three times by the recipient: one report.
+    const first = await b.client.report(proofY);
+    expect((await b.client.report(proofY)).id).toBe(first.id);
+    expect(await b.client.report(proofY)).toMatchObject({ id: first.id, duplicate: true });
+    expect(await count()).toBe(before + 1);
+    // Without its proof, an e2ee message cannot be reported from the server's copy (it holds ciphertext).
+    expect(await b.client.fileReport({ target: { kind: 'message', messageId: x.id }, reason: 'spam' }).catch((e: { code: string }) => e.code)).toBe('report.needs_proof');
+    const stored = await s.services.db.selectFrom('reports').selectAll().where('id', '=', first.id).executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({ message_id: y.id, subject_account_id: a.accountId, reporter_account_id: b.accountId, verified_by: 'franking' });
   }, 90_000);
 });

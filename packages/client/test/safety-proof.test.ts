@@ -96,6 +96,12 @@ describe('issue 6 proof (nspcc, the default preset)', () => {
     conn.on('event', (e) => events.push(e));
     await conn.open();
     await conn.synced();
+    // B is online too, and listening: B must hear nothing of it (issue 13 item 18).
+    const bEvents: { event: string; data: unknown }[] = [];
+    const bConn = new Connection({ serverUrl: server.url, token: b.session.token, webSocket: nodeWebSocket });
+    bConn.on('event', (e) => bEvents.push(e));
+    await bConn.open();
+    await bConn.synced();
     try {
       // A clean image goes through.
       const clean = await upload(a.client, ac.id, await sharp(await knownImage()).flop().negate().jpeg({ quality: 80 }).toBuffer());
@@ -126,10 +132,15 @@ describe('issue 6 proof (nspcc, the default preset)', () => {
       const again = await upload(a.client, ac.id, await sharp(await knownImage()).flop().negate().jpeg({ quality: 80 }).toBuffer());
       expect(again.status).toBe(403);
       expect(again.body.error.code).toBe('policy.media_restricted');
-      // B was never involved.
+      // B was never involved: no event reached B's open connection (a ping round trip after C's event
+      // has arrived: anything fanned out to B before it would be here), and B keeps no notice.
       expect(events.every((e) => e.event !== 'media.blocked' || e.data.conversationId === ac.id)).toBe(true);
+      await bConn.ping();
+      expect(bEvents).toEqual([]);
+      expect(await b.client.notices()).toEqual([]);
     } finally {
       conn.close();
+      bConn.close();
     }
   });
 });

@@ -92,8 +92,30 @@ export const ERRORS = {
 
   'report.unverified': { status: 422, message: 'The report could not be verified against the message.' },
   'report.not_found': { status: 404, message: 'No such report.' },
+  'report.needs_proof': { status: 422, message: 'This message is end-to-end encrypted: report it from a device that read it, so the report carries its proof.' },
+
+  'case.not_found': { status: 404, message: 'No such case.' },
+  'case.claimed': { status: 409, message: 'Another moderator holds this case.' },
+  'case.not_claimed': { status: 409, message: 'Claim the case before you act on it.' },
+  'case.closed': { status: 409, message: 'This case is closed.' },
+  'appeal.already': { status: 409, message: 'This decision has been appealed already; each decision can be appealed once.' },
+  'appeal.not_found': { status: 404, message: 'No such appeal or decision.' },
+  'appeal.same_moderator': { status: 403, message: 'An appeal is decided by a different moderator from the one who made the decision.' },
+  'appeal.decided': { status: 409, message: 'This appeal has been decided already.' },
+  'evidence.not_found': { status: 404, message: 'No such evidence.' },
+  'evidence.purged': { status: 410, message: 'The evidence of this case was deleted at the end of its retention period.' },
+  'referral.not_found': { status: 404, message: 'No such referral.' },
 
   'hashlist.not_found': { status: 404, message: 'No such hash list.' },
+  'selfreport.not_found': { status: 404, message: 'No such self-reported image on your account.' },
+
+  'account.unknown_region': {
+    status: 422,
+    message: 'That region is not one Haven knows: give a police force area of England and Wales (its name or ONS code), Scotland, Northern Ireland or elsewhere.',
+  },
+
+  'stats.invalid_period': { status: 400, message: 'The period is not valid: give a month (2026-09), a quarter (2026-Q3), a year (2026) or a range of days that has started.' },
+  'stats.not_public': { status: 404, message: 'The transparency statistics of this server are not public.' },
 
   'server.internal': { status: 500, message: 'Something went wrong on the server; it has been logged.' },
   'server.busy': { status: 503, message: 'The server is busy checking other images; try again in a moment.' },

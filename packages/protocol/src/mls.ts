@@ -3,6 +3,7 @@ import { FrankingTagWire, Message } from './http';
 import { AccountId, Base64, ClientMessageId, ConversationId, DeviceId, MessageId } from './ids';
 import { MessagePayload } from './payload';
 import { HelpWire } from './safety';
+import { FileReportRequest, Note, ReportAcknowledgement, ReportReason } from './moderation';
 import { safeText } from './text';
 
 // Wire schemas of the MLS Delivery/Authentication Service, franked reports and media (docs/decisions/0002).
@@ -72,7 +73,9 @@ export type CommitAccepted = z.infer<typeof CommitAccepted>;
 export const ReportRequest = z
   .object({
     messageId: MessageId,
-    reason: safeText({ min: 1, max: 1000, multiline: true, trim: true }),
+    reason: ReportReason,
+    note: Note.optional(),
+    notifyOutcome: z.boolean().optional(),
     payload: MessagePayload,
     frankingKey: Base64,
     commitment: Base64,
@@ -84,8 +87,22 @@ export const ReportRequest = z
   .strict();
 export type ReportRequest = z.infer<typeof ReportRequest>;
 
-/** `help`: resources for the reporter at this moment (H2), added by the safety policy. */
-export const ReportAccepted = z.object({ id: z.string().uuid(), verified: z.literal(true), createdAt: z.string(), help: HelpWire.optional() });
+/** Either kind of report on `POST /v1/reports`. */
+export const AnyReportRequest = z.union([ReportRequest, FileReportRequest]);
+export type AnyReportRequest = z.infer<typeof AnyReportRequest>;
+
+/**
+ * `verified`: the server checked the content itself (its stored copy, or the franking proof). `duplicate`:
+ * the reporter had reported this already (one report). `help`: resources for the reporter (H2).
+ */
+export const ReportAccepted = z.object({
+  id: z.string().uuid(),
+  verified: z.boolean(),
+  duplicate: z.boolean(),
+  createdAt: z.string(),
+  acknowledgement: ReportAcknowledgement,
+  help: HelpWire.optional(),
+});
 export type ReportAccepted = z.infer<typeof ReportAccepted>;
 
 /** An uploaded blob: opaque ciphertext (e2ee) or plaintext the server may scan (visible). */

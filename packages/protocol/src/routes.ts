@@ -18,6 +18,9 @@ import {
 import { ConversationId, Handle } from './ids';
 import { Seq } from './text';
 import { POLICY_ROUTES } from './safety';
+import { STATS_ROUTES, UpdateMeRequest } from './stats';
+import { MODERATION_ROUTES } from './moderation';
+import { SELF_REPORT_ROUTES } from './self-report';
 import { DEVICE_ROUTES } from './devices';
 import {
   ClaimKeyPackagesRequest,
@@ -26,7 +29,7 @@ import {
   KeyPackageStatus,
   MlsGroupState,
   ReportAccepted,
-  ReportRequest,
+  AnyReportRequest,
   SubmitCommitRequest,
   UploadKeyPackagesRequest,
 } from './mls';
@@ -55,10 +58,11 @@ const HandleParams = z.object({ handle: Handle }).strict();
 const MemberParams = z.object({ id: ConversationId, handle: Handle }).strict();
 
 export interface RouteSpec {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   path: string;
   summary: string;
-  auth: 'none' | 'session' | 'admin';
+  /** `moderator`: moderators and admins. */
+  auth: 'none' | 'session' | 'moderator' | 'admin';
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
@@ -94,9 +98,13 @@ export const ROUTES = {
   claimKeyPackages: { method: 'POST', path: '/v1/conversations/:id/mls/claim', summary: "Claim one key package of each named device of the conversation's members (one-time first, else last-resort).", auth: 'session', params: IdParams, body: ClaimKeyPackagesRequest, status: 200, response: ClaimedKeyPackages },
   mlsGroup: { method: 'GET', path: '/v1/conversations/:id/mls', summary: "The MLS group's epoch and leaves, and the devices that should be in it.", auth: 'session', params: IdParams, status: 200, response: MlsGroupState },
   submitCommit: { method: 'POST', path: '/v1/conversations/:id/mls/commits', summary: 'Submit a commit (and its welcome) for the current epoch; the first one wins, later ones get mls.stale_epoch.', auth: 'session', params: IdParams, body: SubmitCommitRequest, status: 201, response: CommitAccepted },
-  report: { method: 'POST', path: '/v1/reports', summary: 'Report an e2ee message with its franking proof; refused with report.unverified unless it verifies.', auth: 'session', body: ReportRequest, status: 201, response: ReportAccepted },
+  report: { method: 'POST', path: '/v1/reports', summary: 'Report a message, attachment or account: a visible message by id (the server reads its copy), an e2ee message with its franking proof (report.unverified unless it verifies and is that message). A repeat is the same report.', auth: 'session', body: AnyReportRequest, status: 201, response: ReportAccepted },
   createUser: { method: 'POST', path: '/v1/admin/users', summary: 'Admin: create an account with a role.', auth: 'admin', body: CreateUserRequest, status: 201, response: AccountSelf },
   ...POLICY_ROUTES,
+  ...STATS_ROUTES,
+  updateMe: { method: 'PATCH', path: '/v1/me', summary: 'Change your own account (your region: never shown to other users).', auth: 'session', body: UpdateMeRequest, status: 200, response: AccountSelf },
+  ...MODERATION_ROUTES,
+  ...SELF_REPORT_ROUTES,
   ...DEVICE_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 

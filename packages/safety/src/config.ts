@@ -4,6 +4,7 @@ import { DEFAULT_TIME_ZONE } from './age';
 import { DEFAULT_HELP, RegionHelp, type HelpSettings } from './help';
 import { CLIENT_HASH_CHECKS, DEFAULT_PRESET, PRESET_NAMES, PRESETS, type ClientHashChecks, type PresetName } from './presets';
 import { DEFAULT_SIGNAL_THRESHOLDS, SignalThresholds } from './signals';
+import { DEFAULT_RISK_SETTINGS, RiskSettings } from './risk';
 
 /** Contact rules (C*, S*, G*): DESIGN.md's defaults, each configurable under `safety.rules`. */
 export interface Rules {
@@ -43,6 +44,8 @@ export interface Policy {
   readonly timeZone: string;
   readonly help: HelpSettings;
   readonly signals: SignalThresholds;
+  /** Risk score weights, friction and notices (K1–K4). */
+  readonly risk: RiskSettings;
 }
 
 function isTimeZone(tz: string): boolean {
@@ -85,6 +88,7 @@ export const SafetyConfig = z
       .strict()
       .optional(),
     signals: SignalThresholds.partial().strict().optional(),
+    risk: RiskSettings.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -122,6 +126,7 @@ export function resolvePolicy(config: z.output<typeof SafetyConfig> = {}): Polic
       regions: { ...DEFAULT_HELP.regions, ...config.help?.regions },
     },
     signals: { ...DEFAULT_SIGNAL_THRESHOLDS, ...stripUndefined(config.signals ?? {}) },
+    risk: config.risk ?? DEFAULT_RISK_SETTINGS,
   };
 }
 

@@ -19,6 +19,7 @@ describe('R1: an adult contacting many unconnected children', () => {
         explanation: 'An adult account tried to contact 3 children it was not connected to within 24 hours (threshold 3).',
         related: ['child3', 'child2', 'child1'],
         at: NOW - 1 * H,
+        evidence: [],
       },
     ]);
   });
@@ -82,6 +83,7 @@ describe('R3: fast contact escalation', () => {
         explanation: 'An adult account sent media to a child 60 minutes after their first contact (threshold 24 hours).',
         related: ['child1'],
         at: NOW - 4 * H,
+        evidence: [],
       },
     ]);
   });

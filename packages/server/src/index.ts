@@ -10,3 +10,8 @@ export { ageBandOf, ageOn } from './services/age';
 export type { Fanout, FanoutEvent } from './fanout/fanout';
 export { startTestServer, type TestServer } from './testing.node.ts';
 export { ADMIN_SOCKET_ROUTE, adminSocketPath } from './admin/local-socket.node.ts';
+export { recordIncident, type IncidentInput } from './stats/service';
+export { takeSignalCases, markSignalCasesQueued, type SignalCase } from './signals/moderation-feed';
+export { flushSignals } from './signals/record';
+export { assessAccount, type Assessment } from './signals/assess';
+export { setTextClassifier } from './signals/text';

@@ -18,6 +18,7 @@ import { frankingKeyring } from './mls/franking-keys';
 import { createMetrics } from './metrics';
 import { observeHotPath } from './storage/hot-path';
 import { listenAdminSocket } from './admin/local-socket.node.ts';
+import { purgeExpired } from './moderation/evidence.node.ts';
 
 export interface RunningServer {
   /** `http://host:port` it listens on (the real port when 0 was asked for). */
@@ -75,6 +76,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       deleteExpiredSessions(storage.db, now()).catch((err: unknown) => log.warn({ err }, 'could not delete expired sessions'));
     }, 3600_000);
     sweeper.unref();
+    // Evidence past its retention period (and not on legal hold) is purged, with proof in the audit log.
+    const purger = setInterval(() => {
+      purgeExpired(services, { id: null, handle: 'system:retention' }).catch((err: unknown) => log.warn({ err }, 'could not purge expired evidence'));
+    }, config.moderation.purgeIntervalMinutes * 60_000);
+    purger.unref();
     const app = buildApp(services, { testHooks: options.testHooks === true });
     const gateway = attachGateway(app.server, services);
     await app.listen({ host: config.server.host, port: config.server.port });
@@ -94,6 +100,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         (closed ??= (async () => {
           clearInterval(sweeper);
           await closeAdminSocket?.();
+          clearInterval(purger);
           await gateway.close();
           await app.close();
           await fan.close();

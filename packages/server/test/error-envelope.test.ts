@@ -113,7 +113,7 @@ beforeAll(async () => {
     body: JSON.stringify({ handle: 'envelope.user', password: 'a long password', birthDate: '1990-01-01' }),
   });
   token = ((await r.json()) as { token: string }).token;
-});
+}, 180_000);
 afterAll(() => server.close());
 
 describe('every error is in the envelope, and none is a 500 (issue 13, item 12)', () => {

@@ -30,8 +30,8 @@ for (const target of SERVER_TARGETS) {
       conversationId = c.body.id;
       await createAccount(server.services.db, new Date(), { handle: Handle.parse(`root${target.name}`), password: 'a long password', birthDate: '1970-01-01', role: 'admin' });
       adminToken = (await inject(server, 'POST', '/v1/sessions', { handle: `root${target.name}`, password: 'a long password' })).body.token;
-    });
-    afterAll(() => server.close());
+    }, 180_000);
+    afterAll(() => server?.close());
 
     it('sequence numbers past 2^31 - 1: HTTP after and ack are refused; the largest integer still works', async () => {
       expectInvalid(await inject(server, 'GET', `/v1/conversations/${conversationId}/messages?after=${TOO_BIG_SEQ}`, undefined, a.token), 'after');

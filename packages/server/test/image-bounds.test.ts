@@ -86,7 +86,7 @@ describe('uploads past the decode queue get server.busy (item 14)', () => {
   beforeAll(async () => {
     // No e2ee on this server: every conversation is visible, so every upload is decoded and scanned.
     server = await startTestServer({ mls: { enabled: false }, media: { decodeConcurrency: 1, decodeQueue: 0 } });
-  }, 120_000);
+  }, 180_000);
   afterAll(() => server.close());
 
   it('two large images at once: one is checked, the other answered 503 server.busy', async () => {

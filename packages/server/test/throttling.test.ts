@@ -18,7 +18,7 @@ beforeAll(async () => {
     },
     { now: () => now },
   );
-}, 120_000);
+}, 180_000);
 afterAll(() => server.close());
 
 async function req(method: string, url: string, body?: unknown, opts: { token?: string; ip?: string } = {}) {

@@ -18,7 +18,7 @@ beforeAll(async () => {
       maxConnectionsPerAccount: 3,
     },
   });
-}, 120_000);
+}, 180_000);
 afterAll(() => server.close());
 
 const pongsAndRefusals = (c: FrameClient) => ({

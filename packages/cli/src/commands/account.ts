@@ -26,9 +26,10 @@ export function register(program: Command): void {
         .option('--server <url>', 'server address, e.g. http://127.0.0.1:8080 (remembered in the profile)')
         .requiredOption('--handle <handle>', 'your handle: 3–32 letters, digits, "_" or "."')
         .requiredOption('--birth-date <YYYY-MM-DD>', 'your date of birth (Haven is for people aged 13 and over)')
-        .option('--password-stdin', 'read the password from standard input instead of prompting'),
+        .option('--password-stdin', 'read the password from standard input instead of prompting')
+        .option('--region <region>', 'your region (a police force area, Scotland, Northern Ireland, elsewhere); never shown to others; change it with `haven region`'),
     ),
-  ).action(async (opts: AuthOptions & { birthDate: string }) => {
+  ).action(async (opts: AuthOptions & { birthDate: string; region?: string }) => {
     const prev = opts.server ? undefined : await profileStore(opts).load().catch(() => undefined);
     const server = opts.server ? serverArg(opts.server) : prev?.server;
     if (!server) throw new UsageError('which server? pass --server URL (it is remembered afterwards)');
@@ -38,7 +39,7 @@ export function register(program: Command): void {
     const password = await readPassword({ stdin: !!opts.passwordStdin, prompt: 'Choose a password: ', confirm: true });
     const client = new HavenClient({ serverUrl: server });
     // The server signs in on a new device at sign-up.
-    const session = await client.register({ handle: handle as never, password, birthDate: birth.data });
+    const session = await client.register({ handle: handle as never, password, birthDate: birth.data, ...(opts.region ? { region: opts.region } : {}) });
     // The account's first device makes the account identity key (issue 15).
     await saveSession(opts, server, session, { first: true });
     if (opts.json) printJson(sessionSummary(server, session));

@@ -11,9 +11,12 @@ import { register as help } from './help';
 import { register as invites } from './invites';
 import { register as inbox } from './inbox';
 import { register as match } from './match';
+import { register as moderation } from './moderation';
 import { register as report } from './report';
 import { register as send } from './send';
 import { register as serve } from './serve';
+import { register as stats } from './stats';
+import { register as selfReport } from './self-report';
 
 // One line per command module; each module exports `register(program)`.
 export function registerCommands(program: Command): void {
@@ -31,5 +34,8 @@ export function registerCommands(program: Command): void {
   help(program);
   invites(program);
   report(program);
+  stats(program);
+  moderation(program);
+  selfReport(program);
   devices(program);
 }

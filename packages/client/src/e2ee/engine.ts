@@ -35,6 +35,7 @@ import {
   type MlsDevice,
   type MlsGroupState,
   type ReportAccepted,
+  type ReportReason,
 } from '@haven/protocol';
 import { base64ToBytes, bytesToBase64 } from '../base64';
 import type { Decoded } from '../codec';
@@ -253,14 +254,16 @@ export class E2eeEngine {
     });
   }
 
-  /** Sends a franked report of a message this device decrypted. */
-  async report(messageId: string, reason: string): Promise<ReportAccepted> {
+  /** Sends a franked report of a message this device decrypted (reason from the fixed list; a note is free text). */
+  async report(messageId: string, reason: ReportReason, opts: { note?: string; notifyOutcome?: boolean } = {}): Promise<ReportAccepted> {
     const rec = await this.record(messageId);
     if (!rec || rec.kind !== 'payload') throw new HavenError('message.not_found', 'This device has no readable copy of that message to report.');
     if (!rec.tag) throw new HavenError('report.unverified', 'The message came without the server’s franking tag.');
     return this.client.report({
       messageId: messageId as never,
       reason,
+      ...(opts.note ? { note: opts.note } : {}),
+      ...(opts.notifyOutcome === undefined ? {} : { notifyOutcome: opts.notifyOutcome }),
       payload: rec.payload,
       frankingKey: rec.frankingKey,
       commitment: rec.commitment,

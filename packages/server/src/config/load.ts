@@ -35,6 +35,9 @@ export const ENV_KEYS = {
   HAVEN_E2EE: { key: 'mls.enabled', kind: 'bool' },
   HAVEN_MEDIA_LIMIT: { key: 'media.maxBytes', kind: 'int' },
   HAVEN_FRANKING_KEY_ID: { key: 'franking.currentKeyId', kind: 'string' },
+  HAVEN_TRANSPARENCY_PUBLIC: { key: 'transparency.public', kind: 'bool' },
+  HAVEN_WEB: { key: 'web.enabled', kind: 'bool' },
+  HAVEN_WEB_DIR: { key: 'web.dir', kind: 'string' },
 } as const satisfies Record<string, { key: string; kind: Kind }>;
 
 export interface LoadConfigOptions {

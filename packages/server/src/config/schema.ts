@@ -149,8 +149,56 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Transparency statistics (issue 10): the public page, and small-count suppression for it. */
+    transparency: z
+      .object({
+        /** true: anyone may read GET /v1/stats (suppressed); false: admins only. */
+        public: z.boolean().default(false),
+        /** Counts from 1 to suppressBelow-1 are shown as `<suppressBelow` to the public; 0 or 1: none. */
+        suppressBelow: z.number().int().min(0).max(100).default(5),
+      })
+      .strict()
+      .prefault({}),
+    /** The web app served at `/` (packages/web, built at install). */
+    web: z
+      .object({
+        /** false: serve the API only (`/` answers 404). */
+        enabled: z.boolean().default(true),
+        /** The built app's folder (index.html, assets/); unset: packages/web/dist of this checkout. */
+        dir: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     /** The safety policy (preset, contact rules, help, signals): validated by @haven/safety (P5). */
     safety: SafetyConfig.prefault({}),
+    /** Cases, evidence and referrals (issue 9, docs/decisions/0008-moderation.md). */
+    moderation: z
+      .object({
+        /** How long evidence is kept after a case's last new item, unless on legal hold. */
+        evidenceRetentionDays: z.number().int().min(1).max(3650).default(365),
+        /** How often the purge job runs (minutes). */
+        purgeIntervalMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+        /** Minutes until a case of each priority is due (M7). */
+        dueMinutes: z
+          .object({ urgent: z.number().int().min(1).default(60), high: z.number().int().min(1).default(240), normal: z.number().int().min(1).default(1440), low: z.number().int().min(1).default(4320) })
+          .strict()
+          .prefault({}),
+        referral: z
+          .object({
+            /** Who the referral names as reporting company and contact. */
+            espName: z.string().min(1).max(200).default('Haven'),
+            contactEmail: z.string().min(3).max(200).default('safety@haven.invalid'),
+            legalUrl: z.string().max(500).default('https://haven.invalid/legal'),
+            /** CyberTipline-style web service base URL; unset: packages are only exported, never sent. */
+            submitUrl: z.string().regex(/^https?:\/\//, 'an http(s):// URL').optional(),
+            username: z.string().max(200).optional(),
+            password: z.string().max(500).optional(),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   // Several nodes read each other's messages, so they must share one key; a per-node generated key would not.

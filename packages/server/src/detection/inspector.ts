@@ -7,6 +7,8 @@ import { findAccountsByIds } from '../storage/repos/accounts';
 import { assertMayShareMedia, recipientsOf, recordMatch } from './record';
 import { decodeSlotsOf } from './decode-slots';
 import { scanMedia } from './scan.node.ts';
+import { signalMediaUpload } from '../signals/hooks';
+import { platformMatch } from './platform-list';
 
 /** An upload as the media store hands it to inspectors before keeping it (packages/server/src/media). */
 export interface InspectedUpload {
@@ -29,7 +31,7 @@ export interface MediaPolicyOptions {
  * delivery (D4). `e2ee` uploads are ciphertext: checked on devices instead (D2).
  */
 export function mediaPolicyInspector(s: Services, opts: MediaPolicyOptions): (upload: InspectedUpload) => Promise<void> {
-  return async ({ staged, conversation, caller }) => {
+  return async ({ staged, conversation, caller, mediaId }) => {
     const [sender] = await findAccountsByIds(s.db, [caller.accountId]);
     if (!sender) throw new HavenError('auth.invalid_token');
     await assertMayShareMedia(s, sender);
@@ -37,11 +39,14 @@ export function mediaPolicyInspector(s: Services, opts: MediaPolicyOptions): (up
     const recipients = await recipientsOf(s.db, conversation.id, sender.id);
     const others = await findAccountsByIds(s.db, recipients);
     const check = mediaChecks(s.policy, conversation.mode, participantOf(s.policy, sender, now), others.map((o) => participantOf(s.policy, o, now)));
-    if (check.kind !== 'server-scan') return;
-    // Read inside the decode slot: uploads waiting for one hold no image bytes in memory.
-    const maxBytes = Math.min(opts.maxBytes, s.config.media.maxScanBytes);
-    if (staged.size > maxBytes) throw new HavenError('media.too_large', `Images in this conversation may be at most ${maxBytes} bytes.`);
-    await scanAndAct(s, { bytes: () => staged.read(), conversationId: conversation.id, senderId: sender.id, recipients, maxBytes });
+    if (check.kind === 'server-scan') {
+      // Read inside the decode slot: uploads waiting for one hold no image bytes in memory.
+      const maxBytes = Math.min(opts.maxBytes, s.config.media.maxScanBytes);
+      if (staged.size > maxBytes) throw new HavenError('media.too_large', `Images in this conversation may be at most ${maxBytes} bytes.`);
+      await scanAndAct(s, { bytes: () => staged.read(), conversationId: conversation.id, senderId: sender.id, recipients, maxBytes });
+    }
+    // R3 (every mode): an upload is media sent, whether or not the server can see inside it.
+    signalMediaUpload(s, sender.id, conversation.id, mediaId);
   };
 }
 
@@ -60,7 +65,8 @@ export async function scanAndAct(
     const bytes = typeof u.bytes === 'function' ? await u.bytes() : u.bytes;
     return { bytes, r: await scanMedia(bytes, u.contentType, snapshot, { maxBytes: u.maxBytes, maxPixels: media.maxPixels, referencePixels: media.referencePixels }) };
   });
-  const best = r.matches[0];
+  // Imported lists first, then the platform list of children's self-reported images (always on).
+  const best = r.matches[0] ?? (await platformMatch(s, r));
   if (!best) return;
   const recorded = await recordMatch(s, {
     source: 'server-scan',

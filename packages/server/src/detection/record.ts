@@ -9,6 +9,7 @@ import type { Services } from '../services/context';
 import type { AccountRow, Database, DetectionsTable } from '../storage/database';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { membersOf } from '../storage/repos/conversations';
+import { raiseDetectionCase } from '../moderation/detections';
 
 // What a known-image match does (D4–D7), wherever it was found: a detection row (list, entry,
 // distance, hashes, never content for device matches; status `open` until a moderator reviews it),
@@ -100,6 +101,8 @@ export async function recordMatch(s: Services, f: MatchFacts): Promise<RecordedM
       .execute();
     if (f.evidence) await tx.insertInto('quarantine').values({ detection_id: id, body: s.sealer.seal(f.evidence, id, f.conversationId), created_at: now }).execute();
     if (outcome.restrictSender) await restrictMedia(tx, f.senderId, id, `Known-image match (${f.source}) pending review.`, now);
+    // Every match opens or joins the case about the sender, with its evidence (issue 9).
+    await raiseDetectionCase(s, tx, id, f, now);
   });
   for (const n of outcome.notify) {
     const data: MediaBlockedEvent = {

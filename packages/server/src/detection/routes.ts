@@ -10,13 +10,19 @@ import { findAccountById } from '../storage/repos/accounts';
 import { findConversationForMember } from '../storage/repos/conversations';
 import { recipientsOf, recordMatch } from './record';
 import { syncFor } from './sync';
+import { PLATFORM_PDQ_LIST, PLATFORM_SHA256_LIST, platformSync } from './platform-list';
 
 /** Hash-list sync for devices (D3) and device detection reports (D5, D6). */
 export function detectionRoutes(app: FastifyInstance, s: Services): void {
   mount(app, s, ROUTES.hashListSync, async ({ caller }) => {
     const me = await findAccountById(s.db, caller.accountId);
     if (!me) throw new HavenError('auth.invalid_token');
-    return syncFor(holdsHashLists(s.policy, bandOf(s.policy, me.birth_date, s.now())), await s.hashLists.current());
+    const holds = holdsHashLists(s.policy, bandOf(s.policy, me.birth_date, s.now()));
+    const sync = syncFor(holds, await s.hashLists.current());
+    if (!holds) return sync;
+    // The platform list of self-reported images travels with the imported ones, like any other list.
+    const platform = await platformSync(s);
+    return { ...sync, version: `${sync.version}+${platform.version}`, lists: [...sync.lists, ...platform.lists] };
   });
   mount(app, s, ROUTES.reportDetection, async ({ caller, body }) => {
     takeWrite(s, 'reports', caller.accountId);
@@ -32,9 +38,15 @@ export function detectionRoutes(app: FastifyInstance, s: Services): void {
 export async function fileDeviceReport(s: Services, caller: Caller, r: DeviceDetectionReport): Promise<{ detectionId: string; help: HelpWire }> {
   const conversation = await findConversationForMember(s.db, r.conversationId, caller.accountId);
   if (!conversation) throw new HavenError('conversation.not_found');
-  const list = (await s.hashLists.current()).lists.find((l) => l.manifest.name === r.list && (l.kind === 'pdq' || l.kind === 'sha256'));
+  const imported = (await s.hashLists.current()).lists.find((l) => l.manifest.name === r.list && (l.kind === 'pdq' || l.kind === 'sha256'));
+  const platform = r.list === PLATFORM_PDQ_LIST || r.list === PLATFORM_SHA256_LIST ? (await platformSync(s)).lists.find((l) => l.name === r.list) : undefined;
+  const list = imported
+    ? { kind: imported.kind, count: imported.manifest.count, labelOf: (i: number) => imported.labelOf(i) ?? null }
+    : platform
+      ? { kind: platform.kind, count: platform.count, labelOf: () => null }
+      : undefined;
   if (!list) throw new HavenError('hashlist.not_found', 'No enabled hash list has that name.');
-  if (r.entryIndex >= list.manifest.count) throw new HavenError('request.invalid', 'The entry is not in that list.');
+  if (r.entryIndex >= list.count) throw new HavenError('request.invalid', 'The entry is not in that list.');
   let senderId = caller.accountId;
   let recipients: string[];
   if (r.source === 'client-incoming') {
@@ -53,7 +65,7 @@ export async function fileDeviceReport(s: Services, caller: Caller, r: DeviceDet
     senderId,
     reporterId: caller.accountId,
     recipientIds: recipients,
-    match: { list: r.list, kind: list.kind, entryIndex: r.entryIndex, label: list.labelOf(r.entryIndex) ?? null, distance: r.distance },
+    match: { list: r.list, kind: list.kind, entryIndex: r.entryIndex, label: list.labelOf(r.entryIndex), distance: r.distance },
     hashes: { sha256: r.sha256, pdq: r.pdq ?? null, quality: r.quality ?? null },
     contentType: r.contentType ?? null,
     size: r.size ?? null,

@@ -49,6 +49,7 @@ export function mount<R extends RouteSpec>(app: FastifyInstance, s: Services, sp
       if (spec.auth !== 'none') {
         caller = await authenticate(s, bearerToken(req));
         if (spec.auth === 'admin' && caller.role !== 'admin') throw new HavenError('auth.forbidden');
+        if (spec.auth === 'moderator' && caller.role !== 'moderator' && caller.role !== 'admin') throw new HavenError('auth.forbidden');
       }
       const input = {
         caller,

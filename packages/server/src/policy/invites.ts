@@ -8,6 +8,7 @@ import type { Caller, Services } from '../services/context';
 import { modeForCheck, participantOf } from './participants';
 import { refusalError } from './refusal';
 import { relationsOf } from './relations';
+import { signalGroupJoin } from '../signals/hooks';
 
 // Group invite links (G2, G6): whoever joins by link is checked against every member as if the link's
 // maker added them, so an adult's link cannot bring in a child they do not know, nor a child's link an
@@ -46,6 +47,7 @@ export async function joinByInvite(s: Services, caller: Caller, token: string): 
     );
     if (!d.ok) throw refusalError(policy, d.error, joiner, now);
   });
+  signalGroupJoin(s, joiner.id, invite.conversation_id);
   const conversation = await getConversation(s, caller, invite.conversation_id);
   await announce(s, conversation);
   return conversation;

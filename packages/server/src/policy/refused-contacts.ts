@@ -1,4 +1,5 @@
 import type { Services } from '../services/context';
+import { signalRefusedContact } from '../signals/hooks';
 
 /** What an adult tried to do to a child they are not connected to (C9). */
 export type RefusedContactAction = 'contact.request' | 'contact.accept' | 'contact.decline' | 'contact.block' | 'contact.unblock' | 'direct.start' | 'group.create' | 'group.add';
@@ -25,6 +26,8 @@ export function recordRefusedContact(s: Services, attempt: RefusedContact): void
   setImmediate(() => {
     try {
       s.log.info({ event: 'contact.refused_hidden', action: attempt.action, from: attempt.fromAccountId, to: attempt.toAccountId }, 'an adult named a child they are not connected to');
+      // Risk signals (R1, R6, R8, R9): stored and assessed in the background (signals/record.ts).
+      signalRefusedContact(s, attempt);
     } catch (err) {
       s.log.warn({ err }, 'could not record a refused contact');
     }

@@ -1,13 +1,15 @@
 import { hash, verify, type Options } from '@node-rs/argon2';
 import { randomUUID } from 'node:crypto';
 import { HavenError, foldName, type AccountSelf, type RegisterRequest, type Role, type SessionResponse } from '@haven/protocol';
+import { regionFromInput, type RegionCode } from '@haven/safety';
 import type { Kysely } from 'kysely';
 import type { AccountRow, Database } from '../storage/database';
-import { anyHandleFoldsTo, findAccountByHandle, insertAccount } from '../storage/repos/accounts';
+import { anyHandleFoldsTo, findAccountByHandle, insertAccount, setAccountRegion } from '../storage/repos/accounts';
 import { findDevice, insertDevice, touchDevice } from '../storage/repos/devices';
 import { deleteSession, findSession, insertSession } from '../storage/repos/sessions';
 import { ageBandOf } from './age';
 import { removeDeviceOf } from './devices';
+import { appendAudit } from '../admin/audit';
 import type { Caller, Services } from './context';
 import { hashToken, newToken } from './tokens.node.ts';
 import { accountSelf } from './views';
@@ -26,8 +28,20 @@ export interface NewAccountInput extends RegisterRequest {
  * Creates an account (password hashed with argon2id). Works on a bare database, so `haven admin
  * create-user` can use it before the server runs.
  */
-export async function createAccount(db: Kysely<Database>, now: Date, input: NewAccountInput, timeZone?: string): Promise<AccountSelf> {
-  return accountSelf(await insertNewAccount(db, now, input, timeZone), now, timeZone);
+export async function createAccount(db: Kysely<Database>, now: Date, input: NewAccountInput, timeZone?: string, actor?: { id: string | null; handle: string }): Promise<AccountSelf> {
+  // Creating a moderator or an admin is written to the audit log with the account, in one transaction.
+  if ((input.role ?? 'user') === 'user') return accountSelf(await insertNewAccount(db, now, input, timeZone), now, timeZone);
+  const row = await db.transaction().execute(async (tx) => {
+    const a = await insertNewAccount(tx, now, input, timeZone);
+    await appendAudit(tx, now, { actorId: actor?.id ?? null, actorHandle: actor?.handle ?? 'cli:admin create-user', action: 'account.create_staff', target: `account:${a.handle}`, reason: `role ${a.role}`, details: { role: a.role } });
+    return a;
+  });
+  return accountSelf(row, now, timeZone);
+}
+
+/** Suspended now: a ban (no end) or a suspension that has not ended yet. */
+export function isSuspended(a: Pick<AccountRow, 'status' | 'suspended_until'>, now: Date): boolean {
+  return a.status === 'suspended' && (a.suspended_until === null || a.suspended_until.getTime() > now.getTime());
 }
 
 async function insertNewAccount(db: Kysely<Database>, now: Date, input: NewAccountInput, timeZone?: string): Promise<AccountRow> {
@@ -35,6 +49,7 @@ async function insertNewAccount(db: Kysely<Database>, now: Date, input: NewAccou
   if (!age.ok) throw new HavenError(age.code);
   if (input.password.length < MIN_PASSWORD) throw new HavenError('account.weak_password');
   if (input.displayName !== undefined) await assertNameIsNoHandle(db, input.displayName, input.handle);
+  const region = input.region === undefined ? null : regionOf(input.region);
   const row = await insertAccount(db, {
     id: randomUUID(),
     handle: input.handle,
@@ -43,10 +58,27 @@ async function insertNewAccount(db: Kysely<Database>, now: Date, input: NewAccou
     birth_date: input.birthDate,
     age_assurance: 'self-declared',
     role: input.role ?? 'user',
-    region: input.region ?? null,
+    region,
   });
   if (!row) throw new HavenError('account.handle_taken');
   return row;
+}
+
+/**
+ * A region as a person gives it (a police force area's name in any usual spelling or its ONS code, or
+ * Scotland, Northern Ireland, elsewhere), as its code (F3); anything else is `account.unknown_region`.
+ */
+export function regionOf(input: string): RegionCode {
+  const code = regionFromInput(input);
+  if (code === undefined) throw new HavenError('account.unknown_region');
+  return code;
+}
+
+/** Sets or removes the caller's own region; it is never shown to other users. */
+export async function updateOwnRegion(s: Services, caller: Caller, region: string | null): Promise<AccountSelf> {
+  const row = await setAccountRegion(s.db, caller.accountId, region === null ? null : regionOf(region));
+  if (!row) throw new HavenError('auth.invalid_token');
+  return accountSelf(row, s.now(), s.policy.timeZone);
 }
 
 /**
@@ -74,7 +106,7 @@ export async function login(s: Services, input: { handle: string; password: stri
     throw new HavenError('auth.bad_credentials');
   }
   if (!(await verify(account.password_hash, input.password))) throw new HavenError('auth.bad_credentials');
-  if (account.status === 'suspended') throw new HavenError('account.suspended');
+  if (isSuspended(account, s.now())) throw new HavenError('account.suspended');
   return startSession(s, account, input.deviceId, input.deviceName ?? null);
 }
 
@@ -105,7 +137,7 @@ export async function authenticate(s: Services, token: string): Promise<Caller> 
     await deleteSession(s.db, tokenHash);
     throw new HavenError('auth.expired_token');
   }
-  if (session.account.status === 'suspended') throw new HavenError('account.suspended');
+  if (isSuspended(session.account, s.now())) throw new HavenError('account.suspended');
   return { accountId: session.account.id, deviceId: session.deviceId, handle: session.account.handle, displayName: session.account.display_name, role: session.account.role, tokenHash, expiresAt: session.expiresAt };
 }
 

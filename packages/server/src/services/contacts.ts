@@ -10,6 +10,7 @@ import { findAccountsByIds } from '../storage/repos/accounts';
 import { deleteContact, findContact, listContacts as listRows, upsertContact } from '../storage/repos/contacts';
 import type { Caller, Services } from './context';
 import { contactView } from './views';
+import { assertFriction, signalBlockOrReport, signalContactAnswer, signalContactAttempt } from '../signals/hooks';
 
 // Contact requests, acceptance, blocks. Each account has its own row about the other; see repos/contacts.
 
@@ -39,8 +40,20 @@ export async function requestContact(s: Services, caller: Caller, handle: string
   const { me, them, rel } = await other(s, caller, handle, 'contact.request');
   const now = s.now();
   const d = canSendContactRequest(s.policy, participantOf(s.policy, me, now), participantOf(s.policy, them, now), rel);
-  if (!d.ok) throw refusalError(s.policy, d.error, me, now);
+  // Risk signals (R1, R6): refused attempts are recorded too, in the background, without changing the answer.
+  const attempt = (refused: boolean) => signalContactAttempt(s, me, them, { via: 'contact_request', refused, connected: rel.contact === 'accepted' });
+  if (!d.ok) {
+    attempt(true);
+    throw refusalError(s.policy, d.error, me, now);
+  }
   if (d.value.code === 'contact.request_accepts_pending') return acceptContact(s, caller, handle);
+  try {
+    await assertFriction(s, me, them);
+  } catch (e) {
+    attempt(true);
+    throw e;
+  }
+  attempt(false);
   return writePair(s, caller, them, 'pending_outgoing', 'pending_incoming', now);
 }
 
@@ -51,7 +64,9 @@ export async function acceptContact(s: Services, caller: Caller, handle: string)
   const now = s.now();
   const d = canAcceptContactRequest(participantOf(s.policy, me, now), participantOf(s.policy, them, now), rel);
   if (!d.ok) throw refusalError(s.policy, d.error, me, now);
-  return writePair(s, caller, them, 'accepted', 'accepted', now);
+  const view = await writePair(s, caller, them, 'accepted', 'accepted', now);
+  signalContactAnswer(s, them, me, 'accepted');
+  return view;
 }
 
 /** Both directions of a relationship change together, in one transaction; returns the caller's view. */
@@ -71,6 +86,7 @@ export async function declineContact(s: Services, caller: Caller, handle: string
     await deleteContact(tx, caller.accountId, them.id);
     await deleteContact(tx, them.id, caller.accountId);
   });
+  signalContactAnswer(s, them, await meOf(s, caller), 'declined');
 }
 
 /** Immediate: the blocked account loses its row about the blocker, so the blocker vanishes from its list. */
@@ -84,6 +100,7 @@ export async function blockContact(s: Services, caller: Caller, handle: string):
     return contactView(row, them);
   });
   // H2: help for the one who blocked, as a safety event on their devices.
+  signalBlockOrReport(s, 'block', me, them.id);
   await notify(s, [caller.accountId], 'contact.blocked', { handle: them.handle, help: helpOf(s.policy, me, now, 'block') }, { dedupeKey: `contact.blocked:${them.id}` });
   return view;
 }

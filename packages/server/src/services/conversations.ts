@@ -15,10 +15,11 @@ import {
 import { modeForCheck, participantOf } from '../policy/participants';
 import { refusalError } from '../policy/refusal';
 import { resolveHandle, resolveHandles } from '../policy/lookup';
-import { relationsAmong, relationsOf } from '../policy/relations';
+import { relationsAmong, relationsOf, relationship } from '../policy/relations';
 import type { Caller, Services } from './context';
 import { decideMode } from './mode';
 import { conversationView } from './views';
+import { assertFriction, signalContactAttempt, signalGroupJoin } from '../signals/hooks';
 
 /** Wire views of conversations with their members. */
 export async function viewConversations(s: Services, rows: ConversationRow[]): Promise<Conversation[]> {
@@ -57,7 +58,10 @@ export async function createConversation(s: Services, caller: Caller, req: Creat
     // C9: a child an adult is not connected to answers as a missing handle does.
     const { account: other, rel } = await resolveHandle(s, me, req.with, 'direct.start');
     const d = canStartDirect(policy, pMe, participantOf(policy, other, now), rel);
-    if (!d.ok) throw refusalError(policy, d.error, me, now);
+    if (!d.ok) {
+      signalContactAttempt(s, me, other, { via: 'direct', refused: true, connected: false });
+      throw refusalError(policy, d.error, me, now);
+    }
     others = [other];
   } else {
     const handles = [...new Set(req.members)].filter((h) => h !== me.handle);
@@ -91,6 +95,7 @@ export async function createConversation(s: Services, caller: Caller, req: Creat
   );
   const conversation = await viewOne(s, row);
   if (created) await announce(s, conversation);
+  if (created && req.kind === 'group') for (const a of all) signalGroupJoin(s, a.id, row.id);
   return { conversation, created };
 }
 
@@ -148,6 +153,7 @@ export async function addMember(s: Services, caller: Caller, id: string, handle:
   await joinChecked(s, id, target, async (members, row, tx) => {
     const adder = members.find((m) => m.id === caller.accountId);
     if (!adder) throw new HavenError('conversation.not_found');
+    const connected = (await relationship(tx, adder.id, target.id)).contact === 'accepted';
     const d = canAddToGroup(
       policy,
       participantOf(policy, adder, now),
@@ -155,8 +161,15 @@ export async function addMember(s: Services, caller: Caller, id: string, handle:
       await relationsOf(tx, target.id, members.map((m) => m.id)),
       { members: members.map((m) => participantOf(policy, m, now)), mode: modeForCheck(policy, s.config.mls.enabled, row.mode, [...members, target].map((m) => participantOf(policy, m, now))) },
     );
-    if (!d.ok) throw refusalError(policy, d.error, adder, now);
+    if (!d.ok) {
+      signalContactAttempt(s, adder, target, { via: 'group_add', refused: true, connected });
+      throw refusalError(policy, d.error, adder, now);
+    }
+    // K2: friction applies to adding a child as it does to contact requests.
+    if (!connected) await assertFriction(s, adder, target);
+    signalContactAttempt(s, adder, target, { via: 'group_add', refused: false, connected });
   });
+  signalGroupJoin(s, target.id, id);
   const conversation = await getConversation(s, caller, id);
   await announce(s, conversation);
   return conversation;

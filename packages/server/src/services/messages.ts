@@ -9,6 +9,12 @@ import type { Caller, Services } from './context';
 import { accountPublic, messageView } from './views';
 import { insertMlsApplication } from '../mls/service';
 import { checkVisibleAttachments } from '../detection/send-check';
+import { removedAmong } from '../storage/repos/cases';
+
+const REMOVED_BODY = Buffer.from(JSON.stringify({ v: 1, text: 'This message was removed by a moderator.' }), 'utf8');
+import { MLS_CONTENT_TYPES } from '@haven/protocol';
+import { signalMessage } from '../signals/hooks';
+import { signalText } from '../signals/text';
 
 export interface SendInput {
   conversationId: string;
@@ -29,7 +35,9 @@ export async function viewMessages(s: Services, rows: MessageRow[], known?: Acco
   const ids = [...new Set(rows.map((r) => r.sender_account_id))].filter((id) => id !== known?.id);
   const senders = new Map<string, AccountPublic>((await findAccountsByIds(s.db, ids)).map((a) => [a.id, accountPublic(a)]));
   if (known) senders.set(known.id, known);
-  return rows.map((r) => messageView(r, senders.get(r.sender_account_id)!, s.sealer.open(r.body, r.id, r.conversation_id)));
+  // Content a moderator removed is hidden from everyone (its stored copy stays, as evidence).
+  const removed = await removedAmong(s.db, rows.filter((r) => r.content_type === PAYLOAD_CONTENT_TYPE).map((r) => r.id));
+  return rows.map((r) => messageView(r, senders.get(r.sender_account_id)!, removed.has(r.id) ? REMOVED_BODY : s.sealer.open(r.body, r.id, r.conversation_id)));
 }
 
 /**
@@ -72,6 +80,11 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
     s.metrics.messagesIn.inc({ path: conversation.mode === 'e2ee' ? 'e2ee' : 'visible' });
     await s.fanout.publish(memberIds, { type: 'message', message });
   }
+  // Metadata only (every mode): who wrote to whom and when; the body is never looked at here.
+  // Commits and welcomes are MLS housekeeping, not messages between people.
+  if (created && contentType !== MLS_CONTENT_TYPES.commit && contentType !== MLS_CONTENT_TYPES.welcome) signalMessage(s, caller.accountId, conversation.id, row.id, memberIds);
+  // Text signals: visible conversations with a child only (T9); signalText refuses any other mode.
+  if (created) signalText(s, conversation, caller.accountId, row.id, contentType, body, memberIds);
   return { message, created };
 }
 

@@ -17,6 +17,8 @@ export interface AccountsTable {
   region: string | null;
   status: Generated<'active' | 'suspended'>;
   created_at: CreatedAt;
+  /** A timed suspension ends then (migration 0008); null with status `suspended` is a ban. */
+  suspended_until: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface DevicesTable {
@@ -236,6 +238,206 @@ export interface MediaTable {
   sealed: Generated<boolean>;
 }
 
+/** A case actioned as a violation, for transparency statistics (migration 0009; see repos/statistics.ts). */
+export interface IncidentsTable {
+  /** The moderation case's id. */
+  case_id: string;
+  subject_account_id: string | null;
+  /** The child involved, when there is one: their region decides the force area. */
+  child_account_id: string | null;
+  /** @haven/safety ForceBucket as it was at the decision. */
+  force: string;
+  surface: 'direct' | 'group' | 'media' | 'profile' | null;
+  method: 'server-hash' | 'device-hash' | 'user-report' | 'risk-signal' | null;
+  opened_at: Date;
+  actioned_at: Date;
+  content_items: number;
+  referred_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  appealed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  appeal_outcome: ColumnType<'overturned' | 'upheld' | null, 'overturned' | 'upheld' | null | undefined, 'overturned' | 'upheld' | null>;
+  restored_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_at: CreatedAt;
+}
+
+// Moderation (migration 0008): see src/moderation and docs/decisions/0008-moderation.md.
+export interface CasesTable {
+  id: string;
+  subject_account_id: string;
+  status: 'open' | 'in_review' | 'actioned' | 'referred' | 'closed';
+  outcome: 'actioned' | 'no_violation' | null;
+  priority: 'urgent' | 'high' | 'normal' | 'low';
+  priority_rank: number;
+  priority_rule: string;
+  due_at: Date;
+  assignee_id: string | null;
+  claimed_at: Date | null;
+  legal_hold: Generated<boolean>;
+  evidence_retain_until: Date | null;
+  evidence_purged_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface CaseItemsTable {
+  id: string;
+  case_id: string;
+  kind: 'report' | 'detection' | 'signal' | 'appeal';
+  ref_id: string;
+  facts: string;
+  created_at: Date;
+}
+
+export interface ReportsTable {
+  id: string;
+  reporter_account_id: string;
+  reporter_device_id: string;
+  target_kind: 'message' | 'attachment' | 'account';
+  subject_account_id: string;
+  conversation_id: string | null;
+  message_id: string | null;
+  media_id: string | null;
+  reason: string;
+  note: string | null;
+  verified_by: 'server-copy' | 'franking' | 'account';
+  dedup_key: string;
+  notify_outcome: boolean;
+  case_id: string | null;
+  outcome: 'actioned' | 'no_violation' | null;
+  outcome_notified_at: Date | null;
+  created_at: Date;
+}
+
+export interface DecisionsTable {
+  id: string;
+  case_id: string;
+  subject_account_id: string;
+  moderator_id: string;
+  action: 'warn' | 'remove_content' | 'restrict_media' | 'suspend' | 'ban' | 'lift' | 'no_violation';
+  reason: string;
+  note: string | null;
+  until: Date | null;
+  created_at: Date;
+}
+
+export interface AppealsTable {
+  id: string;
+  decision_id: string;
+  account_id: string;
+  text: string;
+  status: 'pending' | 'upheld' | 'overturned';
+  decided_by: string | null;
+  decided_at: Date | null;
+  created_at: Date;
+}
+
+export interface EvidenceTable {
+  id: string;
+  case_id: string;
+  item_id: string | null;
+  kind: 'message' | 'attachment' | 'detection' | 'metadata';
+  name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  md5: string;
+  pdq: string | null;
+  sealed: Uint8Array | null;
+  metadata: string;
+  created_at: Date;
+}
+
+export interface RemovedMessagesTable {
+  message_id: string;
+  decision_id: string;
+  removed_at: Date;
+}
+
+export interface EvidenceRevealsTable {
+  id: string;
+  moderator_id: string;
+  evidence_id: string;
+  at: Date;
+}
+
+export interface ReferralsTable {
+  id: string;
+  case_id: string;
+  created_by: string;
+  status: 'built' | 'submitted' | 'failed';
+  remote_report_id: string | null;
+  error: string | null;
+  note: string | null;
+  created_at: Date;
+}
+
+/** A metadata event for risk signals (issue 11): who did what to whom, when; never content. */
+export interface SignalEventsTable {
+  id: string;
+  type: string;
+  at: Date;
+  actor_id: string;
+  /** The other account (or the group's id for group joins). */
+  subject_id: string | null;
+  /** The subject's band at the time ('child' | 'adult'), null when unknown or not an account. */
+  subject_band: string | null;
+  conversation_id: string | null;
+  message_id: string | null;
+  /** JSON of the @haven/safety SafetyEvent as it was computed at the time (bands, ages, zones). */
+  data: string;
+}
+
+/** A signal found for an account, waiting for the moderation queue (`status` open → queued). */
+export interface SignalHitsTable {
+  id: string;
+  account_id: string;
+  code: string;
+  explanation: string;
+  /** JSON string[]. */
+  related: string;
+  /** JSON string[]: event and message ids. */
+  evidence: string;
+  conversation_id: string | null;
+  at: Date;
+  dedupe_key: string;
+  status: Generated<'open' | 'queued'>;
+  case_id: string | null;
+  created_at: Date;
+}
+
+export interface RiskScoresTable {
+  account_id: string;
+  score: number;
+  /** JSON of codes, explanation lines and evidence ids. */
+  codes: string;
+  explanation: string;
+  evidence: string;
+  updated_at: Date;
+}
+
+export interface SignalNoticesSentTable {
+  child_id: string;
+  suspect_id: string;
+  kind: string;
+  at: Date;
+}
+
+/** A child's own image, reported by its hashes only (the platform block list, kept apart from imported lists). */
+export interface SelfReportsTable {
+  id: string;
+  account_id: string;
+  /** PDQ quality of the original: below the matching minimum only the exact hashes match. */
+  pdq_quality: number;
+  created_at: CreatedAt;
+  removed_at: Date | null;
+  removed_by: string | null;
+}
+
+export interface SelfReportHashesTable {
+  report_id: string;
+  kind: 'pdq' | 'sha256' | 'md5';
+  value: string;
+}
+
 /** An account's identity key (Ed25519 public key), set by its first linked device (migration 0011). */
 export interface AccountKeysTable {
   account_id: string;
@@ -286,6 +488,22 @@ export interface Database {
   franked_reports: FrankedReportsTable;
   media: MediaTable;
   mls_welcomes: MlsWelcomesTable;
+  incidents: IncidentsTable;
+  cases: CasesTable;
+  case_items: CaseItemsTable;
+  reports: ReportsTable;
+  decisions: DecisionsTable;
+  appeals: AppealsTable;
+  evidence: EvidenceTable;
+  removed_messages: RemovedMessagesTable;
+  evidence_reveals: EvidenceRevealsTable;
+  referrals: ReferralsTable;
+  signal_events: SignalEventsTable;
+  signal_hits: SignalHitsTable;
+  risk_scores: RiskScoresTable;
+  signal_notices_sent: SignalNoticesSentTable;
+  self_reports: SelfReportsTable;
+  self_report_hashes: SelfReportHashesTable;
   account_keys: AccountKeysTable;
   device_certificates: DeviceCertificatesTable;
   device_links: DeviceLinksTable;
@@ -300,3 +518,8 @@ export type MlsGroupRow = Selectable<MlsGroupsTable>;
 export type NewMessage = Insertable<MessagesTable>;
 export type DetectionRow = Selectable<DetectionsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type IncidentRow = Selectable<IncidentsTable>;
+export type CaseRow = Selectable<CasesTable>;
+export type ReportRow = Selectable<ReportsTable>;
+export type EvidenceRow = Selectable<EvidenceTable>;
+export type DecisionRow = Selectable<DecisionsTable>;

@@ -1,6 +1,6 @@
 import { HavenError, ROUTES } from '@haven/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createAccount, login, logout, register } from '../../services/accounts';
+import { createAccount, login, logout, register, updateOwnRegion } from '../../services/accounts';
 import type { Services } from '../../services/context';
 import { findAccountById } from '../../storage/repos/accounts';
 import { answerLink, devicesOf, getLink, offerLink, removeDeviceOf, requestLink } from '../../services/devices';
@@ -49,11 +49,12 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
     if (!account) throw new HavenError('auth.invalid_token');
     return accountSelf(account, s.now(), s.policy.timeZone);
   });
+  mount(app, s, ROUTES.updateMe, async ({ caller, body }) => updateOwnRegion(s, caller, body.region));
   mount(app, s, ROUTES.devices, async ({ caller }) => ({ devices: await devicesOf(s, caller) }));
   mount(app, s, ROUTES.removeDevice, async ({ caller, params }) => removeDeviceOf(s, caller, params.deviceId));
   mount(app, s, ROUTES.createDeviceLink, async ({ caller, body }) => offerLink(s, caller, body.linkId));
   mount(app, s, ROUTES.getDeviceLink, async ({ caller, params }) => getLink(s, caller, params.linkId));
   mount(app, s, ROUTES.requestDeviceLink, async ({ caller, params, body }) => requestLink(s, caller, params.linkId, body.request));
   mount(app, s, ROUTES.answerDeviceLink, async ({ caller, params, body }) => answerLink(s, caller, params.linkId, body.response));
-  mount(app, s, ROUTES.createUser, async ({ body }) => createAccount(s.db, s.now(), body, s.policy.timeZone));
+  mount(app, s, ROUTES.createUser, async ({ caller, body }) => createAccount(s.db, s.now(), body, s.policy.timeZone, { id: caller.accountId, handle: caller.handle }));
 }

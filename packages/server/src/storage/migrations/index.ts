@@ -5,6 +5,9 @@ import { mls } from './0003-mls';
 import { media } from './0004-media';
 import { sealedMedia } from './0005-sealed-media';
 import { delivery } from './0007-delivery';
+import { moderation } from './0008-moderation';
+import { stats } from './0009-stats';
+import { signals } from './0010-signals';
 import { devices } from './0011-devices';
 
 /** Every migration by its number, in order. Static, so no file-system scan at start. */
@@ -15,6 +18,9 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004-media': media,
   '0005-sealed-media': sealedMedia,
   '0007-delivery': delivery,
+  '0008-moderation': moderation,
+  '0009-stats': stats,
+  '0010-signals': signals,
   '0011-devices': devices,
 };
 

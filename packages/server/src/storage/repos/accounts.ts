@@ -2,7 +2,7 @@ import { LOOKALIKES } from '@haven/protocol';
 import { sql, type Kysely } from 'kysely';
 import type { AccountRow, AccountsTable, ContactsTable, Database } from '../database';
 
-export type NewAccount = Omit<AccountsTable, 'created_at' | 'status'>;
+export type NewAccount = Omit<AccountsTable, 'created_at' | 'status' | 'suspended_until'>;
 
 /** Inserts an account; `undefined` when the handle is taken. */
 export async function insertAccount(db: Kysely<Database>, account: NewAccount): Promise<AccountRow | undefined> {
@@ -30,6 +30,11 @@ export function findAccountsByIds(db: Kysely<Database>, ids: readonly string[]):
 export function findAccountsByHandles(db: Kysely<Database>, handles: readonly string[]): Promise<AccountRow[]> {
   if (handles.length === 0) return Promise.resolve([]);
   return db.selectFrom('accounts').selectAll().where('handle', 'in', handles).execute();
+}
+
+/** Sets (or with null removes) an account's region; the updated row, or undefined when there is none. */
+export function setAccountRegion(db: Kysely<Database>, id: string, region: string | null): Promise<AccountRow | undefined> {
+  return db.updateTable('accounts').set({ region }).where('id', '=', id).returningAll().executeTakeFirst();
 }
 
 /** An account found by handle, with the two contact rows between it and the one who asked. */

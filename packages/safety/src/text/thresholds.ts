@@ -1,0 +1,16 @@
+import type { TextStage } from '../text-stages';
+
+// Per-stage score thresholds of the pattern+Bayes classifier, set by `npm run bench -- signals --tune`
+// on the corpus's `tune` split (never the held-out `test` split) so that ordinary chats raise under
+// 1% false alarms. Regenerate after changing patterns, the corpus or the model.
+
+export const DEFAULT_STAGE_THRESHOLDS: Record<TextStage, number> = {
+  'text.age_location': 2,
+  'text.flattery_gifts': 2,
+  'text.secrecy': 2.68,
+  'text.isolation': 2,
+  'text.move_platform': 4.25,
+  'text.image_request': 3.85,
+  'text.meeting': 2,
+  'text.threats': 2,
+};

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { HavenError, REPORT_REASON_TEXT, type ActRequest, type ReportReason } from '@haven/protocol';
+import { bandOf } from '../policy/participants';
+import { appendAudit } from '../admin/audit';
+import { restrictMedia } from '../detection/record';
+import { notify } from '../policy/notices';
+import type { Caller, Services } from '../services/context';
+import type { DecisionsTable } from '../storage/database';
+import { findAccountById } from '../storage/repos/accounts';
+import { decideAppeal as storeAppealDecision, decisionsAbout, findDecision, insertAppeal, insertDecision, lockAppeal, removeMessages, updateCase } from '../storage/repos/cases';
+import { reportsOfCase, settleReports } from '../storage/repos/reports';
+import { endSessions, liftMediaRestrictionOf, removeFromEverything, setSuspension, unremoveMessages } from '../storage/repos/sanctions';
+import { lockHeldCase, raiseCase } from './cases';
+
+// Decisions (issue 9, point 3): a moderator who holds a case acts on its subject with a reason from the
+// policy list and a note. Every decision is audited with the change it makes, the actioned user is told
+// what and why, reporters who asked are told the outcome, and the user can appeal once; a different
+// moderator decides the appeal.
+
+const OUTCOME_TEXT = {
+  actioned: 'We reviewed what you reported and took action under our rules. Thank you for reporting it.',
+  no_violation: 'We reviewed what you reported and found that it did not break our rules. Thank you for reporting it; you can always block the account.',
+} as const;
+
+const ACTION_TEXT: Record<DecisionsTable['action'], string> = {
+  warn: 'Your account has been warned.',
+  remove_content: 'Content you sent was removed.',
+  restrict_media: 'Your account can no longer send images or files.',
+  suspend: 'Your account is suspended.',
+  ban: 'Your account is banned.',
+  lift: 'Earlier restrictions on your account were lifted.',
+  no_violation: 'No rule was broken.',
+};
+
+/** Ends the account's sessions and closes its live connections. */
+async function signOut(s: Services, accountId: string, tokenHashes: readonly string[]): Promise<void> {
+  for (const tokenHash of tokenHashes) await s.fanout.publish([accountId], { type: 'session_ended', tokenHash });
+}
+
+export async function act(s: Services, caller: Caller, caseId: string, req: ActRequest): Promise<void> {
+  if (req.action === 'suspend' && !req.hours) throw new HavenError('request.invalid', 'Say how long the suspension lasts (hours).');
+  const now = s.now();
+  const done = await s.db.transaction().execute(async (tx) => {
+    const c = await lockHeldCase(tx, caller, caseId);
+    const subject = await findAccountById(tx, c.subject_account_id);
+    if (!subject) throw new HavenError('account.not_found');
+    const decisionId = randomUUID();
+    const until = req.action === 'suspend' ? new Date(now.getTime() + req.hours! * 3_600_000) : null;
+    await insertDecision(tx, { id: decisionId, case_id: c.id, subject_account_id: subject.id, moderator_id: caller.accountId, action: req.action, reason: req.reason, note: req.note ?? null, until, created_at: now });
+    const effects: Record<string, unknown> = {};
+    let tokens: string[] = [];
+    switch (req.action) {
+      case 'warn':
+      case 'no_violation':
+        break;
+      case 'remove_content': {
+        const ids = (await reportsOfCase(tx, c.id)).flatMap((r) => (r.message_id ? [r.message_id] : []));
+        await removeMessages(tx, ids, decisionId, now);
+        effects.removedMessages = ids;
+        break;
+      }
+      case 'restrict_media':
+        await restrictMedia(tx, subject.id, null, `Moderator decision ${decisionId}: ${req.reason}.`, now);
+        break;
+      case 'suspend':
+      case 'ban':
+        await setSuspension(tx, subject.id, true, until);
+        tokens = await endSessions(tx, subject.id);
+        effects.sessionsEnded = tokens.length;
+        if (req.action === 'ban') effects.leftConversations = (await removeFromEverything(tx, subject.id)).length;
+        break;
+      case 'lift':
+        await setSuspension(tx, subject.id, false, null);
+        effects.mediaRestrictionLifted = await liftMediaRestrictionOf(tx, subject.id);
+        break;
+    }
+    const outcome = req.action === 'no_violation' ? ('no_violation' as const) : ('actioned' as const);
+    await updateCase(tx, c.id, { status: outcome === 'no_violation' ? 'closed' : 'actioned', outcome, updated_at: now });
+    const toTell = await settleReports(tx, c.id, outcome, now);
+    await appendAudit(tx, now, {
+      actorId: caller.accountId,
+      actorHandle: caller.handle,
+      action: `case.${req.action}`,
+      target: `account:${subject.handle}`,
+      reason: req.reason,
+      details: { caseId: c.id, decisionId, note: req.note ?? null, until: until?.toISOString() ?? null, effects },
+    });
+    return { subject, decisionId, until, tokens, toTell, outcome };
+  });
+  await signOut(s, done.subject.id, done.tokens);
+  if (req.action !== 'no_violation') {
+    await notify(s, [done.subject.id], 'moderation.decision', {
+      decisionId: done.decisionId,
+      action: req.action,
+      reason: req.reason,
+      reasonText: REPORT_REASON_TEXT[req.reason],
+      until: done.until?.toISOString() ?? null,
+      message: `${ACTION_TEXT[req.action]} Reason: ${REPORT_REASON_TEXT[req.reason]}.${done.until ? ` Until ${done.until.toISOString()}.` : ''} You can appeal this decision once.`,
+    });
+  }
+  for (const r of done.toTell) await notify(s, [r.reporter_account_id], 'report.outcome', { reportId: r.id, outcome: done.outcome, message: OUTCOME_TEXT[done.outcome] });
+}
+
+/** Closes a case the caller holds; a case closed without a decision is `no_violation`. */
+export async function close(s: Services, caller: Caller, caseId: string, note: string | undefined): Promise<void> {
+  const now = s.now();
+  const toTell = await s.db.transaction().execute(async (tx) => {
+    const c = await lockHeldCase(tx, caller, caseId);
+    const outcome = c.outcome ?? 'no_violation';
+    await updateCase(tx, c.id, { status: 'closed', outcome, updated_at: now });
+    const tell = await settleReports(tx, c.id, outcome, now);
+    await appendAudit(tx, now, { actorId: caller.accountId, actorHandle: caller.handle, action: 'case.close', target: `case:${c.id}`, reason: note ?? '', details: { outcome } });
+    return tell.map((r) => ({ r, outcome }));
+  });
+  for (const { r, outcome } of toTell) await notify(s, [r.reporter_account_id], 'report.outcome', { reportId: r.id, outcome, message: OUTCOME_TEXT[outcome] });
+}
+
+export async function myDecisions(s: Services, caller: Caller) {
+  const rows = await decisionsAbout(s.db, caller.accountId);
+  return rows.map((d) => ({
+    id: d.id,
+    action: d.action,
+    reason: d.reason as ReportReason,
+    reasonText: REPORT_REASON_TEXT[d.reason as ReportReason] ?? d.reason,
+    until: d.until?.toISOString() ?? null,
+    at: d.created_at.toISOString(),
+    appeal: d.appeal_id ? { id: d.appeal_id, status: d.appeal_status! } : null,
+  }));
+}
+
+/** The actioned user appeals a decision about them, once (the database refuses a second). */
+export async function appeal(s: Services, caller: Caller, decisionId: string, text: string) {
+  const d = await findDecision(s.db, decisionId);
+  if (!d || d.subject_account_id !== caller.accountId || d.action === 'no_violation') throw new HavenError('appeal.not_found');
+  const me = await findAccountById(s.db, caller.accountId);
+  if (!me) throw new HavenError('auth.invalid_token');
+  const now = s.now();
+  const id = randomUUID();
+  await s.db.transaction().execute(async (tx) => {
+    if (!(await insertAppeal(tx, { id, decision_id: d.id, account_id: caller.accountId, text, created_at: now }))) throw new HavenError('appeal.already');
+    // The appeal joins the account's live case (reopening it), so a moderator sees it in the queue.
+    await raiseCase(s, tx, { subjectId: caller.accountId, kind: 'appeal', refId: id, facts: { source: 'appeal', subjectBand: bandOf(s.policy, me.birth_date, now), childInvolved: false }, at: now });
+    await appendAudit(tx, now, { actorId: caller.accountId, actorHandle: caller.handle, action: 'appeal.file', target: `decision:${d.id}`, reason: '', details: { appealId: id, caseId: d.case_id } });
+  });
+  return { id, decisionId: d.id, status: 'pending' as const, createdAt: now.toISOString() };
+}
+
+/** A moderator other than the one who decided upholds or overturns; overturning undoes the decision. */
+export async function decideAppeal(s: Services, caller: Caller, appealId: string, req: { outcome: 'upheld' | 'overturned'; reason: ReportReason; note?: string | undefined }) {
+  const now = s.now();
+  const done = await s.db.transaction().execute(async (tx) => {
+    const a = await lockAppeal(tx, appealId);
+    if (!a) throw new HavenError('appeal.not_found');
+    if (a.status !== 'pending') throw new HavenError('appeal.decided');
+    if (a.moderator_id === caller.accountId) throw new HavenError('appeal.same_moderator');
+    const row = await storeAppealDecision(tx, a.id, req.outcome, caller.accountId, now);
+    const undone: Record<string, unknown> = {};
+    if (req.outcome === 'overturned') {
+      if (a.action === 'suspend' || a.action === 'ban') await setSuspension(tx, a.subject_account_id, false, null);
+      if (a.action === 'restrict_media') undone.mediaRestrictionLifted = await liftMediaRestrictionOf(tx, a.subject_account_id);
+      if (a.action === 'remove_content') undone.restoredMessages = await unremoveMessages(tx, a.decision_id);
+    }
+    await appendAudit(tx, now, {
+      actorId: caller.accountId,
+      actorHandle: caller.handle,
+      action: `appeal.${req.outcome}`,
+      target: `decision:${a.decision_id}`,
+      reason: req.reason,
+      details: { appealId: a.id, caseId: a.case_id, note: req.note ?? null, undone },
+    });
+    return { row, subject: a.subject_account_id };
+  });
+  await notify(s, [done.subject], 'moderation.appeal', {
+    appealId: done.row.id,
+    outcome: req.outcome,
+    message: req.outcome === 'overturned' ? 'Your appeal succeeded: the decision was reversed.' : 'Your appeal was reviewed by another moderator, and the decision stands.',
+  });
+  const by = await findAccountById(s.db, caller.accountId);
+  return { id: done.row.id, decisionId: done.row.decision_id, text: done.row.text, status: done.row.status, decidedBy: by?.handle ?? null, at: done.row.created_at.toISOString() };
+}
