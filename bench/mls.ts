@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runMlsBench } from '@haven/crypto/bench';
+import { measureCertificateCost, runMlsBench } from '@haven/crypto/bench';
 import { serverLatency } from './_mls-server';
 
 /** ts-mls README / benchmark figures for a group of 201 members. */
@@ -47,6 +47,13 @@ export async function main(args: string[]): Promise<void> {
         : undefined,
     };
   });
+  // Issue 15: the extra cost of device-certificate checks per commit and per Welcome (ratio to before).
+  const certificates = [];
+  for (const suite of ['MLS_256_XWING_AES256GCM_SHA512_Ed25519', 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'] as const) {
+    const c = await measureCertificateCost(suite, quick ? 10 : 50, quick ? 5 : 7);
+    log(`  certificate checks ${suite}: ${JSON.stringify(c)}`);
+    certificates.push(c);
+  }
   const out = {
     bench: 'mls',
     date: new Date().toISOString(),
@@ -56,6 +63,7 @@ export async function main(args: string[]): Promise<void> {
     published: PUBLISHED,
     results,
     comparison,
+    certificates,
     server: { date: new Date().toISOString(), ...(await serverLatency({ log })) },
   };
   mkdirSync(dir, { recursive: true });

@@ -76,10 +76,15 @@ describe('haven CLI, end-to-end encrypted', () => {
     expect([early.code, early.stderr]).toEqual([1, expect.stringContaining('(mls.not_member)')]);
     // The owner only reads (nothing waiting for them, nothing sent): that adds the newcomer's device.
     const inbox = await haven(['inbox', '--profile', owner.profile, '--json']);
-    expect([inbox.code, inbox.stdout]).toEqual([0, '']);
+    expect(inbox.code).toBe(0);
+    // No message lines; only the notices of what this device changed in the encryption (issue 15).
+    const lines = jsonLines(inbox.stdout) as { notice?: { kind: string; text: string } }[];
+    expect(lines.filter((l) => !l.notice)).toEqual([]);
+    expect(lines.map((l) => l.notice?.kind)).toContain('device_added');
+    expect(lines.map((l) => l.notice?.text).join('\n')).toContain(`${newcomer.handle}'s device`);
     const sent = await haven(['send', '--profile', newcomer.profile, '--group', groupId, 'hello walkers']);
     expect(sent.code, sent.stderr).toBe(0);
-    const got = jsonLines((await haven(['inbox', '--profile', friend.profile, '--json'])).stdout) as { text: string }[];
-    expect(got.map((m) => m.text)).toEqual(['hello walkers']);
+    const got = jsonLines((await haven(['inbox', '--profile', friend.profile, '--json'])).stdout) as { text?: string; notice?: unknown }[];
+    expect(got.filter((m) => !m.notice).map((m) => m.text)).toEqual(['hello walkers']);
   }, 300_000);
 });

@@ -15,6 +15,7 @@ import {
   type CreateConversationRequest,
   type Device,
   type DeviceId,
+  type DeviceLink,
   type Message,
   type RegisterRequest,
   type RouteName,
@@ -150,8 +151,28 @@ export class HavenClient {
     return this.#route('me');
   }
 
+  /** Your devices (not removed), with which are linked and which is this one. */
   async devices(): Promise<Device[]> {
     return (await this.#route('devices')).devices;
+  }
+
+  /** Removes another of your devices: signed out, and removed from your encrypted conversations. */
+  async removeDevice(deviceId: string): Promise<void> {
+    await this.#route('removeDevice', { params: { deviceId } });
+  }
+
+  // Device linking (the e2ee engine's offerLink/acceptLink drive these).
+  async createDeviceLink(linkId: string): Promise<DeviceLink> {
+    return this.#route('createDeviceLink', { body: { linkId } });
+  }
+  async deviceLink(linkId: string): Promise<DeviceLink> {
+    return this.#route('getDeviceLink', { params: { linkId } });
+  }
+  async requestDeviceLink(linkId: string, request: string): Promise<DeviceLink> {
+    return this.#route('requestDeviceLink', { params: { linkId }, body: { request } });
+  }
+  async answerDeviceLink(linkId: string, response: string): Promise<DeviceLink> {
+    return this.#route('answerDeviceLink', { params: { linkId }, body: { response } });
   }
 
   /** Admin only: creates an account with a role (moderators, other admins). */

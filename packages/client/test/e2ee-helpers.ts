@@ -16,9 +16,11 @@ export interface E2eeUser {
   store: StateStore;
 }
 
-async function withEngine(client: HavenClient, handle: string, accountId: string, deviceId: string): Promise<E2eeUser> {
+async function withEngine(client: HavenClient, handle: string, accountId: string, deviceId: string, first: boolean): Promise<E2eeUser> {
   const store = new MemoryStateStore();
   const engine = await E2eeEngine.open(client, store, { accountId: accountId as never, deviceId: deviceId as never }, { keyPackageBatch: 5, lowWater: 2 });
+  // Registration makes the account key on the first device; later devices are linked (see secondDevice).
+  if (first) await engine.createAccountKey();
   await engine.ensureKeyPackages();
   return { client, handle, accountId, deviceId, engine, store, messenger: new Messenger(client, { codecs: e2eeCodecs(engine) }) };
 }
@@ -27,14 +29,23 @@ async function withEngine(client: HavenClient, handle: string, accountId: string
 export async function e2eeUser(url: string, base: string): Promise<E2eeUser> {
   const client = new HavenClient({ serverUrl: url });
   const s = await client.register({ handle: handle(base) as never, password: PASSWORD, birthDate: '1990-01-01' });
-  return withEngine(client, s.account.handle, s.account.id, s.deviceId);
+  return withEngine(client, s.account.handle, s.account.id, s.deviceId, true);
 }
 
-/** Signs the same account in on a new device, with its own engine. */
-export async function secondDevice(url: string, u: E2eeUser): Promise<E2eeUser> {
+/** Signs the same account in on a new device with the password only: pending (not linked), its own engine. */
+export async function pendingDevice(url: string, u: E2eeUser, deviceName?: string): Promise<E2eeUser> {
   const client = new HavenClient({ serverUrl: url });
-  const s = await client.login({ handle: u.handle, password: PASSWORD });
-  return withEngine(client, u.handle, s.account.id, s.deviceId);
+  const s = await client.login({ handle: u.handle, password: PASSWORD, deviceName });
+  return withEngine(client, u.handle, s.account.id, s.deviceId, false);
+}
+
+/** Signs the same account in on a new device and links it from `u`'s device (code shown there, entered here). */
+export async function secondDevice(url: string, u: E2eeUser, deviceName?: string): Promise<E2eeUser> {
+  const d = await pendingDevice(url, u, deviceName);
+  const { code, done } = await u.engine.offerLink({ pollMs: 20 });
+  await d.engine.acceptLink(code, { pollMs: 20 });
+  await done;
+  return d;
 }
 
 /** Everything in the conversation this device has not read yet, decoded, payloads only. */

@@ -1,4 +1,5 @@
 import { Reader, concatBytes, fromUtf8, u16, utf8, vec16, vec32 } from './bytes';
+import type { DeviceCertificate } from './device-certificate';
 import { encodeIdentity, parseIdentity, type DeviceIdentity } from './identity';
 import { defaultRng, type Rng } from './rng';
 import { SUITES, DEFAULT_SUITE, suiteById, suiteImpl, type SuiteName } from './suites';
@@ -12,6 +13,8 @@ export interface DeviceKeys {
   identity: DeviceIdentity;
   signaturePublicKey: Uint8Array;
   signaturePrivateKey: Uint8Array;
+  /** The account key's certificate for this device, once linked (kept apart in the store; not encoded here). */
+  certificate?: DeviceCertificate;
 }
 
 /**

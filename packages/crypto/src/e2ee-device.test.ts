@@ -7,7 +7,14 @@ import { E2eeDevice } from './e2ee-device';
 import type { CryptoResult } from './errors';
 import { FileStateStore } from './file-store.node';
 import { MemoryStateStore } from './state-store';
-import { text, untext, uuid } from './test-helpers';
+import { testAccount, text, untext, uuid } from './test-helpers';
+
+// Every device here is linked: certified by its account's key (made on first open, as registration does).
+async function openCertified(...args: Parameters<typeof E2eeDevice.open>): Promise<E2eeDevice> {
+  const d = await E2eeDevice.open(...args);
+  if (!d.certificate) await d.adoptAccountKeys(testAccount(args[1].accountId), Date.now());
+  return d;
+}
 
 const SUITE1 = 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519' as const;
 const who = () => ({ accountId: uuid() as AccountId, deviceId: uuid() as DeviceId });
@@ -29,8 +36,8 @@ describe('E2eeDevice', () => {
     const aliceId = who();
     const bobId = who();
     const conv = uuid();
-    let alice = await E2eeDevice.open(await FileStateStore.open(join(dir, 'a')), aliceId, { suite: SUITE1 });
-    let bob = await E2eeDevice.open(await FileStateStore.open(join(dir, 'b')), bobId, { suite: SUITE1 });
+    let alice = await openCertified(await FileStateStore.open(join(dir, 'a')), aliceId, { suite: SUITE1 });
+    let bob = await openCertified(await FileStateStore.open(join(dir, 'b')), bobId, { suite: SUITE1 });
     const kps = await bob.generateKeyPackages({ count: 3, now: Date.now() });
     expect(await bob.oneTimeKeyPackageCount()).toBe(3);
 
@@ -44,8 +51,8 @@ describe('E2eeDevice', () => {
 
     // restart both devices
     const keysBefore = bob.keys;
-    alice = await E2eeDevice.open(await FileStateStore.open(join(dir, 'a')), aliceId);
-    bob = await E2eeDevice.open(await FileStateStore.open(join(dir, 'b')), bobId);
+    alice = await openCertified(await FileStateStore.open(join(dir, 'a')), aliceId);
+    bob = await openCertified(await FileStateStore.open(join(dir, 'b')), bobId);
     expect(bob.keys).toEqual(keysBefore);
     const a2 = value(await alice.session(conv))!;
     const b2 = value(await bob.session(conv))!;
@@ -61,12 +68,12 @@ describe('E2eeDevice', () => {
 
   it('keeps one last-resort package, reuses it for several joins, and prunes expired ones', async () => {
     const store = new MemoryStateStore();
-    const bob = await E2eeDevice.open(store, who(), { suite: SUITE1 });
+    const bob = await openCertified(store, who(), { suite: SUITE1 });
     await bob.generateKeyPackages({ count: 0, now: Date.now() });
     const [lr] = await bob.generateKeyPackages({ count: 0, now: Date.now() });
     expect((await store.list('kp.')).length).toBe(1);
     for (let i = 0; i < 2; i++) {
-      const alice = await E2eeDevice.open(new MemoryStateStore(), who(), { suite: SUITE1 });
+      const alice = await openCertified(new MemoryStateStore(), who(), { suite: SUITE1 });
       const c = uuid();
       const a = await alice.createGroup(c);
       const p = value(await a.addMembers([lr!.keyPackage], { now: Date.now() }));
@@ -79,10 +86,10 @@ describe('E2eeDevice', () => {
   });
 
   it('works in the default (X-Wing, SHA-512) suite, whose 128-hex-digit refs exceed a state key', async () => {
-    const bob = await E2eeDevice.open(new MemoryStateStore(), who());
+    const bob = await openCertified(new MemoryStateStore(), who());
     const [kp] = await bob.generateKeyPackages({ count: 1, lastResort: false, now: Date.now() });
     expect(kp!.ref).toHaveLength(128);
-    const alice = await E2eeDevice.open(new MemoryStateStore(), who());
+    const alice = await openCertified(new MemoryStateStore(), who());
     const c = uuid();
     const a = await alice.createGroup(c);
     const p = value(await a.addMembers([kp!.keyPackage], { now: Date.now() }));
@@ -95,9 +102,9 @@ describe('E2eeDevice', () => {
 
   it('a welcome for another conversation\'s group is refused before any stored state changes (issue 13, item 6)', async () => {
     const store = new MemoryStateStore();
-    const bob = await E2eeDevice.open(store, who(), { suite: SUITE1 });
+    const bob = await openCertified(store, who(), { suite: SUITE1 });
     const kps = await bob.generateKeyPackages({ count: 2, lastResort: false, now: Date.now() });
-    const alice = await E2eeDevice.open(new MemoryStateStore(), who(), { suite: SUITE1 });
+    const alice = await openCertified(new MemoryStateStore(), who(), { suite: SUITE1 });
     // bob is in conversation Y with alice.
     const y = uuid();
     const ay = await alice.createGroup(y);
@@ -108,7 +115,7 @@ describe('E2eeDevice', () => {
     const keysBefore = (await store.list('kp.')).sort();
     // The attacker builds a fresh group under Y's group id, adding bob's other key package, and delivers
     // its Welcome in conversation X.
-    const mallory = await E2eeDevice.open(new MemoryStateStore(), who(), { suite: SUITE1 });
+    const mallory = await openCertified(new MemoryStateStore(), who(), { suite: SUITE1 });
     const fake = await mallory.createGroup(y);
     const pf = value(await fake.addMembers([kps[1]!.keyPackage], { now: Date.now() }));
     const x = uuid();
@@ -125,7 +132,7 @@ describe('E2eeDevice', () => {
 
   it('refuses a store of another device', async () => {
     const store = new MemoryStateStore();
-    await E2eeDevice.open(store, who(), { suite: SUITE1 });
-    await expect(E2eeDevice.open(store, who())).rejects.toThrow(/another device/);
+    await openCertified(store, who(), { suite: SUITE1 });
+    await expect(openCertified(store, who())).rejects.toThrow(/another device/);
   });
 });

@@ -2,6 +2,17 @@
 // and its group sessions, under the keys `device`, `kp.<ref>` and `group.<conversationId>`. The client SDK
 // keeps one per signed-in device; everything it stores is secret.
 import { decodeDeviceKeys, encodeDeviceKeys, generateDeviceKeys, type DeviceKeys } from './device-keys';
+import {
+  certifyDevice,
+  decodeAccountKeys,
+  decodeCertificate,
+  encodeAccountKeys,
+  encodeCertificate,
+  verifyCertificate,
+  type AccountKeys,
+  type DeviceCertificate,
+} from './device-certificate';
+import { constantTimeEqual } from './bytes';
 import { fail, succeed, type CryptoResult } from './errors';
 import { fromUtf8 } from './bytes';
 import { GroupSession, type SessionOptions } from './group-session';
@@ -11,6 +22,8 @@ import { isStateKey, type StateStore } from './state-store';
 import type { SuiteName } from './suites';
 
 const DEVICE = 'device';
+const ACCOUNT = 'account';
+const CERT = 'cert';
 const KP = 'kp.';
 const GROUP = 'group.';
 
@@ -25,12 +38,74 @@ export class E2eeDevice {
   readonly #sessions = new Map<string, GroupSession>();
   readonly #opts: SessionOptions;
 
+  #keys: DeviceKeys;
+
   private constructor(
     readonly store: StateStore,
-    readonly keys: DeviceKeys,
+    keys: DeviceKeys,
     opts: SessionOptions,
   ) {
+    this.#keys = keys;
     this.#opts = opts;
+  }
+
+  /** The device's keys (with its certificate once linked). */
+  get keys(): DeviceKeys {
+    return this.#keys;
+  }
+
+  /** The account identity key pair, on a linked device (or the first device, which made it). */
+  async accountKeys(): Promise<AccountKeys | undefined> {
+    const b = await this.store.get(ACCOUNT);
+    return b && decodeAccountKeys(b);
+  }
+
+  /** This device's certificate, once linked. */
+  get certificate(): DeviceCertificate | undefined {
+    return this.#keys.certificate;
+  }
+
+  /**
+   * Keeps the account key (made here on the first device, or received when linked) and certifies this
+   * device with it. Key packages made before (uncertified) are dropped.
+   */
+  async adoptAccountKeys(account: AccountKeys, now: number): Promise<DeviceCertificate> {
+    if (account.accountId !== this.identity.accountId) throw new Error('the account key belongs to another account');
+    const cert = certifyDevice(account, this.identity, this.#keys.signaturePublicKey, now);
+    await this.store.put(ACCOUNT, encodeAccountKeys(account));
+    await this.#setCertificate(cert);
+    return cert;
+  }
+
+  /** Keeps what linking brought: the account key and the certificate a linked device made for this one. */
+  async linkWith(account: AccountKeys, cert: DeviceCertificate): Promise<boolean> {
+    if (account.accountId !== this.identity.accountId || !constantTimeEqual(account.publicKey, cert.accountKey)) return false;
+    if (!verifyCertificate(cert, this.identity, this.#keys.signaturePublicKey)) return false;
+    await this.store.put(ACCOUNT, encodeAccountKeys(account));
+    await this.#setCertificate(cert);
+    return true;
+  }
+
+  /** Deletes everything this device kept (logout): keys, account key, key packages, sessions, records. */
+  async wipe(): Promise<void> {
+    this.#sessions.clear();
+    for (const key of await this.store.list('')) await this.store.delete(key);
+  }
+
+  /** Keeps a certificate made for this device by a linked device (verified against this device's key). */
+  async acceptCertificate(cert: DeviceCertificate): Promise<boolean> {
+    if (!verifyCertificate(cert, this.identity, this.#keys.signaturePublicKey)) return false;
+    await this.#setCertificate(cert);
+    return true;
+  }
+
+  async #setCertificate(cert: DeviceCertificate): Promise<void> {
+    const had = this.#keys.certificate;
+    await this.store.put(CERT, encodeCertificate(cert));
+    this.#keys = { ...this.#keys, certificate: cert };
+    if (!had || !constantTimeEqual(had.accountKey, cert.accountKey)) {
+      for (const key of await this.store.list(KP)) await this.store.delete(key);
+    }
   }
 
   /** Loads the device's keys from the store, or makes and stores them on first use. */
@@ -47,6 +122,9 @@ export class E2eeDevice {
       keys = await generateDeviceKeys(identity, { ...(opts.suite ? { suite: opts.suite } : {}), ...(opts.rng ? { rng: opts.rng } : {}) });
       await store.put(DEVICE, encodeDeviceKeys(keys));
     }
+    const certBytes = await store.get(CERT);
+    const cert = certBytes && decodeCertificate(certBytes);
+    if (cert && verifyCertificate(cert, keys.identity, keys.signaturePublicKey)) keys = { ...keys, certificate: cert };
     const { suite: _suite, ...sessionOpts } = opts;
     return new E2eeDevice(store, keys, sessionOpts);
   }

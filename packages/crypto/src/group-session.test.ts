@@ -50,7 +50,7 @@ describe.each([
     const e1 = await appOf(b, m1);
     expect(untext(e1.data)).toBe('hello bob');
     expect(e1.authenticatedData).toEqual(ad);
-    expect(e1.sender).toEqual({ leafIndex: 0, identity: devices[0]!.keys.identity });
+    expect(e1.sender).toMatchObject({ leafIndex: 0, identity: devices[0]!.keys.identity });
     const e2 = await appOf(a, value(await b.encrypt(text('hi alice'))));
     expect(untext(e2.data)).toBe('hi alice');
     expect(e2.sender.leafIndex).toBe(1);

@@ -27,6 +27,7 @@ import {
   clientConfigFor,
   diffMembers,
   membersOf,
+  validateHavenCredential,
   type CommitEvent,
   type GroupEvent,
   type Member,
@@ -78,7 +79,7 @@ export class GroupSession {
   static async create(device: DeviceKeys, groupId: Uint8Array, opts: SessionOptions = {}): Promise<GroupSession> {
     const cs = await suiteImpl(device.suite, opts.rng);
     const kp = await generateKeyPackageWithKey(
-      credentialFor(device.identity),
+      credentialFor(device.identity, device.certificate),
       havenCapabilities(),
       { notBefore: 0n, notAfter: 0xffffffffffffffffn },
       [],
@@ -219,10 +220,14 @@ export class GroupSession {
         if (!info.ok) return info;
         if ([...current, ...adding].some((m) => sameIdentity(m.identity, info.value.identity)))
           return fail('conversation.already_member', 'That device is already a member of the group.');
-        if (this.#opts.verifyMember && !(await this.#opts.verifyMember(info.value.identity, info.value.signaturePublicKey)))
-          return fail('mls.credential_mismatch', 'That device’s credential or signing key is not the one on record.');
         const d = decodeMessage(bytes);
         if (!d.ok || d.value.wireformat !== 'mls_key_package') return fail('mls.bad_key_package', 'Not a key package.');
+        const leaf = d.value.keyPackage.leafNode;
+        const { verifyMember: _checkedBelow, ...credentialOpts } = this.#opts;
+        if (!(await validateHavenCredential(leaf.credential, leaf.signaturePublicKey, credentialOpts)))
+          return fail('device.not_linked', 'That device is not linked: its credential carries no valid certificate from a trusted account key.');
+        if (this.#opts.verifyMember && !(await this.#opts.verifyMember(info.value.identity, info.value.signaturePublicKey)))
+          return fail('mls.credential_mismatch', 'That device’s credential or signing key is not the one on record.');
         proposals.push({ proposalType: 'add', add: { keyPackage: d.value.keyPackage } });
         adding.push({ leafIndex: -1, identity: info.value.identity });
       }
@@ -406,6 +411,6 @@ export class GroupSession {
     const node = sd ? tree[sd.leafIndex * 2] : undefined;
     if (!sd || node?.nodeType !== 'leaf') return undefined;
     const identity = identityOfCredential(node.leaf.credential);
-    return identity ? { leafIndex: sd.leafIndex, identity } : undefined;
+    return identity ? membersOf(isCurrent ? this.#state : { ...this.#state, ratchetTree: tree }).find((m) => m.leafIndex === sd.leafIndex) : undefined;
   }
 }

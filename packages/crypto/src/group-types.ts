@@ -1,13 +1,18 @@
 // Plain types and helpers of GroupSession (kept apart so group-session.ts stays about behaviour).
 import type { ClientConfig, ClientState, Credential } from 'ts-mls';
 import { defaultClientConfig } from 'ts-mls/clientConfig.js';
-import { identityOfCredential, type DeviceIdentity } from './identity';
+import { verifyCertificate, type DeviceCertificate } from './device-certificate';
+import { certificateOfCredential, identityOfCredential, type DeviceIdentity } from './identity';
 import type { Rng } from './rng';
 
 /** A leaf of the group: one device. */
 export interface Member {
   leafIndex: number;
   identity: DeviceIdentity;
+  /** The leaf's MLS signature public key (absent for members only announced, not yet in the tree). */
+  signatureKey?: Uint8Array;
+  /** The device certificate its credential carries (verified whenever the leaf entered the tree). */
+  certificate?: DeviceCertificate;
 }
 
 /** What processing an incoming message produced. */
@@ -54,6 +59,16 @@ export interface SessionOptions {
    */
   verifyMember?: (identity: DeviceIdentity, signaturePublicKey: Uint8Array) => boolean | Promise<boolean>;
   /**
+   * Refuse credentials without a valid device certificate (the account key's signature over the device's
+   * ids and signature key). Default true: every leaf of a group must belong to a linked device.
+   */
+  requireCertificate?: boolean;
+  /**
+   * Is this the account key we trust for the account (pinning)? Called after the certificate verified.
+   * Default: any key (pinning is then the caller's job).
+   */
+  trustAccountKey?: (accountId: DeviceIdentity['accountId'], accountKey: Uint8Array) => boolean | Promise<boolean>;
+  /**
    * How many past epochs' receiving keys to keep, so application messages sent just before a commit
    * still decrypt after it (default 4, ts-mls's default). 0 = only the current epoch: stricter (a removed
    * member's old keys are useless at once), but a message that crosses a commit in flight is lost.
@@ -70,13 +85,25 @@ export function clientConfigFor(opts: SessionOptions): ClientConfig {
       retainKeysForEpochs: Math.max(1, opts.pastEpochs ?? defaultClientConfig.keyRetentionConfig.retainKeysForEpochs),
     },
     authService: {
+      // RFC 9420 §5.3.1: ts-mls asks this for every credential it must validate (key packages of adds,
+      // leaf nodes of update paths, every leaf of a Welcome's ratchet tree, GroupInfo signers).
       async validateCredential(c: Credential, key: Uint8Array): Promise<boolean> {
-        const id = identityOfCredential(c);
-        if (!id) return false;
-        return opts.verifyMember ? await opts.verifyMember(id, key) : true;
+        return validateHavenCredential(c, key, opts);
       },
     },
   };
+}
+
+/** Haven's credential check: a Haven device identity, certified by its account key (unless not required), trusted. */
+export async function validateHavenCredential(c: Credential, key: Uint8Array, opts: SessionOptions): Promise<boolean> {
+  const id = identityOfCredential(c);
+  if (!id) return false;
+  const cert = certificateOfCredential(c);
+  if (cert) {
+    if (!verifyCertificate(cert, id, key)) return false;
+    if (opts.trustAccountKey && !(await opts.trustAccountKey(id.accountId, cert.accountKey))) return false;
+  } else if (opts.requireCertificate !== false) return false;
+  return opts.verifyMember ? await opts.verifyMember(id, key) : true;
 }
 
 export function membersOf(state: ClientState): Member[] {
@@ -84,13 +111,15 @@ export function membersOf(state: ClientState): Member[] {
   state.ratchetTree.forEach((node, nodeIndex) => {
     if (node?.nodeType !== 'leaf') return;
     const identity = identityOfCredential(node.leaf.credential);
-    if (identity) out.push({ leafIndex: nodeIndex / 2, identity });
+    const certificate = certificateOfCredential(node.leaf.credential);
+    if (identity)
+      out.push({ leafIndex: nodeIndex / 2, identity, signatureKey: node.leaf.signaturePublicKey, ...(certificate ? { certificate } : {}) });
   });
   return out;
 }
 
 export function diffMembers(before: Member[], after: Member[]): { added: Member[]; removed: Member[] } {
-  const key = (m: Member) => `${m.leafIndex}/${m.identity.accountId}/${m.identity.deviceId}`;
+  const key = (m: Member) => `${m.leafIndex}/${m.identity.accountId}/${m.identity.deviceId}/${m.certificate ? m.certificate.created : '-'}`;
   const b = new Set(before.map(key));
   const a = new Set(after.map(key));
   return { added: after.filter((m) => !b.has(key(m))), removed: before.filter((m) => !a.has(key(m))) };

@@ -2,8 +2,21 @@
 export { DEFAULT_SUITE, SUITES, SUITE_NAMES, isSuiteName, type SuiteName, type SuiteId } from './suites';
 export { defaultRng, type Rng } from './rng';
 export type { CryptoError, CryptoResult } from './errors';
-export { encodeIdentity, parseIdentity, sameIdentity, groupIdForConversation, type DeviceIdentity } from './identity';
+export { encodeIdentity, parseIdentity, certificateOfCredential, credentialFor, sameIdentity, groupIdForConversation, type DeviceIdentity } from './identity';
 export { generateDeviceKeys, encodeDeviceKeys, decodeDeviceKeys, type DeviceKeys } from './device-keys';
+export {
+  generateAccountKeys,
+  certifyDevice,
+  verifyCertificate,
+  encodeCertificate,
+  decodeCertificate,
+  encodeAccountKeys,
+  decodeAccountKeys,
+  keyFingerprint,
+  safetyCode,
+  type AccountKeys,
+  type DeviceCertificate,
+} from './device-certificate';
 export {
   generateKeyPackages,
   DEFAULT_KEY_PACKAGE_LIFETIME_S,
@@ -63,3 +76,16 @@ export {
 export { MemoryStateStore, isStateKey, type StateStore } from './state-store';
 export { E2eeDevice } from './e2ee-device';
 export { toHex, fromHex } from './bytes';
+export {
+  newLinkSecret,
+  formatLinkCode,
+  parseLinkCode,
+  linkIdOf,
+  makeLinkRequest,
+  openLinkRequest,
+  answerLinkRequest,
+  completeLink,
+  LINK_SECRET_BYTES,
+  type LinkRequestSecret,
+  type OpenedLinkRequest,
+} from './linking';

@@ -7,7 +7,8 @@ import { makeKeyPackageRef, verifyKeyPackage } from 'ts-mls/keyPackage.js';
 import { verifyLeafNodeSignature, verifyLeafNodeSignatureKeyPackage } from 'ts-mls/leafNode.js';
 import { constantTimeEqual, toHex } from './bytes';
 import { fail, succeed, type CryptoResult } from './errors';
-import { identityOfCredential, sameIdentity, type DeviceIdentity } from './identity';
+import { certificateOfCredential, identityOfCredential, sameIdentity, type DeviceIdentity } from './identity';
+import type { DeviceCertificate } from './device-certificate';
 import { LAST_RESORT_EXTENSION } from './key-packages';
 import { SUITES, isSuiteName, suiteImpl, type SuiteName } from './suites';
 
@@ -27,6 +28,8 @@ export interface KeyPackageInfo {
   /** Lifetime, seconds since the epoch. */
   notBefore: number;
   notAfter: number;
+  /** The device certificate its credential carries, when it has one (not verified here). */
+  certificate?: DeviceCertificate;
 }
 
 /** Decodes exactly one MLSMessage from untrusted bytes. */
@@ -48,6 +51,7 @@ async function keyPackageInfo(kp: KeyPackage, now: number): Promise<CryptoResult
   if (!isSuiteName(suite)) return fail('mls.suite_not_allowed', `Cipher suite ${String(suite)} is not supported.`);
   const identity = identityOfCredential(kp.leafNode.credential);
   if (!identity) return fail('mls.bad_key_package', 'The key package does not carry a Haven device credential.');
+  const certificate = certificateOfCredential(kp.leafNode.credential);
   const cs = await suiteImpl(suite);
   const sigOk =
     (await verifyKeyPackage(kp, cs.signature).catch(() => false)) &&
@@ -66,6 +70,7 @@ async function keyPackageInfo(kp: KeyPackage, now: number): Promise<CryptoResult
     lastResort: kp.extensions.some((e) => e.extensionType === LAST_RESORT_EXTENSION),
     notBefore: Number(notBefore),
     notAfter: Number(notAfter > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : notAfter),
+    ...(certificate ? { certificate } : {}),
   });
 }
 

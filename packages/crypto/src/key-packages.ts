@@ -59,7 +59,7 @@ export async function generateKeyPackages(
     notAfter: nowS + BigInt(opts.lifetimeSeconds ?? DEFAULT_KEY_PACKAGE_LIFETIME_S),
   };
   const signatureKeyPair = { signKey: device.signaturePrivateKey, publicKey: device.signaturePublicKey };
-  const credential = credentialFor(device.identity);
+  const credential = credentialFor(device.identity, device.certificate);
   const caps = havenCapabilities();
   const out: GeneratedKeyPackage[] = [];
   const total = opts.count + (opts.lastResort === false ? 0 : 1);

@@ -8,6 +8,8 @@ import {
   createServerTag,
   encryptPayload,
   generateDeviceKeys,
+  generateAccountKeys,
+  certifyDevice,
   generateKeyPackages,
   inspectMessage,
   openPayload,
@@ -31,7 +33,9 @@ describe('README two-party flow', () => {
 
     // Bob's device: keys and key packages; secrets stay in its store, packages go to the server.
     const bobStore = new MemoryStateStore();
-    const bobKeys = await generateDeviceKeys(bob, { suite });
+    // Every device is certified by its account's identity key (made on the account's first device).
+    const bobRaw = await generateDeviceKeys(bob, { suite });
+    const bobKeys = { ...bobRaw, certificate: certifyDevice(generateAccountKeys(bob.accountId), bob, bobRaw.signaturePublicKey, now) };
     const bobPackages = await generateKeyPackages(bobKeys, { count: 5, now });
     for (const p of bobPackages) await bobStore.put(`kp.${p.ref}`, p.secret);
 
@@ -42,7 +46,8 @@ describe('README two-party flow', () => {
     }
 
     // Alice creates the group and adds Bob with a claimed key package.
-    const aliceKeys = await generateDeviceKeys(alice, { suite });
+    const aliceRaw = await generateDeviceKeys(alice, { suite });
+    const aliceKeys = { ...aliceRaw, certificate: certifyDevice(generateAccountKeys(alice.accountId), alice, aliceRaw.signaturePublicKey, now) };
     const a = await GroupSession.create(aliceKeys, new TextEncoder().encode(conversationId));
     const pending = await a.addMembers([bobPackages[0]!.keyPackage], { now });
     if (!pending.ok) throw new Error(pending.error.message);

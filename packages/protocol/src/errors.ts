@@ -38,6 +38,15 @@ export const ERRORS = {
   'connection.too_many': { status: 429, message: 'Too many connections are open for this session or account; close one and try again.' },
 
   'device.not_found': { status: 404, message: 'No such device on this account.' },
+  'device.not_linked': {
+    status: 403,
+    message: 'This device is not linked to your account yet: run `haven devices link` on one of your other devices and enter the code here.',
+  },
+  'device.key_mismatch': { status: 409, message: 'That account key is not the one your account uses; link this device from one of your other devices.' },
+  'device.link_not_found': { status: 404, message: 'No such device link, or it has expired; start linking again.' },
+  'device.link_state': { status: 409, message: 'This device link is not at that step (already answered, or not requested yet).' },
+  'device.link_failed': { status: 400, message: 'The link code does not match: the code was mistyped, or someone tampered with the link. Start again.' },
+  'device.current': { status: 400, message: 'To remove the device you are using, log out instead.' },
 
   'contact.self': { status: 400, message: 'You cannot add yourself as a contact.' },
   'contact.not_found': { status: 404, message: 'There is no contact request from that account.' },

@@ -63,7 +63,16 @@ export const SessionResponse = z.object({
 });
 export type SessionResponse = z.infer<typeof SessionResponse>;
 
-export const Device = z.object({ id: DeviceId, name: z.string().nullable(), createdAt: z.string(), lastSeenAt: z.string().nullable() });
+export const Device = z.object({
+  id: DeviceId,
+  name: z.string().nullable(),
+  createdAt: z.string(),
+  lastSeenAt: z.string().nullable(),
+  /** Linked: certified by the account key (issue 15); a device signed in by password alone is pending. */
+  linked: z.boolean().optional(),
+  /** The device of the session that asked. */
+  current: z.boolean().optional(),
+});
 export type Device = z.infer<typeof Device>;
 
 export const ContactState = z.enum(['pending_outgoing', 'pending_incoming', 'accepted', 'blocked']);

@@ -12,3 +12,4 @@ export * from './content-types';
 export * from './text';
 export * from './stats';
 export * from './self-report';
+export * from './devices';

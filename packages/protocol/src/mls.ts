@@ -34,7 +34,14 @@ export const ClaimedKeyPackages = z.object({
 });
 export type ClaimedKeyPackages = z.infer<typeof ClaimedKeyPackages>;
 
-export const MlsDevice = z.object({ accountId: AccountId, deviceId: DeviceId });
+export const MlsDevice = z.object({
+  accountId: AccountId,
+  deviceId: DeviceId,
+  /** The device's name as its owner gave it (untrusted: shown, never relied on). */
+  name: z.string().nullable().optional(),
+  /** The device certificate from its key packages (base64 of @haven/crypto `encodeCertificate`); clients verify it. */
+  certificate: Base64.optional(),
+});
 export type MlsDevice = z.infer<typeof MlsDevice>;
 
 /** The server's view of a conversation's MLS group, and the devices that should be its leaves. */

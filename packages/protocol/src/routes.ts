@@ -21,6 +21,7 @@ import { POLICY_ROUTES } from './safety';
 import { STATS_ROUTES, UpdateMeRequest } from './stats';
 import { MODERATION_ROUTES } from './moderation';
 import { SELF_REPORT_ROUTES } from './self-report';
+import { DEVICE_ROUTES } from './devices';
 import {
   ClaimKeyPackagesRequest,
   ClaimedKeyPackages,
@@ -104,6 +105,7 @@ export const ROUTES = {
   updateMe: { method: 'PATCH', path: '/v1/me', summary: 'Change your own account (your region: never shown to other users).', auth: 'session', body: UpdateMeRequest, status: 200, response: AccountSelf },
   ...MODERATION_ROUTES,
   ...SELF_REPORT_ROUTES,
+  ...DEVICE_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

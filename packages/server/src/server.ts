@@ -36,6 +36,11 @@ export interface StartOptions {
   logger?: Logger;
   /** The clock (tests move it to expire sessions). */
   now?: () => Date;
+  /**
+   * Test-only hooks that play a malicious server (issue 15's ghost-device test). Only `startTestServer`
+   * passes it; it is not part of the config file or environment, so no deployment can turn it on.
+   */
+  testHooks?: boolean;
 }
 
 /**
@@ -82,7 +87,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       queueSignalCases(services).catch((err: unknown) => log.warn({ err }, 'could not queue risk-signal cases'));
     }, config.moderation.signalQueueSeconds * 1000);
     signalQueue.unref();
-    const app = buildApp(services);
+    const app = buildApp(services, { testHooks: options.testHooks === true });
     const gateway = attachGateway(app.server, services);
     await app.listen({ host: config.server.host, port: config.server.port });
     // The embedded database is this process's alone: `haven admin create-user` comes through a local socket.

@@ -17,7 +17,7 @@ export interface TestServer extends RunningServer {
  * generous rate limits. `close()` also deletes the temp dir.
  * @example const server = await startTestServer(); const res = await fetch(`${server.url}/healthz`);
  */
-export async function startTestServer(overrides: ConfigInput = {}, options: { logDestination?: DestinationStream; now?: () => Date } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: ConfigInput = {}, options: { logDestination?: DestinationStream; now?: () => Date; testHooks?: boolean } = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'haven-test-'));
   const config = loadConfig({
     env: {},

@@ -5,6 +5,7 @@ import {
   MemoryStateStore,
   encodeFrankingAad,
   encryptPayload,
+  generateAccountKeys,
   generateDeviceKeys,
   generateKeyPackages,
   type CryptoResult,
@@ -42,6 +43,8 @@ interface Dev {
 async function user(url: string, suite: typeof SUITE1 | typeof XWING = SUITE1, oneTime = 3): Promise<Dev> {
   const s = await registerUser(url, uniqueHandle('m'));
   const device = await E2eeDevice.open(new MemoryStateStore(), { accountId: s.account.id, deviceId: s.deviceId }, { suite });
+  // The account's first device makes its account key and certifies itself (as registration does, issue 15).
+  await device.adoptAccountKeys(generateAccountKeys(s.account.id), Date.now());
   const kps = await device.generateKeyPackages({ count: oneTime, now: Date.now() });
   const up = await call(url, 'POST', '/v1/mls/key-packages', { keyPackages: kps.map((k) => b64(k.keyPackage)) }, s.token);
   expect(up.status).toBe(200);
@@ -276,6 +279,7 @@ let pairWelcome: Uint8Array;
 beforeAll(async () => {
   const x = await E2eeDevice.open(new MemoryStateStore(), { accountId: crypto.randomUUID() as AccountId, deviceId: crypto.randomUUID() as DeviceId }, { suite: SUITE1 });
   const y = await E2eeDevice.open(new MemoryStateStore(), { accountId: crypto.randomUUID() as AccountId, deviceId: crypto.randomUUID() as DeviceId }, { suite: SUITE1 });
+  for (const d of [x, y]) await d.adoptAccountKeys(generateAccountKeys(d.identity.accountId), Date.now());
   const kp = (await y.generateKeyPackages({ count: 1, lastResort: false, now: Date.now() }))[0]!.keyPackage;
   pairWelcome = value(await (await x.createGroup(crypto.randomUUID())).addMembers([kp], { now: Date.now() })).welcome!;
 });

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { HavenError, IsoDate, type SessionResponse } from '@haven/protocol';
 import { HavenClient, normaliseServerUrl, type Profile } from '@haven/client/node';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { e2eeOf, handleArg, profileStore, signedIn, withJson, withProfile, type ProfileOptions } from '../context';
+import { acceptLink } from './devices';
 import { UsageError, printJson, printLine } from '../output';
 import { readPassword } from '../password';
 
@@ -37,7 +40,8 @@ export function register(program: Command): void {
     const client = new HavenClient({ serverUrl: server });
     // The server signs in on a new device at sign-up.
     const session = await client.register({ handle: handle as never, password, birthDate: birth.data, ...(opts.region ? { region: opts.region } : {}) });
-    await saveSession(opts, server, session);
+    // The account's first device makes the account identity key (issue 15).
+    await saveSession(opts, server, session, { first: true });
     if (opts.json) printJson(sessionSummary(server, session));
     else printLine(`Registered ${session.account.handle} (${session.account.ageBand}) on ${server}; signed in on device ${session.deviceId}.`);
   });
@@ -50,9 +54,10 @@ export function register(program: Command): void {
         .option('--server <url>', 'server address (default: the one in the profile)')
         .requiredOption('--handle <handle>', 'your handle')
         .option('--password-stdin', 'read the password from standard input instead of prompting')
-        .option('--device-name <name>', 'a name for this device when it is new'),
+        .option('--device-name <name>', 'a name for this device when it is new')
+        .option('--link <code>', 'link this new device with the code `haven devices link` shows on one of your linked devices'),
     ),
-  ).action(async (opts: AuthOptions) => {
+  ).action(async (opts: AuthOptions & { link?: string }) => {
     const store = profileStore(opts);
     const prev = await store.load().catch(() => undefined);
     const server = opts.server ? serverArg(opts.server) : prev?.server;
@@ -69,9 +74,16 @@ export function register(program: Command): void {
       if (!(e instanceof HavenError && e.code === 'device.not_found')) throw e;
       session = await client.login({ handle, password, deviceName: opts.deviceName });
     }
-    await saveSession(opts, server, session);
-    if (opts.json) printJson(sessionSummary(server, session));
+    const linked = await saveSession(opts, server, session);
+    if (opts.json) printJson({ ...sessionSummary(server, session), linked });
     else printLine(`Signed in as ${session.account.handle} on ${server} (device ${session.deviceId}).`);
+    if (opts.link) {
+      const { e2ee } = await signedIn(opts);
+      await acceptLink(await e2ee(), opts.link);
+    } else if (!linked && !opts.json) {
+      printLine('This device is not linked yet, so it cannot join or read end-to-end encrypted conversations.');
+      printLine('On one of your linked devices run `haven devices link`, then here: haven devices accept CODE');
+    }
   });
 
   withProfile(program.command('logout').description('end this session on the server and forget its token')).action(
@@ -89,7 +101,9 @@ export function register(program: Command): void {
         // A token the server no longer knows is as good as logged out; anything else is reported.
         if (!(e instanceof HavenError && (e.code === 'auth.invalid_token' || e.code === 'auth.expired_token'))) throw e;
       }
-      const { token: _token, expiresAt: _expiresAt, ...rest } = profile;
+      // Logging out removes this device (issue 13 item 8): its keys and decrypted messages go too.
+      if (profile.deviceId) await rm(join(store.dir, `e2ee-${profile.deviceId}`), { recursive: true, force: true });
+      const { token: _token, expiresAt: _expiresAt, deviceId: _deviceId, ...rest } = profile;
       await store.save(rest);
       printLine(`Signed out ${profile.handle ?? ''} from ${profile.server}.`.replace('  ', ' '));
     },
@@ -118,7 +132,8 @@ function serverArg(raw: string): string {
   }
 }
 
-async function saveSession(opts: ProfileOptions, server: string, s: SessionResponse): Promise<void> {
+/** Saves the session and uploads key packages; answers whether this device is linked. */
+async function saveSession(opts: ProfileOptions, server: string, s: SessionResponse, how: { first?: boolean } = {}): Promise<boolean> {
   const profile: Profile = {
     v: 1,
     server,
@@ -132,9 +147,13 @@ async function saveSession(opts: ProfileOptions, server: string, s: SessionRespo
   await store.save(profile);
   // This device's MLS key packages, so others can start end-to-end encrypted conversations with it.
   try {
-    await (await e2eeOf(store, new HavenClient({ serverUrl: server, token: s.token }), profile)()).ensureKeyPackages();
+    const engine = await e2eeOf(store, new HavenClient({ serverUrl: server, token: s.token }), profile)();
+    if (how.first) await engine.createAccountKey();
+    await engine.ensureKeyPackages();
+    return engine.linked;
   } catch (e) {
     process.stderr.write(`haven: could not upload this device's encryption keys yet (${e instanceof Error ? e.message : String(e)}); they are uploaded on the next send or inbox\n`);
+    return false;
   }
 }
 

@@ -11,9 +11,11 @@ import {
   attachmentStream,
   nodeWebSocket,
   openGuardedAttachment,
+  type DeviceNotice,
   type HavenClient,
   type ReceivedMessage,
 } from '@haven/client/node';
+import { noticeLine } from './devices';
 import type { Conversation } from '@haven/protocol';
 import { deviceGuard } from '../guard';
 import { noticeIdOf, showNotice, showUnseenNotices } from '../notices';
@@ -95,6 +97,15 @@ export function register(program: Command): void {
       });
     });
     conn.on('event', (e) => {
+      // A member linked or removed a device: this device, online, commits the change at once (issue 13 item 8).
+      if (e.event === 'devices.changed') {
+        work = work.then(async () => {
+          const engine = await e2ee().catch(() => undefined);
+          await engine?.devicesChanged(e.data).catch(() => undefined);
+          if (engine) printNotices(await engine.trust.takeUnseen(), !!opts.json);
+        });
+        return;
+      }
       showNotice(e, !!opts.json);
       const id = noticeIdOf(e.data);
       if (id) void client.markNoticesSeen([id]).catch(() => undefined);
@@ -109,7 +120,12 @@ export function register(program: Command): void {
       if (failure) throw failure;
       // Changes made while this device was away (someone joined by invite) are applied now.
       for (const c of conversations) if (c.mode === 'e2ee') await keepInStep(c.id);
-      if (!opts.json && shown === 0 && notices === 0) printLine(opts.follow ? 'No new messages; waiting for more (Ctrl-C to stop).' : 'No new messages.');
+      // What changed in the encryption of your conversations (devices added or removed, key changes, warnings).
+      const engine = await e2ee().catch(() => undefined);
+      if (engine?.linked === false) printError(`haven: ${new HavenError('device.not_linked').message}`);
+      const deviceNotices = engine ? await engine.trust.takeUnseen() : [];
+      printNotices(deviceNotices, !!opts.json);
+      if (!opts.json && shown === 0 && notices === 0 && deviceNotices.length === 0) printLine(opts.follow ? 'No new messages; waiting for more (Ctrl-C to stop).' : 'No new messages.');
       if (opts.follow) {
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
@@ -204,6 +220,13 @@ function show(r: ReceivedMessage, json: boolean, saved: (string | { error: strin
     .map((a) => ` [attachment ${a.name ?? a.mediaId} (${a.contentType}, ${a.size} bytes)${'savedTo' in a ? ` saved to ${a.savedTo}` : 'saveError' in a ? ` not saved: ${a.saveError}` : ''}]`)
     .join('');
   printLine(`${when}  ${lock}${r.from}${where}: ${body}${extra}`);
+}
+
+function printNotices(list: DeviceNotice[], json: boolean): void {
+  for (const n of list) {
+    if (json) printJson({ notice: n });
+    else printLine(`${n.conversationId.slice(0, 8)}  ${noticeLine(n)}`);
+  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {

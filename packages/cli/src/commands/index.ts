@@ -3,6 +3,7 @@ import { register as account } from './account';
 import { register as admin } from './admin';
 import { register as contacts } from './contacts';
 import { register as conversations } from './conversations';
+import { register as devices } from './devices';
 import { register as groups } from './groups';
 import { register as hash } from './hash';
 import { register as hashlist } from './hashlist';
@@ -36,4 +37,5 @@ export function registerCommands(program: Command): void {
   stats(program);
   moderation(program);
   selfReport(program);
+  devices(program);
 }

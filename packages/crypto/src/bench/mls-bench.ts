@@ -12,6 +12,8 @@ import {
   type MLSMessage,
 } from 'ts-mls';
 import { generateDeviceKeys, type DeviceKeys } from '../device-keys';
+import { certifyDevice, generateAccountKeys } from '../device-certificate';
+import { answerLinkRequest, completeLink, makeLinkRequest, newLinkSecret } from '../linking';
 import { GroupSession } from '../group-session';
 import { decodeKeyPackageSecret, generateKeyPackages, type GeneratedKeyPackage } from '../key-packages';
 import { suiteImpl, type SuiteName } from '../suites';
@@ -52,12 +54,17 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: { code: string;
 }
 
 const uuid = () => globalThis.crypto.randomUUID();
-const device = (suite: SuiteName) => generateDeviceKeys({ accountId: uuid() as AccountId, deviceId: uuid() as DeviceId }, { suite });
+/** A linked device: certified by its own account key (every Haven device is, since issue 15). */
+async function device(suite: SuiteName, certified = true): Promise<DeviceKeys> {
+  const id = { accountId: uuid() as AccountId, deviceId: uuid() as DeviceId };
+  const keys = await generateDeviceKeys(id, { suite });
+  return certified ? { ...keys, certificate: certifyDevice(generateAccountKeys(id.accountId), id, keys.signaturePublicKey, Date.now()) } : keys;
+}
 
-async function devicesWithPackages(suite: SuiteName, n: number): Promise<{ keys: DeviceKeys; kp: GeneratedKeyPackage }[]> {
+async function devicesWithPackages(suite: SuiteName, n: number, certified = true): Promise<{ keys: DeviceKeys; kp: GeneratedKeyPackage }[]> {
   const out = [];
   for (let i = 0; i < n; i++) {
-    const keys = await device(suite);
+    const keys = await device(suite, certified);
     const [kp] = await generateKeyPackages(keys, { count: 1, lastResort: false, now: Date.now() });
     out.push({ keys, kp: kp! });
   }
@@ -194,4 +201,80 @@ export async function runMlsBench(opts: MlsBenchOptions): Promise<SuiteResult[]>
     out.push(res);
   }
   return out;
+}
+
+/** Before/after cost of the certificate checks (issue 15), medians in ms and their ratio. */
+export interface CertificateCost {
+  suite: SuiteName;
+  members: number;
+  /** Processing a commit that adds one device (its credential validated). */
+  processCommit: { before: number; after: number; ratio: number };
+  /** Joining from a Welcome (every leaf of the tree validated). */
+  join: { before: number; after: number; ratio: number };
+  /** The linking cryptography on both devices (request, answer, completion), without the network. */
+  linkCryptoMs: number;
+}
+
+/**
+ * The extra cost of certificate checks: the same group built from uncertified devices with the check off
+ * ("before", what Haven did until issue 15) and from certified devices with it on ("after").
+ */
+export async function measureCertificateCost(suite: SuiteName, n: number, reps: number): Promise<CertificateCost> {
+  // Both groups are built first; the measurements then alternate, so both see the same machine load.
+  async function setup(certified: boolean) {
+    const opts = { requireCertificate: certified };
+    const members = await devicesWithPackages(suite, n + reps * 2, certified);
+    const extra = members.splice(n);
+    const creator = await GroupSession.create(members[0]!.keys, new TextEncoder().encode(uuid()), opts);
+    const bulk = must(await creator.addMembers(members.slice(1).map((m) => m.kp.keyPackage), { now: Date.now() }));
+    must(await creator.mergePendingCommit());
+    const lookup = (ref: string) => (ref === members[1]!.kp.ref ? members[1]!.kp.secret : undefined);
+    const bState = must(await GroupSession.join(bulk.welcome!, lookup, opts)).session.export();
+    const proc: number[] = [];
+    const joins: number[] = [];
+    return {
+      async step(i: number): Promise<void> {
+        const joiner = extra[reps + i]!;
+        const p = must(await creator.addMembers([extra[i]!.kp.keyPackage, joiner.kp.keyPackage], { now: Date.now() }));
+        creator.discardPendingCommit();
+        const b1 = must(await GroupSession.import(bState, opts));
+        const [tp, r] = await time(() => b1.process(p.commit));
+        must(r);
+        proc.push(tp);
+        const [tj, j] = await time(() => GroupSession.join(p.welcome!, (ref) => (ref === joiner.kp.ref ? joiner.kp.secret : undefined), opts));
+        must(j);
+        joins.push(tj);
+      },
+      result: () => ({ process: median(proc), join: median(joins) }),
+    };
+  }
+  const b = await setup(false);
+  const a = await setup(true);
+  for (let i = 0; i < reps; i++) {
+    await b.step(i);
+    await a.step(i);
+  }
+  const before = b.result();
+  const after = a.result();
+  const linkTimes: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const id = { accountId: uuid() as AccountId, deviceId: uuid() as DeviceId };
+    const account = generateAccountKeys(id.accountId);
+    const newDevice = await generateDeviceKeys(id, { suite });
+    const [t] = await time(async () => {
+      const secret = newLinkSecret();
+      const req = makeLinkRequest(secret, id, newDevice.signaturePublicKey);
+      const ans = must(answerLinkRequest(secret, req.request, account, Date.now()));
+      must(completeLink(secret, req, ans.response, id, newDevice.signaturePublicKey));
+    });
+    linkTimes.push(t);
+  }
+  const ratio = (x: number, y: number) => Number((x / y).toFixed(3));
+  return {
+    suite,
+    members: n,
+    processCommit: { before: before.process, after: after.process, ratio: ratio(after.process, before.process) },
+    join: { before: before.join, after: after.join, ratio: ratio(after.join, before.join) },
+    linkCryptoMs: median(linkTimes),
+  };
 }

@@ -12,13 +12,14 @@ import { detectionRoutes } from '../detection/routes';
 import { mediaPolicyInspector } from '../detection/inspector';
 import { mlsRoutes } from '../mls/routes';
 import { mediaRoutes } from '../media/routes';
+import { ghostDeviceHook } from '../testing/ghost-device';
 import { statsRoutes } from '../stats/routes';
 import { webAppRoutes } from './web-app.node.ts';
 import { moderationRoutes } from '../moderation/routes';
 import { selfReportRoutes } from '../signals/self-report';
 
 /** The HTTP app with every route; no listening socket (tests use `app.inject()`). */
-export function buildApp(s: Services): FastifyInstance {
+export function buildApp(s: Services, opts: { testHooks?: boolean } = {}): FastifyInstance {
   const app: FastifyInstance = Fastify({
     loggerInstance: s.log as FastifyBaseLogger,
     bodyLimit: s.config.limits.bodyBytes,
@@ -50,6 +51,8 @@ export function buildApp(s: Services): FastifyInstance {
   selfReportRoutes(app, s);
   // Every upload passes the safety check first: restricted senders, and scanning in visible conversations (D1).
   mediaRoutes(app, s, [mediaPolicyInspector(s, { maxBytes: s.config.media.maxBytes })]);
+  // Test only: plays a malicious server (issue 15). Never mounted unless startTestServer asks for it.
+  if (opts.testHooks) ghostDeviceHook(app, s);
   // The web app at `/` (packages/web's build), with its Content-Security-Policy.
   webAppRoutes(app, s.config);
   return app;

@@ -19,14 +19,16 @@ export async function pinMlsDevice(db: Db, deviceId: string, accountId: string, 
   return (await findMlsDevice(db, deviceId))!.signature_key;
 }
 
-/** MLS devices (with a pinned key) of the given accounts whose device rows still exist. */
+/** MLS devices (with a pinned key) of the given accounts that were not removed, with name and certificate. */
 export function mlsDevicesOf(db: Db, accountIds: readonly string[]) {
   if (accountIds.length === 0) return Promise.resolve([]);
   return db
     .selectFrom('mls_devices as m')
     .innerJoin('devices as d', 'd.id', 'm.device_id')
-    .select(['m.device_id', 'm.account_id', 'm.signature_key'])
+    .leftJoin('device_certificates as c', 'c.device_id', 'm.device_id')
+    .select(['m.device_id', 'm.account_id', 'm.signature_key', 'd.name', 'c.certificate'])
     .where('m.account_id', 'in', accountIds)
+    .where('d.removed_at', 'is', null)
     .orderBy('m.account_id')
     .orderBy('m.created_at')
     .execute();
@@ -127,6 +129,11 @@ export async function advanceEpoch(tx: Transaction<Database>, conversationId: st
     .where('epoch', '=', epoch)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
+}
+
+/** TEST ONLY (the ghost-device hook plays a malicious server): overwrites a group's roster. */
+export async function setRoster(db: Db, conversationId: string, roster: string): Promise<void> {
+  await db.updateTable('mls_groups').set({ roster }).where('conversation_id', '=', conversationId).execute();
 }
 
 /** Records an accepted Welcome's digest; false when the same Welcome bytes were accepted before (a replay). */

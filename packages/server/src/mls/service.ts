@@ -8,7 +8,9 @@ import {
   parseKeyPackage,
   rosterAfterCommit,
   rosterOfCreator,
+  encodeCertificate,
   type CryptoResult,
+  type DeviceCertificate,
   type DeviceIdentity,
   type Roster,
   type SuiteName,
@@ -24,6 +26,7 @@ import {
   type SubmitCommitRequest,
 } from '@haven/protocol';
 import type { Caller, Services } from '../services/context';
+import { certificateWire, checkDeviceCertificate } from '../services/devices';
 import { messageView } from '../services/views';
 import type { ConversationRow, MessageRow } from '../storage/database';
 import { findForSend } from '../storage/repos/conversations';
@@ -70,16 +73,22 @@ export async function uploadKeyPackages(s: Services, caller: Caller, keyPackages
   const allowedSuites = s.config.mls.allowedSuites as SuiteName[];
   let pinned = (await findMlsDevice(s.db, caller.deviceId))?.signature_key;
   const parsed: StoredKeyPackage[] = [];
-  for (const kp of keyPackages) {
+  let certificate: DeviceCertificate | undefined;
+  for (const [i, kp] of keyPackages.entries()) {
     const bytes = b64(kp);
     const info = ok(await parseKeyPackage(bytes, { now, allowedSuites, expect: me(caller), ...(pinned ? { expectSignatureKey: pinned } : {}) }));
     pinned ??= info.signaturePublicKey;
+    // Every package of a batch carries the same certificate (issue 15: only linked devices upload).
+    if (i === 0) certificate = info.certificate;
+    else if (!info.certificate || !certificate || !Buffer.from(encodeCertificate(info.certificate)).equals(Buffer.from(encodeCertificate(certificate))))
+      throw new HavenError('device.not_linked', 'Every key package of a batch must carry this device’s certificate.');
     parsed.push({ ref: info.ref, suite: info.suite, lastResort: info.lastResort, notAfter: info.notAfter, bytes });
   }
   if (parsed.filter((k) => k.lastResort).length > 1) throw new HavenError('mls.bad_key_package', 'Upload at most one last-resort key package at a time.');
   const before = await keyPackageCounts(s.db, caller.deviceId, Math.floor(now / 1000));
   if (before.oneTime + parsed.filter((k) => !k.lastResort).length > MAX_STORED)
     throw new HavenError('request.invalid', `A device may keep at most ${MAX_STORED} key packages on the server.`);
+  await checkDeviceCertificate(s, caller, pinned!, certificate);
   const stored = await pinMlsDevice(s.db, caller.deviceId, caller.accountId, pinned!);
   if (Buffer.compare(Buffer.from(stored), Buffer.from(pinned!)) !== 0)
     throw new HavenError('mls.credential_mismatch', 'The key packages are signed with a key this device never registered.');
@@ -123,7 +132,10 @@ export async function groupState(s: Services, caller: Caller, conversationId: st
     conversationId: conversationId as MlsGroupState['conversationId'],
     epoch: group?.epoch ?? 0,
     leaves: roster.leaves.map((l) => ({ leafIndex: l.leafIndex, accountId: l.identity.accountId, deviceId: l.identity.deviceId as never })),
-    devices: (await mlsDevicesOf(s.db, memberIds)).map((d) => ({ accountId: d.account_id as never, deviceId: d.device_id as never })),
+    devices: (await mlsDevicesOf(s.db, memberIds)).map((d) => {
+      const certificate = certificateWire(d.certificate);
+      return { accountId: d.account_id as never, deviceId: d.device_id as never, name: d.name, ...(certificate ? { certificate } : {}) };
+    }),
   };
 }
 

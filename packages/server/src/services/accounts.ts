@@ -8,6 +8,7 @@ import { anyHandleFoldsTo, findAccountByHandle, insertAccount, setAccountRegion 
 import { findDevice, insertDevice, touchDevice } from '../storage/repos/devices';
 import { deleteSession, findSession, insertSession } from '../storage/repos/sessions';
 import { ageBandOf } from './age';
+import { removeDeviceOf } from './devices';
 import { appendAudit } from '../admin/audit';
 import type { Caller, Services } from './context';
 import { hashToken, newToken } from './tokens.node.ts';
@@ -140,7 +141,10 @@ export async function authenticate(s: Services, token: string): Promise<Caller> 
   return { accountId: session.account.id, deviceId: session.deviceId, handle: session.account.handle, displayName: session.account.display_name, role: session.account.role, tokenHash, expiresAt: session.expiresAt };
 }
 
+/**
+ * Logging out removes the device (issue 13 item 8): every session of it ends, its key packages go, and
+ * members' clients commit its removal from every encrypted group. The next login is a new device.
+ */
 export async function logout(s: Services, caller: Caller): Promise<void> {
-  await deleteSession(s.db, caller.tokenHash);
-  await s.fanout.publish([caller.accountId], { type: 'session_ended', tokenHash: caller.tokenHash });
+  await removeDeviceOf(s, caller, caller.deviceId, { self: true });
 }

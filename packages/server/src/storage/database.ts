@@ -27,6 +27,9 @@ export interface DevicesTable {
   name: string | null;
   created_at: CreatedAt;
   last_seen_at: Date | null;
+  /** Set when the device was removed (logout, or removed from another device); migration 0011. */
+  removed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  removed_by_device_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {
@@ -435,6 +438,35 @@ export interface SelfReportHashesTable {
   value: string;
 }
 
+/** An account's identity key (Ed25519 public key), set by its first linked device (migration 0011). */
+export interface AccountKeysTable {
+  account_id: string;
+  public_key: Uint8Array;
+  updated_at: Date;
+}
+
+/** A linked device's certificate (the account key's signature over its ids and MLS signature key). */
+export interface DeviceCertificatesTable {
+  device_id: string;
+  account_id: string;
+  account_key: Uint8Array;
+  /** @haven/crypto `encodeCertificate` bytes. */
+  certificate: Uint8Array;
+  created_at: CreatedAt;
+}
+
+/** A device link being relayed: opaque, MAC-protected request and answer (docs/decisions/0011). */
+export interface DeviceLinksTable {
+  id: string;
+  account_id: string;
+  offered_by_device_id: string;
+  request: Uint8Array | null;
+  requested_by_device_id: string | null;
+  response: Uint8Array | null;
+  expires_at: Date;
+  created_at: CreatedAt;
+}
+
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
@@ -472,6 +504,9 @@ export interface Database {
   signal_notices_sent: SignalNoticesSentTable;
   self_reports: SelfReportsTable;
   self_report_hashes: SelfReportHashesTable;
+  account_keys: AccountKeysTable;
+  device_certificates: DeviceCertificatesTable;
+  device_links: DeviceLinksTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -92,6 +92,8 @@ export class HavenSession extends Store<AppState> {
   #messenger: Messenger | undefined;
   #conn: Connection | undefined;
   #crypto: Promise<{ engine: E2eeEngine; guard: HashListGuard; store: { clear(): Promise<void> } }> | undefined;
+  /** Set by `register`: this browser is the account's first device and makes its account key. */
+  #firstDevice = false;
   #profile: Profile | undefined;
   #active: string | null = null;
   #lastRead: Record<string, number> = {};
@@ -144,6 +146,8 @@ export class HavenSession extends Store<AppState> {
 
   async register(handle: string, password: string, birthDate: string): Promise<void> {
     const s = await this.client.register({ handle, password, birthDate } as never);
+    // The account's first device makes the account identity key (issue 15, decision 0011).
+    this.#firstDevice = true;
     await this.#signedIn(s);
   }
 
@@ -201,6 +205,8 @@ export class HavenSession extends Store<AppState> {
     // MLS and PDQ load after the first paint, as their own chunk; then keys are topped up and lists synced.
     void this.crypto().then(
       async ({ engine, guard }) => {
+        if (this.#firstDevice) await engine.createAccountKey();
+        this.#firstDevice = false;
         await engine.ensureKeyPackages();
         await guard.sync().catch(() => undefined);
         this.set({ e2ee: { state: 'ready' } });

@@ -3,11 +3,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createAccount, login, logout, register, updateOwnRegion } from '../../services/accounts';
 import type { Services } from '../../services/context';
 import { findAccountById } from '../../storage/repos/accounts';
-import { listDevices } from '../../storage/repos/devices';
+import { answerLink, devicesOf, getLink, offerLink, removeDeviceOf, requestLink } from '../../services/devices';
 import { LoginThrottle } from '../login-throttle';
 import { RateLimiter } from '../rate-limit';
 import { mount } from '../route';
-import { accountSelf, deviceView } from '../../services/views';
+import { accountSelf } from '../../services/views';
 
 export function accountRoutes(app: FastifyInstance, s: Services): void {
   const limits = s.config.rateLimits;
@@ -50,6 +50,11 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
     return accountSelf(account, s.now(), s.policy.timeZone);
   });
   mount(app, s, ROUTES.updateMe, async ({ caller, body }) => updateOwnRegion(s, caller, body.region));
-  mount(app, s, ROUTES.devices, async ({ caller }) => ({ devices: (await listDevices(s.db, caller.accountId)).map(deviceView) }));
+  mount(app, s, ROUTES.devices, async ({ caller }) => ({ devices: await devicesOf(s, caller) }));
+  mount(app, s, ROUTES.removeDevice, async ({ caller, params }) => removeDeviceOf(s, caller, params.deviceId));
+  mount(app, s, ROUTES.createDeviceLink, async ({ caller, body }) => offerLink(s, caller, body.linkId));
+  mount(app, s, ROUTES.getDeviceLink, async ({ caller, params }) => getLink(s, caller, params.linkId));
+  mount(app, s, ROUTES.requestDeviceLink, async ({ caller, params, body }) => requestLink(s, caller, params.linkId, body.request));
+  mount(app, s, ROUTES.answerDeviceLink, async ({ caller, params, body }) => answerLink(s, caller, params.linkId, body.response));
   mount(app, s, ROUTES.createUser, async ({ caller, body }) => createAccount(s.db, s.now(), body, s.policy.timeZone, { id: caller.accountId, handle: caller.handle }));
 }

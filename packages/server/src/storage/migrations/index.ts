@@ -8,6 +8,7 @@ import { delivery } from './0007-delivery';
 import { moderation } from './0008-moderation';
 import { stats } from './0009-stats';
 import { signals } from './0010-signals';
+import { devices } from './0011-devices';
 
 /** Every migration by its number, in order. Static, so no file-system scan at start. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008-moderation': moderation,
   '0009-stats': stats,
   '0010-signals': signals,
+  '0011-devices': devices,
 };
 
 export const migrationProvider: MigrationProvider = {
