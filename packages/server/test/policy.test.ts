@@ -1,3 +1,4 @@
+import { PLATFORM_PDQ_LIST, PLATFORM_SHA256_LIST } from '../src/detection/platform-list';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -394,7 +395,10 @@ describe('media, detections, admin and audit (D1, D3–D6)', () => {
     expectError(await req('POST', '/v1/admin/hashlists/known', { enabled: false }, root.token), 400, 'request.invalid'); // a reason is required
     expectError(await req('POST', '/v1/admin/hashlists/missing', { enabled: false, reason: 'test' }, root.token), 404, 'hashlist.not_found');
     expect((await req('POST', '/v1/admin/hashlists/known', { enabled: false, reason: 'false positives' }, root.token)).body.enabled).toBe(false);
-    expect((await req('GET', '/v1/hashlists/sync', undefined, u.token)).body.lists).toEqual([]);
+    // A disabled list is no longer synced; the platform list of self-reported images always is (issue 11).
+    const synced = (await req('GET', '/v1/hashlists/sync', undefined, u.token)).body.lists.map((l: { name: string }) => l.name);
+    expect(synced).not.toContain('known');
+    expect(synced.slice().sort()).toEqual([PLATFORM_PDQ_LIST, PLATFORM_SHA256_LIST].sort());
     expect((await req('POST', '/v1/admin/hashlists/known', { enabled: true, reason: 'fixed' }, root.token)).body.enabled).toBe(true);
 
     // Age assurance and a birth date correction: an adult found to be 15 in an e2ee chat closes it (P9).
