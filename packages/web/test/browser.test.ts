@@ -165,7 +165,7 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
     }
   });
 
-  it('a reload keeps the conversation readable (IndexedDB), and a second device of the same account reads new messages', async () => {
+  it('a reload keeps the conversation readable (IndexedDB); a second browser signed in by password alone is a pending device and reads no e2ee message', async () => {
     await bob.page.reload();
     await waitReady(bob.page);
     await conversationWith(bob.page, h('alice')).click();
@@ -189,8 +189,12 @@ describe.skipIf(!CHROMIUM.available)(`the web app in Chromium${CHROMIUM.availabl
     await waitReady(bob2.page);
     await sendText(alice.page, secrets[2]!);
     await conversationWith(bob2.page, h('alice')).click();
-    await bob2.page.getByRole('log').getByText(secrets[2]!, { exact: true }).waitFor({ timeout: 60_000 });
+    // Issue 15: a browser signed in with the password alone is a pending device (the web app has no
+    // linking screen yet): no client adds it to the e2ee group, so it never shows what is sent after it
+    // signed in, while bob's linked browser does.
     await bob.page.getByRole('log').getByText(secrets[2]!, { exact: true }).waitFor({ timeout: 60_000 });
+    await bob2.page.waitForTimeout(3000);
+    expect(await bob2.page.getByRole('log').getByText(secrets[2]!, { exact: true }).count()).toBe(0);
 
     // The second browser is a device like any other: it is in the account's device list.
     await bob2.page.getByRole('link', { name: 'Settings' }).click();
