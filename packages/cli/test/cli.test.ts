@@ -33,7 +33,10 @@ async function user(base: string, birthDate = '1990-01-01') {
   const s = await new HavenClient({ serverUrl: server.url }).register({ handle: handle as never, password: PASSWORD, birthDate });
   await new FileProfileStore(profile).save({ v: 1, server: server.url, handle, accountId: s.account.id, deviceId: s.deviceId, token: s.token, expiresAt: s.expiresAt });
   // What `haven register` does too: this device's MLS key packages, so adults' conversations are e2ee.
-  await (await openProfileE2ee(profile, new HavenClient({ serverUrl: server.url, token: s.token }), { accountId: s.account.id, deviceId: s.deviceId })).ensureKeyPackages();
+  // The account's first device makes the account identity key (issue 15), as `haven register` does.
+  const engine = await openProfileE2ee(profile, new HavenClient({ serverUrl: server.url, token: s.token }), { accountId: s.account.id, deviceId: s.deviceId });
+  await engine.createAccountKey();
+  await engine.ensureKeyPackages();
   return { handle, profile, session: s };
 }
 
