@@ -82,8 +82,8 @@ export async function startEjabberd(): Promise<Ejabberd> {
   };
 }
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-const round = (n: number): number => Math.round(n * 100) / 100;
+export const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+export const round = (n: number): number => Math.round(n * 100) / 100;
 
 /** The delivery load against ejabberd: the same shape and measurements as Haven's run. */
 export async function runXmpp(port: number, params: { clients: number; rate: number; seconds: number }) {

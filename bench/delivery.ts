@@ -21,7 +21,7 @@ import WebSocket from 'ws';
 import { MemoryStateStore } from '@haven/crypto';
 import { E2eeEngine, HavenClient, bytesToBase64 } from '@haven/client';
 import { MLS_CONTENT_TYPES, PAYLOAD_CONTENT_TYPE, encodePayload } from '@haven/protocol';
-import { ejabberdInstalled, runXmpp, startEjabberd } from './_ejabberd';
+import { ejabberdInstalled, percentile, round, runXmpp, startEjabberd } from './_ejabberd';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -104,8 +104,6 @@ interface Client {
   next: number;
 }
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-const round = (n: number): number => Math.round(n * 100) / 100;
 const TEXT = 'x'.repeat(200);
 
 /**
