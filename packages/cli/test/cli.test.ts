@@ -80,7 +80,10 @@ describe('haven CLI with a server', () => {
 
     const inbox = await haven(['inbox', '--profile', b.profile, '--json']);
     expect(inbox.code).toBe(0);
-    const lines = jsonLines(inbox.stdout) as Record<string, unknown>[];
+    const all = jsonLines(inbox.stdout) as Record<string, unknown>[];
+    // The reader's device also says, once, that it joined the conversation's encryption (issue 15).
+    expect(all.filter((l) => 'notice' in l)).toEqual([{ notice: expect.objectContaining({ kind: 'joined', conversationId: m.conversation }) }]);
+    const lines = all.filter((l) => !('notice' in l));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ id: m.id, conversation: m.conversation, seq: m.seq, from: a.handle, text: marker, mode: 'e2ee', kind: 'direct' });
     expect(typeof lines[0]!.sentAt).toBe('string');
@@ -111,8 +114,9 @@ describe('haven CLI with a server', () => {
 
     expect((await haven(['send', '--group', id, 'hello group', '--profile', a.profile])).code).toBe(0);
     for (const u of [b, c]) {
-      const lines = jsonLines((await haven(['inbox', '--json', '--profile', u.profile])).stdout);
-      expect(lines).toEqual([expect.objectContaining({ conversation: id, kind: 'group', title: 'Book club', text: 'hello group', from: a.handle })]);
+      const lines = jsonLines((await haven(['inbox', '--json', '--profile', u.profile])).stdout) as Record<string, unknown>[];
+      expect(lines.filter((l) => !('notice' in l))).toEqual([expect.objectContaining({ conversation: id, kind: 'group', title: 'Book club', text: 'hello group', from: a.handle })]);
+      expect(lines.filter((l) => 'notice' in l).length).toBeGreaterThan(0); // joined the group's encryption
     }
     const removed = await haven(['groups', 'remove', id, c.handle, '--profile', a.profile]);
     expect(removed.code).toBe(0);
@@ -168,7 +172,8 @@ describe('haven CLI with a server', () => {
       expect((await haven(['send', '--profile', a.profile, '--to', b.handle, 'streamed'])).code).toBe(0);
       const end = Date.now() + 10_000;
       while (!follow.out.stdout.includes('streamed') && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-      expect(jsonLines(follow.out.stdout)).toEqual([expect.objectContaining({ text: 'streamed', from: a.handle })]);
+      const lines = jsonLines(follow.out.stdout) as Record<string, unknown>[];
+      expect(lines.filter((l) => !('notice' in l))).toEqual([expect.objectContaining({ text: 'streamed', from: a.handle })]);
     } finally {
       follow.child.kill('SIGINT');
     }

@@ -77,6 +77,12 @@ export function register(program: Command): void {
           // Throws when the message cannot be processed now (an outage): then it is neither shown nor
           // acknowledged, and nothing after it is either; it comes again next time.
           const r = await messenger.read(m);
+          // What reading it changed in the conversation's encryption (this device joined, a device was
+          // added) is said before the message, as it happens, also while following.
+          if (r.mode === 'e2ee') {
+            const engine = await e2ee().catch(() => undefined);
+            if (engine) printNotices(await engine.trust.takeUnseen(), !!opts.json);
+          }
           if (r.decoded.kind !== 'control') {
             let saved: (string | { error: string })[] = [];
             if (opts.save && r.attachments.length > 0) {
@@ -122,7 +128,8 @@ export function register(program: Command): void {
       for (const c of conversations) if (c.mode === 'e2ee') await keepInStep(c.id);
       // What changed in the encryption of your conversations (devices added or removed, key changes, warnings).
       const engine = await e2ee().catch(() => undefined);
-      if (engine?.linked === false) printError(`haven: ${new HavenError('device.not_linked').message}`);
+      // A device that is not linked cannot read e2ee conversations: said where the account has any.
+      if (engine?.linked === false && conversations.some((c) => c.mode === 'e2ee')) printError(`haven: ${new HavenError('device.not_linked').message}`);
       const deviceNotices = engine ? await engine.trust.takeUnseen() : [];
       printNotices(deviceNotices, !!opts.json);
       if (!opts.json && shown === 0 && notices === 0 && deviceNotices.length === 0) printLine(opts.follow ? 'No new messages; waiting for more (Ctrl-C to stop).' : 'No new messages.');
