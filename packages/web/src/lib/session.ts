@@ -6,6 +6,7 @@ import {
   newClientMessageId,
   visibleCodec,
   type ConnectionState,
+  type DeviceNotice,
   type E2eeEngine,
   type HashListGuard,
 } from '@haven/client';
@@ -63,8 +64,13 @@ export interface AppState {
   notices: Notice[];
   help: HelpPageWire | null;
   features: Features;
-  /** End-to-end encryption in this browser: loading, ready, or what went wrong. */
-  e2ee: { state: 'loading' | 'ready' | 'failed'; problem?: string };
+  /**
+   * End-to-end encryption in this browser: loading, ready, what went wrong, or `unlinked`: signed in with
+   * the password alone, this browser waits to be linked from one of the account's linked devices (issue 15).
+   */
+  e2ee: { state: 'loading' | 'ready' | 'failed' | 'unlinked'; problem?: string };
+  /** What this browser saw change in each e2ee conversation's encryption (devices added, removed, warnings). */
+  deviceNotices: Record<string, DeviceNotice[]>;
 }
 
 interface Profile {
@@ -118,6 +124,7 @@ export class HavenSession extends Store<AppState> {
       help: null,
       features: NO_FEATURES,
       e2ee: { state: 'loading' },
+      deviceNotices: {},
     });
     this.origin = origin;
     this.client = new HavenClient({ serverUrl: origin, fetch: browserFetch });
@@ -167,7 +174,7 @@ export class HavenSession extends Store<AppState> {
     this.#stop();
     if (p) await this.#forgetDevice(p.deviceId);
     this.client = new HavenClient({ serverUrl: this.origin, fetch: browserFetch });
-    this.set({ phase: 'signed-out', me: null, deviceId: null, conversations: {}, contacts: [], notices: [], help: null, e2ee: { state: 'loading' }, connection: 'idle' });
+    this.set({ phase: 'signed-out', me: null, deviceId: null, conversations: {}, contacts: [], notices: [], help: null, e2ee: { state: 'loading' }, deviceNotices: {}, connection: 'idle' });
   }
 
   async #signedIn(s: SessionResponse): Promise<void> {
@@ -207,11 +214,10 @@ export class HavenSession extends Store<AppState> {
       async ({ engine, guard }) => {
         if (this.#firstDevice) await engine.createAccountKey();
         this.#firstDevice = false;
-        await engine.ensureKeyPackages();
         await guard.sync().catch(() => undefined);
-        this.set({ e2ee: { state: 'ready' } });
-        void this.#flush();
-        for (const c of Object.values(this.state.conversations)) if (c.conversation.mode === 'e2ee') void this.#reconcile(c.conversation.id);
+        // Signed in with the password alone: a pending device until a linked one vouches for it.
+        if (!engine.linked) return this.set({ e2ee: { state: 'unlinked' } });
+        await this.#e2eeReady(engine);
       },
       (e: unknown) => this.set({ e2ee: { state: 'failed', problem: describe(e) } }),
     );
@@ -232,6 +238,51 @@ export class HavenSession extends Store<AppState> {
     this.#unlisten = () => (removeEventListener('offline', offline), removeEventListener('online', online));
     await Promise.all([this.refreshConversations(), this.refreshContacts(), this.refreshNotices(), this.refreshHelp()]).catch(() => undefined);
     this.#timers.push(setInterval(() => void this.refreshContacts().catch(() => undefined), 10_000));
+  }
+
+  async #e2eeReady(engine: E2eeEngine): Promise<void> {
+    await engine.ensureKeyPackages();
+    this.set({ e2ee: { state: 'ready' } });
+    void this.#flush();
+    for (const c of Object.values(this.state.conversations)) if (c.conversation.mode === 'e2ee') void this.#reconcile(c.conversation.id);
+  }
+
+  // Devices (issue 15): this browser links to the account with a code shown on a linked device.
+
+  /** On this (pending) browser: enters the code shown on a linked device; resolves once linked. */
+  async acceptLink(code: string): Promise<void> {
+    const { engine } = await this.crypto();
+    if (engine.linked) return;
+    await engine.acceptLink(code);
+    await this.#e2eeReady(engine);
+  }
+
+  /** On this (linked) browser: a code for a new device, and a promise that settles when it is linked. */
+  async offerLink(): Promise<{ code: string; done: Promise<{ deviceId: string }> }> {
+    const { engine } = await this.crypto();
+    const { code, done } = await engine.offerLink();
+    // The new device goes into this account's encrypted conversations as they are used.
+    void done.then(() => Object.values(this.state.conversations).forEach((c) => c.conversation.mode === 'e2ee' && void this.#reconcile(c.conversation.id)), () => undefined);
+    return { code, done };
+  }
+
+  /** Removes another device of this account: signed out, and taken out of every encrypted conversation. */
+  async removeDevice(deviceId: string): Promise<void> {
+    await this.client.removeDevice(deviceId);
+    for (const c of Object.values(this.state.conversations)) if (c.conversation.mode === 'e2ee') void this.#reconcile(c.conversation.id);
+  }
+
+  /** The safety code with a contact, to compare in person or on a call; `confirm` marks them verified. */
+  async safetyCode(accountId: string, confirm = false): Promise<{ code: string; verified: boolean; changedWhileVerified?: boolean }> {
+    const { engine } = await this.crypto();
+    return engine.safetyCode(accountId, { confirm });
+  }
+
+  async #refreshDeviceNotices(conversationId: string): Promise<void> {
+    if (this.state.e2ee.state === 'loading' || this.state.e2ee.state === 'failed') return;
+    const { engine } = await this.crypto();
+    const list = await engine.notices(conversationId);
+    this.set({ deviceNotices: { ...this.state.deviceNotices, [conversationId]: list } });
   }
 
   /** The device's MLS engine and known-image guard (the lazily loaded chunk). */
@@ -257,7 +308,18 @@ export class HavenSession extends Store<AppState> {
       this.#upsert(c);
       if (c.mode === 'e2ee') void this.#reconcile(c.id);
     });
-    conn.on('event', () => void this.refreshNotices().catch(() => undefined));
+    conn.on('event', (e) => {
+      // A member linked or removed a device: this browser, online, commits the change at once.
+      if (e.event === 'devices.changed') {
+        if (this.state.e2ee.state !== 'ready') return;
+        void this.crypto()
+          .then(({ engine }) => engine.devicesChanged(e.data))
+          .then(() => Promise.all(Object.values(this.state.conversations).filter((c) => c.conversation.mode === 'e2ee').map((c) => this.#refreshDeviceNotices(c.conversation.id))))
+          .catch(() => undefined);
+        return;
+      }
+      void this.refreshNotices().catch(() => undefined);
+    });
     conn.on('error', (e) => {
       if (e.code === 'auth.invalid_token' || e.code === 'auth.expired_token') void this.signOut();
     });
@@ -275,6 +337,7 @@ export class HavenSession extends Store<AppState> {
     if (conversationId) {
       void this.loadHistory(conversationId);
       this.markRead(conversationId);
+      if (this.state.conversations[conversationId]?.conversation.mode === 'e2ee') void this.#refreshDeviceNotices(conversationId).catch(() => undefined);
     }
   }
 
@@ -370,6 +433,7 @@ export class HavenSession extends Store<AppState> {
       if (have?.messages.some((x) => x.id === m.id)) return this.#conn?.ack(m.conversationId, m.seq);
       if (!have) await messenger.conversation(m.conversationId).then((c) => this.#upsert(c), () => undefined);
       const r = await messenger.read(m);
+      if (r.mode === 'e2ee') await this.#refreshDeviceNotices(m.conversationId).catch(() => undefined);
       const mine = m.senderDeviceId === p.deviceId;
       let payload = r.decoded.kind === 'payload' ? r.decoded.payload : undefined;
       if (!payload && mine) payload = this.#pending.get(m.clientMessageId) ?? (await vault.getJson<MessagePayload>(`sent.${p.deviceId}.${m.id}`));
@@ -482,6 +546,7 @@ export class HavenSession extends Store<AppState> {
     if (this.state.e2ee.state !== 'ready') return;
     try {
       await (await this.crypto()).engine.reconcile(conversationId);
+      await this.#refreshDeviceNotices(conversationId);
     } catch {
       // Not in the group yet (a welcome is on its way), or offline: the next send tries again.
     }

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { HavenError, type AttachmentRef, type Conversation, type ReportReason } from '@haven/protocol';
 import type { AppState, ChatMessage, ConversationState, HavenSession } from '../lib/session';
 import { ErrorMessage, HelpResources, Icon, Modal, errorHelp, errorText, useAction } from './common';
+import { EncryptionNotices, LinkThisBrowser, SafetyCodeDialog } from './Devices';
 
 /** The conversation's name for this account: the group title, or the other member's handle. */
 export function titleOf(c: Conversation, me: string | undefined): string {
@@ -52,6 +53,7 @@ export function Messenger({ session, state, activeId, setActive }: { session: Ha
             Setting up end-to-end encryption in this browser…
           </p>
         )}
+        {state.e2ee.state === 'unlinked' && <LinkThisBrowser session={session} />}
         {state.e2ee.state === 'failed' && (
           <p className="setup error" role="alert">
             Encryption could not start in this browser: {state.e2ee.problem}. Encrypted conversations cannot be read here; reload to try again.
@@ -211,7 +213,7 @@ function ConversationPane({ session, state, c, onClose }: { session: HavenSessio
   const conv = c.conversation;
   const me = state.me?.handle;
   const other = conv.kind === 'direct' ? conv.members.find((m) => m.handle !== me) : undefined;
-  const [panel, setPanel] = useState<'none' | 'members' | 'block'>('none');
+  const [panel, setPanel] = useState<'none' | 'members' | 'block' | 'safety'>('none');
   const logRef = useRef<HTMLOListElement>(null);
   useEffect(() => {
     logRef.current?.lastElementChild?.scrollIntoView({ block: 'end' });
@@ -235,6 +237,11 @@ function ConversationPane({ session, state, c, onClose }: { session: HavenSessio
               Members
             </button>
           )}
+          {other && conv.mode === 'e2ee' && state.e2ee.state === 'ready' && (
+            <button type="button" onClick={() => setPanel('safety')}>
+              Safety code
+            </button>
+          )}
           {other && (
             <button type="button" onClick={() => setPanel('block')}>
               Block
@@ -244,6 +251,8 @@ function ConversationPane({ session, state, c, onClose }: { session: HavenSessio
       </header>
       {panel === 'members' && <MembersPanel session={session} conv={conv} me={me} />}
       {panel === 'block' && other && <BlockDialog session={session} handle={other.handle} onClose={() => setPanel('none')} />}
+      {panel === 'safety' && other && <SafetyCodeDialog session={session} accountId={other.id} handle={other.handle} onClose={() => setPanel('none')} />}
+      {conv.mode === 'e2ee' && <EncryptionNotices notices={state.deviceNotices[conv.id] ?? []} />}
       <div className="messages" role="log" aria-live="polite" aria-label={`Messages with ${titleOf(conv, me)}`}>
         <ol className="message-list" ref={logRef}>
         {c.messages.length === 0 && <li className="empty">No messages yet. Say hello!</li>}
@@ -514,8 +523,10 @@ function Composer({ session, conv, e2eeState }: { session: HavenSession; conv: C
   const attach = useAction(async (file: File) => {
     await session.sendImage(conv.id, file);
   });
+  // An unlinked browser is not in the conversation's encryption: nothing it sends could be read.
+  const cannot = conv.mode === 'e2ee' && e2eeState === 'unlinked';
   const submit = () => {
-    if (!text.trim()) return;
+    if (!text.trim() || cannot) return;
     session.send(conv.id, { v: 1, text });
     setText('');
   };
@@ -525,6 +536,11 @@ function Composer({ session, conv, e2eeState }: { session: HavenSession; conv: C
       {conv.mode === 'e2ee' && e2eeState === 'loading' && (
         <p className="hint" role="status">
           Setting up encryption in this browser…
+        </p>
+      )}
+      {conv.mode === 'e2ee' && e2eeState === 'unlinked' && (
+        <p className="hint" role="status">
+          This browser is not linked to your account yet, so it cannot read or send in encrypted conversations. Link it from the Messages list.
         </p>
       )}
       <form
@@ -544,6 +560,7 @@ function Composer({ session, conv, e2eeState }: { session: HavenSession; conv: C
           type="file"
           accept="image/*"
           className="visually-hidden"
+          disabled={cannot}
           onChange={(e) => {
             const f = e.currentTarget.files?.[0];
             if (f) void attach.run(f);
@@ -566,7 +583,7 @@ function Composer({ session, conv, e2eeState }: { session: HavenSession; conv: C
             }
           }}
         />
-        <button type="submit" className="primary" disabled={!text.trim()}>
+        <button type="submit" className="primary" disabled={!text.trim() || cannot}>
           Send
         </button>
       </form>

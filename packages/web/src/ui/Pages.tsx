@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
-import { HavenError, type Device } from '@haven/protocol';
+import { HavenError } from '@haven/protocol';
 import type { AppState, HavenSession } from '../lib/session';
 import type { Notice } from '../lib/notices';
 import { ErrorMessage, HelpResources, Modal, PUBLIC_HELP, useAction } from './common';
+import { DevicesCard } from './Devices';
 
 export function HelpDialog({ state, onClose }: { state: AppState; onClose: () => void }) {
   const help = state.help ?? PUBLIC_HELP;
@@ -172,12 +173,7 @@ function ContactSection({ title, empty, children }: { title: string; empty: stri
 }
 
 export function SettingsPage({ session, state }: { session: HavenSession; state: AppState }) {
-  const [devices, setDevices] = useState<Device[] | null>(null);
-  const load = useAction(async () => setDevices(await session.client.devices()));
   const out = useAction(async () => session.signOut());
-  useEffect(() => {
-    void load.run();
-  }, []);
   const me = state.me;
   return (
     <main className="page" id="main" aria-labelledby="settings-title">
@@ -199,29 +195,7 @@ export function SettingsPage({ session, state }: { session: HavenSession; state:
           </dl>
         )}
       </section>
-      <section className="card">
-        <h2>Your devices</h2>
-        <p className="hint">Every device signed in to your account. Each has its own encryption keys; messages are encrypted to all of them.</p>
-        <ErrorMessage error={load.error} />
-        {devices && (
-          <ul className="device-list">
-            {devices.map((d) => (
-              <li key={d.id}>
-                <strong>{d.name ?? 'Device from sign-up'}</strong>
-                {d.id === state.deviceId && <span className="tag">This browser</span>}
-                <span className="muted">
-                  {' '}
-                  Added {new Date(d.createdAt).toLocaleDateString()}
-                  {d.lastSeenAt ? `, last seen ${new Date(d.lastSeenAt).toLocaleString()}` : ''}
-                </span>
-              </li>
-            ))}
-          </ul>
-        )}
-        <p className="muted">
-          {state.features.deviceLinking ? 'Link a new device from the device itself.' : 'Linking a device with a code is not available on this server yet: sign in on the new device instead.'}
-        </p>
-      </section>
+      <DevicesCard session={session} state={state} />
       <section className="card">
         <h2>Sign out</h2>
         <p>Signing out deletes this browser’s keys and messages. Your conversations stay on your other devices.</p>
