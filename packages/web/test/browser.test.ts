@@ -61,9 +61,7 @@ function idbDump(page: Page): Promise<{ keys: string[]; text: string; extractabl
   });
 }
 
-// Skipped until the web app links devices (issue 15 made password-only browsers pending devices; the web
-// app has no linking screen yet and stalls at e2ee setup for them). The missing piece: the linking screen.
-describe.skip(`the web app in Chromium (skipped: the web app has no device-linking screen yet, issue 15)`, () => {
+describe('the web app in Chromium', () => {
   let server: TestServer;
   let browser: Browser;
   let closeBrowser: () => Promise<void>;
@@ -167,7 +165,7 @@ describe.skip(`the web app in Chromium (skipped: the web app has no device-linki
     }
   });
 
-  it('a reload keeps the conversation readable (IndexedDB); a second browser signed in by password alone is a pending device and reads no e2ee message', async () => {
+  it('a reload keeps the conversation readable (IndexedDB); a second browser is pending until linked with a code from the first, then reads new messages', async () => {
     await bob.page.reload();
     await waitReady(bob.page);
     await conversationWith(bob.page, h('alice')).click();
@@ -189,14 +187,49 @@ describe.skip(`the web app in Chromium (skipped: the web app has no device-linki
     await bob2.page.getByLabel('Password', { exact: true }).fill('correct horse battery staple');
     await bob2.page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await waitReady(bob2.page);
-    await sendText(alice.page, secrets[2]!);
+    // Issue 15: signed in with the password alone, it is a pending device: it says so, and offers to link.
+    const linkCard = bob2.page.getByRole('region', { name: 'Link this browser' });
+    await linkCard.waitFor({ timeout: 60_000 });
+    await expectAccessible(bob2.page, 'link this browser');
+    await screenshot(bob2.page, '04a-link-this-browser');
+    // A wrong code is refused in words, and links nothing.
+    await bob2.page.getByLabel('Link code', { exact: true }).fill('not a code');
+    await linkCard.getByRole('button', { name: 'Link this browser' }).click();
+    await linkCard.getByRole('alert').filter({ hasText: 'not a link code' }).waitFor();
+
+    // On bob's linked browser: Settings → Link a new device shows a one-time code.
+    await bob.page.getByRole('link', { name: 'Settings' }).click();
+    await bob.page.getByRole('button', { name: 'Link a new device' }).click();
+    const shown = bob.page.getByRole('status').filter({ hasText: 'enter this code' });
+    await shown.waitFor({ timeout: 30_000 });
+    const code = (await shown.locator('.link-code').innerText()).trim();
+    expect(code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+    await expectAccessible(bob.page, 'settings with a link code');
+    await screenshot(bob.page, '04b-link-code');
+    await bob2.page.getByLabel('Link code', { exact: true }).fill(code);
+    await linkCard.getByRole('button', { name: 'Link this browser' }).click();
+    await linkCard.waitFor({ state: 'detached', timeout: 60_000 });
+    await bob.page.getByRole('status').filter({ hasText: 'The new device is linked' }).waitFor({ timeout: 60_000 });
+    await expect.poll(() => bob.page.locator('.device-list .tag').filter({ hasText: /^Linked$/ }).count(), { timeout: 30_000 }).toBe(2);
+    await bob.page.getByRole('link', { name: /^Messages/ }).click();
+    await conversationWith(bob.page, h('alice')).click();
+
+    // Linked, it is added to the conversation's encryption and reads what is sent from now on; everyone
+    // in the conversation is told that a device was added.
     await conversationWith(bob2.page, h('alice')).click();
-    // Issue 15: a browser signed in with the password alone is a pending device (the web app has no
-    // linking screen yet): no client adds it to the e2ee group, so it never shows what is sent after it
-    // signed in, while bob's linked browser does.
+    await sendText(alice.page, secrets[2]!);
     await bob.page.getByRole('log').getByText(secrets[2]!, { exact: true }).waitFor({ timeout: 60_000 });
-    await bob2.page.waitForTimeout(3000);
-    expect(await bob2.page.getByRole('log').getByText(secrets[2]!, { exact: true }).count()).toBe(0);
+    await bob2.page.getByRole('log').getByText(secrets[2]!, { exact: true }).waitFor({ timeout: 90_000 });
+    await alice.page.getByText(/^Encryption changes \(\d+\)$/).click();
+    await alice.page.locator('.encryption-notices li').filter({ hasText: /was added to this conversation’s encryption/ }).first().waitFor({ timeout: 30_000 });
+    await screenshot(alice.page, '04c-encryption-changes');
+    // The safety code with a contact, compared and confirmed.
+    await alice.page.getByRole('button', { name: 'Safety code', exact: true }).click();
+    const dialog = alice.page.getByRole('dialog', { name: `Safety code with @${h('bob')}` });
+    await dialog.getByRole('button', { name: 'The codes match' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'is verified on this browser' }).waitFor();
+    await expectAccessible(alice.page, 'safety code');
+    await dialog.getByRole('button', { name: 'Done', exact: true }).click();
 
     // The second browser is a device like any other: it is in the account's device list.
     await bob2.page.getByRole('link', { name: 'Settings' }).click();

@@ -49,15 +49,22 @@ export function DevicesCard({ session, state }: { session: HavenSession; state: 
   const start = useAction(async () => {
     const { code, done } = await session.offerLink();
     setOffer({ code, state: 'waiting' });
+    let linked: { deviceId: string };
     try {
-      await done;
-      setOffer({ code, state: 'linked' });
+      linked = await done;
     } catch (e) {
       setOffer(null);
       throw e;
-    } finally {
-      await load.run();
     }
+    // The new device finishes on its side (its certificate reaches the server with its keys): the list
+    // shows it linked once it has.
+    for (let i = 0; i < 60; i++) {
+      const list = await session.client.devices();
+      setDevices(list);
+      if (list.some((d) => d.id === linked.deviceId && d.linked)) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    setOffer({ code, state: 'linked' });
   });
   useEffect(() => {
     void load.run();
