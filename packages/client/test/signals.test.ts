@@ -155,9 +155,12 @@ describe('risk signals reach the moderators\' queue (the signal-queue job, moder
     // The job runs every second here: wait for it through the moderator's own queue (the SDK).
     let found: Awaited<ReturnType<typeof mod.modQueue>>['cases'][number] | undefined;
     const end = Date.now() + 30_000;
-    while (!found && Date.now() < end) {
-      found = (await mod.modQueue()).cases.find((c) => c.subject.id === a.session.account.id);
-      if (!found) await new Promise((r) => setTimeout(r, 200));
+    // The job may run while the hits are still being recorded: a later run joins the rest to the same case.
+    while ((found?.items ?? 0) < 4 && Date.now() < end) {
+      const mine = (await mod.modQueue()).cases.filter((c) => c.subject.id === a.session.account.id);
+      expect(mine.length, 'never more than one case about the adult').toBeLessThanOrEqual(1);
+      found = mine[0];
+      if ((found?.items ?? 0) < 4) await new Promise((r) => setTimeout(r, 200));
     }
     expect(found, 'a case about the adult in the queue').toBeDefined();
     // Four hits (R1, R2, R3, R6 as in the first test), one item each; a signal alone is M4, normal.
