@@ -28,6 +28,7 @@ function sourcesNewerThan(t) {
     return false;
   };
   for (const name of readdirSync(packages)) {
+    if (name === 'web') continue; // the browser app: not part of the CLI
     const src = join(packages, name, 'src');
     if (existsSync(src) && walk(src)) return true;
   }

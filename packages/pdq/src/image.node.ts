@@ -2,7 +2,11 @@
 // tool's 512x512 nearest-neighbour step in JavaScript (bit-exact); fast mode lets libvips shrink on load.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import sharp from 'sharp';
+import type SharpModule from 'sharp';
+
+// sharp (libvips) loads on the first decode, not at import: commands that never decode start faster.
+let sharpLoaded: Promise<typeof SharpModule> | undefined;
+const loadSharp = () => (sharpLoaded ??= import('sharp').then((m) => m.default));
 import { pdqFromPixels, REFERENCE_RESIZE, type PdqHashResult, type RawImage } from './pixels';
 
 /** `reference`: the reference tool's pipeline, bit-exact. `fast`: decoder shrink-on-load, a few bits away. */
@@ -74,6 +78,7 @@ export async function decodeImage(input: Uint8Array, options: { mode?: HashMode;
   if (input.length === 0) throw new ImageHashError('image.empty', 'file is empty (0 bytes)');
   try {
     // failOn 'error': a truncated file is an error, not a silently grey bottom half. pages 1: first frame only.
+    const sharp = await loadSharp();
     let img = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1, sequentialRead: true, ignoreIcc: true });
     const bounded = options.referenceMaxPixels !== undefined;
     if (options.mode === 'fast' || bounded) {
