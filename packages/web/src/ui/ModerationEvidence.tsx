@@ -78,7 +78,7 @@ function EvidenceImage({ session, e, onReveals }: { session: HavenSession; e: Ev
       )}
       <div className="row">
         {showOriginal ? (
-          <button type="button" onClick={() => setShowOriginal(false)} aria-label={`Blur ${e.name} again`}>
+          <button type="button" onClick={() => setShowOriginal(false)} aria-label={`Blur again: ${e.name}`}>
             Blur again
           </button>
         ) : (
