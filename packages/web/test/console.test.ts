@@ -12,7 +12,8 @@ import { PASSWORD, birthDateForAge, ensureBuilt, expectAccessible, launchChromiu
 // items 5 and 6). The report is made through the SDK to keep this fast: a child reports an adult's image
 // in their visible conversation. A moderator claims the case in the browser, sees the image blurred and
 // greyscale, reveals it (counted), decides with a reason, refers it and opens the referral package; a
-// second moderator is refused the case in words; a plain user is told the console is not for them; an
+// second moderator is refused the case in words; the warned account's appeal is refused to the moderator
+// who decided and overturned by the other; a plain user is told the console is not for them; an
 // admin sees the statistics and the compliance report; a visitor is told the statistics are not public.
 
 const CHROMIUM = chromiumPath();
@@ -66,6 +67,8 @@ describe.skipIf(!CHROMIUM.available)(`the moderator console and transparency pag
   let closeBrowser: () => Promise<void>;
   const pages: Record<string, AppPage> = {};
   let imageSha: string;
+  let adult: HavenClient;
+  let caseUrl: string;
   const adultHandle = h('adult');
 
   beforeAll(async () => {
@@ -73,7 +76,7 @@ describe.skipIf(!CHROMIUM.available)(`the moderator console and transparency pag
     server = await startTestServer();
     const staff = (name: string, role: 'moderator' | 'admin') => createAccount(server.services.db, new Date(), { handle: h(name) as never, password: PASSWORD, birthDate: '1980-01-01', role });
     await Promise.all([staff('moda', 'moderator'), staff('modb', 'moderator'), staff('admin', 'admin')]);
-    const adult = new HavenClient({ serverUrl: server.url });
+    adult = new HavenClient({ serverUrl: server.url });
     const kid = new HavenClient({ serverUrl: server.url });
     await adult.register({ handle: adultHandle as never, password: PASSWORD, birthDate: birthDateForAge(35) } as never);
     await kid.register({ handle: h('kid') as never, password: PASSWORD, birthDate: birthDateForAge(13) } as never);
@@ -129,7 +132,7 @@ describe.skipIf(!CHROMIUM.available)(`the moderator console and transparency pag
 
     // A second moderator opens the same case and cannot take it: the server's refusal, in words.
     const other = (pages.modb = await signIn(browser, server.url, h('modb')));
-    const caseUrl = page.url();
+    caseUrl = page.url();
     await other.page.goto(caseUrl);
     await other.page.getByRole('heading', { name: `Case about @${adultHandle}`, level: 1 }).waitFor();
     await other.page.getByRole('button', { name: 'Claim', exact: true }).click();
@@ -174,6 +177,30 @@ describe.skipIf(!CHROMIUM.available)(`the moderator console and transparency pag
     await page.getByRole('row').filter({ hasText: `@${adultHandle}` }).getByText('Referred').waitFor();
   }, 120_000);
 
+  it('the warned account appeals: the moderator who decided is refused, a second moderator overturns it', async () => {
+    const [decision] = await adult.myDecisions();
+    await adult.appeal(decision!.id, 'I was only joking, it was a game');
+    const mine = pages.moda!.page;
+    await mine.goto(caseUrl);
+    await mine.getByText('I was only joking, it was a game').first().waitFor();
+    await mine.getByRole('button', { name: 'Decide appeal' }).click();
+    await mine.getByRole('alert').getByText('An appeal is decided by a different moderator from the one who made the decision.').waitFor();
+
+    const { page } = pages.modb!;
+    await page.goto(caseUrl);
+    await page.reload();
+    await page.getByText('I was only joking, it was a game').first().waitFor();
+    await page.getByLabel('Appeal outcome').selectOption('overturned');
+    await page.getByLabel('Appeal reason').selectOption('other');
+    await page.getByLabel('Appeal note (optional)').fill('not grooming on review');
+    await expectAccessible(page, 'appeal form');
+    await page.getByRole('button', { name: 'Decide appeal' }).click();
+    await page.getByText('Appeal overturned.').waitFor();
+    await page.getByText(`Overturned by ${h('modb')}.`).waitFor();
+    expect(await page.getByRole('button', { name: 'Decide appeal' }).count()).toBe(0);
+    await screenshot(page, 'console-06-appeal-decided');
+  }, 60_000);
+
   it('a plain user is told the console and the compliance report are not for them', async () => {
     const { page } = (pages.user = await signIn(browser, server.url, adultHandle));
     expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Moderation' }).count()).toBe(0);
@@ -181,7 +208,7 @@ describe.skipIf(!CHROMIUM.available)(`the moderator console and transparency pag
     await page.getByText('You don’t have access to this page: it is for moderators and administrators.').waitFor();
     expect(await page.getByRole('table').count()).toBe(0);
     await expectAccessible(page, 'moderation, no access');
-    await screenshot(page, 'console-06-no-access');
+    await screenshot(page, 'console-07-no-access');
     await page.goto(`${server.url}/#/compliance`);
     await page.getByText('You don’t have access to this page: it is for administrators.').waitFor();
     // Statistics are not public on this server: the user is told so, in words.
@@ -208,7 +235,7 @@ describe.skipIf(!CHROMIUM.available)(`the moderator console and transparency pag
     const csv = readFileSync(await (await download).path(), 'utf8');
     expect(csv).toMatch(/Total/);
     await expectAccessible(page, 'transparency for an admin');
-    await screenshot(page, 'console-07-transparency');
+    await screenshot(page, 'console-08-transparency');
     await page.getByLabel('Rows by').selectOption('method');
     await page.getByRole('table', { name: /by detection method$/ }).waitFor();
 
@@ -219,13 +246,13 @@ describe.skipIf(!CHROMIUM.available)(`the moderator console and transparency pag
     await page.getByRole('button', { name: 'Download Markdown' }).click();
     expect(readFileSync(await (await md).path(), 'utf8')).toMatch(/^#/);
     await expectAccessible(page, 'compliance');
-    await screenshot(page, 'console-08-compliance');
+    await screenshot(page, 'console-09-compliance');
   }, 90_000);
 
   it('a signed-out visitor reaches the transparency page and is told the statistics are not public', async () => {
     const { page } = (pages.visitor = await openApp(browser, `${server.url}/#/transparency`));
     await page.getByText('This server does not make its transparency statistics public.').waitFor({ timeout: 30_000 });
     await expectAccessible(page, 'transparency, signed out');
-    await screenshot(page, 'console-09-transparency-visitor');
+    await screenshot(page, 'console-10-transparency-visitor');
   }, 60_000);
 });
