@@ -177,7 +177,7 @@ describe.skipIf(!CHROMIUM.available)(`the moderator console and transparency pag
     await page.getByRole('row').filter({ hasText: `@${adultHandle}` }).getByText('Referred').waitFor();
   }, 120_000);
 
-  it('the warned account appeals: the moderator who decided is refused, a second moderator overturns it', async () => {
+  it('the warned account appeals: the moderator who decided is refused, a second moderator overturns it; the case, reopened, is closed', async () => {
     const [decision] = await adult.myDecisions();
     await adult.appeal(decision!.id, 'I was only joking, it was a game');
     const mine = pages.moda!.page;
@@ -199,6 +199,15 @@ describe.skipIf(!CHROMIUM.available)(`the moderator console and transparency pag
     await page.getByText(`Overturned by ${h('modb')}.`).waitFor();
     expect(await page.getByRole('button', { name: 'Decide appeal' }).count()).toBe(0);
     await screenshot(page, 'console-06-appeal-decided');
+
+    // The appeal reopened the case for anyone to take: claimed again, it is closed; nothing is left to decide.
+    await mine.reload();
+    await mine.getByText('Open (actioned)').waitFor();
+    await mine.getByRole('button', { name: 'Claim', exact: true }).click();
+    await mine.getByRole('button', { name: 'Close case', exact: true }).click();
+    await mine.getByText('Case closed.', { exact: true }).waitFor();
+    await mine.getByText('Closed (actioned)').waitFor();
+    expect(await mine.getByRole('button', { name: 'Record decision' }).count()).toBe(0);
   }, 60_000);
 
   it('a plain user is told the console and the compliance report are not for them', async () => {
