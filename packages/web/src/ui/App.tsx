@@ -1,10 +1,17 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { HavenSession } from '../lib/session';
 import { Messenger } from './Messenger';
-import { ContactsPage, HelpDialog, JoinInvite, NoticeDialog, NotAvailable, SettingsPage } from './Pages';
+import { CompliancePage } from './Compliance';
+import { ModerationPage } from './Moderation';
+import { ContactsPage, HelpDialog, JoinInvite, NoticeDialog, SettingsPage } from './Pages';
+import { TransparencyPage } from './Transparency';
 import { Welcome } from './Welcome';
 
-type Route = { page: 'messages'; conversation: string | null } | { page: 'contacts' | 'settings' | 'moderation' | 'transparency' | 'compliance' } | { page: 'join'; token: string };
+type Route =
+  | { page: 'messages'; conversation: string | null }
+  | { page: 'contacts' | 'settings' | 'transparency' | 'compliance' }
+  | { page: 'moderation'; caseId: string | null }
+  | { page: 'join'; token: string };
 
 /** Hash routes: the server serves one document, and reloading any page keeps it. */
 function parseRoute(hash: string): Route {
@@ -14,10 +21,11 @@ function parseRoute(hash: string): Route {
       return { page: 'messages', conversation: arg ?? null };
     case 'contacts':
     case 'settings':
-    case 'moderation':
     case 'transparency':
     case 'compliance':
       return { page };
+    case 'moderation':
+      return { page, caseId: arg ?? null };
     case 'join':
       return arg ? { page: 'join', token: arg } : { page: 'messages', conversation: null };
     default:
@@ -45,7 +53,7 @@ export function App({ session }: { session: HavenSession }) {
   }, [route, session, state.phase]);
   useEffect(() => {
     const title = route.page === 'messages' ? 'Messages' : route.page[0]!.toUpperCase() + route.page.slice(1);
-    document.title = state.phase === 'signed-in' ? `${title} · Haven` : 'Haven';
+    document.title = state.phase === 'signed-in' || route.page === 'transparency' ? `${title} · Haven` : 'Haven';
   }, [route, state.phase]);
 
   const header = (
@@ -74,6 +82,19 @@ export function App({ session }: { session: HavenSession }) {
               Moderation
             </a>
           )}
+          <a href="#/transparency" aria-current={route.page === 'transparency' ? 'page' : undefined}>
+            Transparency
+          </a>
+          {state.me?.role === 'admin' && (
+            <a href="#/compliance" aria-current={route.page === 'compliance' ? 'page' : undefined}>
+              Compliance
+            </a>
+          )}
+        </nav>
+      )}
+      {state.phase === 'signed-out' && route.page === 'transparency' && (
+        <nav aria-label="Main" className="mainnav">
+          <a href="#/">Sign in</a>
         </nav>
       )}
       <span className="spacer" />
@@ -96,7 +117,8 @@ export function App({ session }: { session: HavenSession }) {
       </main>
     );
   } else if (state.phase === 'signed-out') {
-    body = <Welcome session={session} />;
+    // Transparency statistics are for everyone when the server makes them public; the rest needs a session.
+    body = route.page === 'transparency' ? <TransparencyPage session={session} state={state} /> : <Welcome session={session} />;
   } else {
     switch (route.page) {
       case 'messages':
@@ -114,13 +136,13 @@ export function App({ session }: { session: HavenSession }) {
         body = <SettingsPage session={session} state={state} />;
         break;
       case 'moderation':
-        body = <NotAvailable title="Moderation" what={state.features.moderation ? 'The moderator console in this version of the app' : 'The moderator console'} />;
+        body = <ModerationPage session={session} state={state} caseId={route.caseId} open={(id) => go(id ? `#/moderation/${id}` : '#/moderation')} />;
         break;
       case 'transparency':
-        body = <NotAvailable title="Transparency" what="Transparency statistics" />;
+        body = <TransparencyPage session={session} state={state} />;
         break;
       case 'compliance':
-        body = <NotAvailable title="Compliance" what="The compliance report" />;
+        body = <CompliancePage session={session} state={state} />;
         break;
     }
   }

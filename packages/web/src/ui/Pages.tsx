@@ -208,19 +208,6 @@ export function SettingsPage({ session, state }: { session: HavenSession; state:
   );
 }
 
-/** A page whose server routes are not on this server yet (moderation, statistics, compliance). */
-export function NotAvailable({ title, what }: { title: string; what: string }) {
-  return (
-    <main className="page" id="main" aria-labelledby="na-title">
-      <h1 id="na-title">{title}</h1>
-      <section className="card">
-        <p>{what} is not available on this server yet.</p>
-        <p className="muted">This page appears automatically when the server offers it.</p>
-      </section>
-    </main>
-  );
-}
-
 export function JoinInvite({ session, token, done }: { session: HavenSession; token: string; done: (id: string | null) => void }) {
   const act = useAction(async () => {
     const c = await session.joinInvite(token);
