@@ -41,7 +41,9 @@ describe('haven CLI, end-to-end encrypted', () => {
     const saveDir = join(dir, 'saved');
     const inbox = await haven(['inbox', '--profile', b.profile, '--json', '--save', saveDir]);
     expect(inbox.code).toBe(0);
-    const [m] = jsonLines(inbox.stdout) as { id: string; text: string; attachments: { name: string; size: number; savedTo: string; key?: string }[] }[];
+    // Messages, apart from the notice that this device joined the conversation's encryption (issue 15).
+    const [m, ...more] = (jsonLines(inbox.stdout) as Record<string, unknown>[]).filter((l) => !('notice' in l)) as { id: string; text: string; attachments: { name: string; size: number; savedTo: string; key?: string }[] }[];
+    expect(more).toEqual([]);
     expect(m).toMatchObject({ text: 'see attached', attachments: [{ name: 'notes.txt', size: content.length, contentType: 'text/plain' }] });
     expect(m!.attachments[0]!.key).toBeUndefined(); // keys stay on the device
     expect(await readFile(m!.attachments[0]!.savedTo, 'utf8')).toBe(content);

@@ -223,6 +223,17 @@ describe('the web app in Chromium', () => {
     await alice.page.getByText(/^Encryption changes \(\d+\)$/).click();
     await alice.page.locator('.encryption-notices li').filter({ hasText: /was added to this conversation’s encryption/ }).first().waitFor({ timeout: 30_000 });
     await screenshot(alice.page, '04c-encryption-changes');
+    // Every device in the conversation's encryption, with its key and who added it: alice's browser and
+    // both of bob's, each vouched for by its account key.
+    await alice.page.getByRole('button', { name: 'Devices', exact: true }).click();
+    const devices = alice.page.getByRole('dialog', { name: 'Devices in this conversation' });
+    await expect.poll(() => devices.locator('tbody tr').count(), { timeout: 30_000 }).toBe(3);
+    expect(await devices.locator('tbody tr').filter({ hasText: `@${h('bob')}` }).count()).toBe(2);
+    expect(await devices.locator('tbody tr').filter({ hasText: 'Chrome (web)' }).filter({ hasText: 'by this device' }).count()).toBe(1);
+    expect(await devices.locator('tr.untrusted').count()).toBe(0);
+    await expectAccessible(alice.page, 'conversation devices');
+    await screenshot(alice.page, '04d-conversation-devices');
+    await devices.getByRole('button', { name: 'Done', exact: true }).click();
     // The safety code with a contact, compared and confirmed.
     await alice.page.getByRole('button', { name: 'Safety code', exact: true }).click();
     const dialog = alice.page.getByRole('dialog', { name: `Safety code with @${h('bob')}` });

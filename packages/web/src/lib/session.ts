@@ -6,6 +6,7 @@ import {
   newClientMessageId,
   visibleCodec,
   type ConnectionState,
+  type ConversationDevice,
   type DeviceNotice,
   type E2eeEngine,
   type HashListGuard,
@@ -276,6 +277,12 @@ export class HavenSession extends Store<AppState> {
   async safetyCode(accountId: string, confirm = false): Promise<{ code: string; verified: boolean; changedWhileVerified?: boolean }> {
     const { engine } = await this.crypto();
     return engine.safetyCode(accountId, { confirm });
+  }
+
+  /** Every device in an e2ee conversation's encryption: whose, its name and key, when and by whom added. */
+  async conversationDevices(conversationId: string): Promise<ConversationDevice[]> {
+    const { engine } = await this.crypto();
+    return engine.conversationDevices(conversationId);
   }
 
   async #refreshDeviceNotices(conversationId: string): Promise<void> {

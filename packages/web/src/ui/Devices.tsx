@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { Device } from '@haven/protocol';
-import type { DeviceNotice } from '@haven/client';
+import type { ConversationDevice, DeviceNotice } from '@haven/client';
 import type { AppState, HavenSession } from '../lib/session';
 import { ErrorMessage, Modal, useAction } from './common';
 
@@ -208,6 +208,54 @@ export function SafetyCodeDialog({ session, accountId, handle, onClose }: { sess
             The codes match
           </button>
         )}
+      </div>
+    </Modal>
+  );
+}
+
+/** Every device in a conversation's encryption (issue 15): a device nobody expected is visible here. */
+export function ConversationDevicesDialog({ session, conversationId, onClose }: { session: HavenSession; conversationId: string; onClose: () => void }) {
+  const [list, setList] = useState<ConversationDevice[] | null>(null);
+  const load = useAction(async () => setList(await session.conversationDevices(conversationId)));
+  useEffect(() => {
+    void load.run();
+  }, [conversationId]);
+  return (
+    <Modal title="Devices in this conversation" onClose={onClose} wide>
+      <p>Only these devices can read this conversation. Each was added by a member’s device; Haven’s server cannot add one on its own.</p>
+      <ErrorMessage error={load.error} />
+      {list && (
+        <table className="conversation-devices">
+          <caption className="visually-hidden">Devices in this conversation</caption>
+          <thead>
+            <tr>
+              <th scope="col">Whose</th>
+              <th scope="col">Device</th>
+              <th scope="col">Key</th>
+              <th scope="col">Added</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((d) => (
+              <tr key={d.deviceId} className={d.trusted ? undefined : 'untrusted'}>
+                <td>{d.self ? 'You (this browser)' : d.handle === 'you' ? 'You' : `@${d.handle}`}</td>
+                <td>
+                  {d.deviceName}
+                  {!d.trusted && <strong className="encryption-warning-inline"> Not vouched for by their account key</strong>}
+                </td>
+                <td>
+                  <code>{d.keyFingerprint}</code>
+                </td>
+                <td>{d.addedAt ? `${new Date(d.addedAt).toLocaleString()}, by ${d.addedBy ?? 'unknown'}` : (d.addedBy ?? 'before this browser joined')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="form-actions">
+        <button type="button" onClick={onClose}>
+          Done
+        </button>
       </div>
     </Modal>
   );

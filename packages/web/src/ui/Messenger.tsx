@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { HavenError, type AttachmentRef, type Conversation, type ReportReason } from '@haven/protocol';
 import type { AppState, ChatMessage, ConversationState, HavenSession } from '../lib/session';
 import { ErrorMessage, HelpResources, Icon, Modal, errorHelp, errorText, useAction } from './common';
-import { EncryptionNotices, LinkThisBrowser, SafetyCodeDialog } from './Devices';
+import { ConversationDevicesDialog, EncryptionNotices, LinkThisBrowser, SafetyCodeDialog } from './Devices';
 
 /** The conversation's name for this account: the group title, or the other member's handle. */
 export function titleOf(c: Conversation, me: string | undefined): string {
@@ -213,7 +213,7 @@ function ConversationPane({ session, state, c, onClose }: { session: HavenSessio
   const conv = c.conversation;
   const me = state.me?.handle;
   const other = conv.kind === 'direct' ? conv.members.find((m) => m.handle !== me) : undefined;
-  const [panel, setPanel] = useState<'none' | 'members' | 'block' | 'safety'>('none');
+  const [panel, setPanel] = useState<'none' | 'members' | 'block' | 'safety' | 'devices'>('none');
   const logRef = useRef<HTMLOListElement>(null);
   useEffect(() => {
     logRef.current?.lastElementChild?.scrollIntoView({ block: 'end' });
@@ -237,6 +237,11 @@ function ConversationPane({ session, state, c, onClose }: { session: HavenSessio
               Members
             </button>
           )}
+          {conv.mode === 'e2ee' && state.e2ee.state === 'ready' && (
+            <button type="button" onClick={() => setPanel('devices')}>
+              Devices
+            </button>
+          )}
           {other && conv.mode === 'e2ee' && state.e2ee.state === 'ready' && (
             <button type="button" onClick={() => setPanel('safety')}>
               Safety code
@@ -252,6 +257,7 @@ function ConversationPane({ session, state, c, onClose }: { session: HavenSessio
       {panel === 'members' && <MembersPanel session={session} conv={conv} me={me} />}
       {panel === 'block' && other && <BlockDialog session={session} handle={other.handle} onClose={() => setPanel('none')} />}
       {panel === 'safety' && other && <SafetyCodeDialog session={session} accountId={other.id} handle={other.handle} onClose={() => setPanel('none')} />}
+      {panel === 'devices' && <ConversationDevicesDialog session={session} conversationId={conv.id} onClose={() => setPanel('none')} />}
       {conv.mode === 'e2ee' && <EncryptionNotices notices={state.deviceNotices[conv.id] ?? []} />}
       <div className="messages" role="log" aria-live="polite" aria-label={`Messages with ${titleOf(conv, me)}`}>
         <ol className="message-list" ref={logRef}>
