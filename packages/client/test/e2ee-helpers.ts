@@ -25,10 +25,10 @@ async function withEngine(client: HavenClient, handle: string, accountId: string
   return { client, handle, accountId, deviceId, engine, store, messenger: new Messenger(client, { codecs: e2eeCodecs(engine) }) };
 }
 
-/** Registers an adult with an e2ee engine (memory store) and uploads its key packages. */
-export async function e2eeUser(url: string, base: string): Promise<E2eeUser> {
+/** Registers an account (an adult unless `birthDate` says otherwise) with an e2ee engine (memory store) and uploads its key packages. */
+export async function e2eeUser(url: string, base: string, birthDate = '1990-01-01'): Promise<E2eeUser> {
   const client = new HavenClient({ serverUrl: url });
-  const s = await client.register({ handle: handle(base) as never, password: PASSWORD, birthDate: '1990-01-01' });
+  const s = await client.register({ handle: handle(base) as never, password: PASSWORD, birthDate });
   return withEngine(client, s.account.handle, s.account.id, s.deviceId, true);
 }
 

@@ -35,9 +35,10 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 describe.each([
-  { name: 'pglite', skip: false },
-  { name: 'postgres', skip: !PG.available },
-])('the server holds no plaintext of an e2ee conversation ($name)', ({ name, skip }) => {
+  { name: 'pglite', skip: false, reason: '' },
+  { name: 'postgres', skip: !PG.available, reason: PG.reason },
+])('the server holds no plaintext of an e2ee conversation ($name)', ({ name, skip, reason }) => {
+  const skipped = skip ? ` (skipped: ${reason})` : '';
   let server: RunningServer;
   let dataDir: string;
   let drop: (() => Promise<void>) | undefined;
@@ -68,7 +69,7 @@ describe.each([
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it.skipIf(skip)('no table, data file or log line holds a marker; a reported message is the only one revealed', async () => {
+  it.skipIf(skip)(`no table, data file or log line holds a marker; a reported message is the only one revealed${skipped}`, async () => {
     const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     const markers = {
       aText: `alicesecretmarker${tag}`,

@@ -26,9 +26,10 @@ async function ghost(server: TestServer, accountId: string, conversation: Conver
 const texts = async (u: E2eeUser, c: Conversation) => (await readAll(u, c)).map((r) => r.text);
 
 describe.each([
-  { name: 'pglite', skip: false },
-  { name: 'postgres', skip: !PG.available },
-])('no ghost devices ($name)', ({ name, skip }) => {
+  { name: 'pglite', skip: false, reason: '' },
+  { name: 'postgres', skip: !PG.available, reason: PG.reason },
+])('no ghost devices ($name)', ({ name, skip, reason }) => {
+  const skipped = skip ? ` (skipped: ${reason})` : '';
   let server: TestServer;
   let drop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
@@ -46,7 +47,7 @@ describe.each([
     await drop?.();
   });
 
-  it.skipIf(skip)('a device the server inserts for a victim is added by no client, and every member is warned', async () => {
+  it.skipIf(skip)(`a device the server inserts for a victim is added by no client, and every member is warned${skipped}`, async () => {
     const ann = await e2eeUser(server.url, 'gan');
     const ann2 = await secondDevice(server.url, ann, 'tablet');
     const ben = await e2eeUser(server.url, 'gbe');
@@ -88,7 +89,7 @@ describe.each([
     expect(await texts(ann, g)).toEqual(['from ben', 'from cai', 'from the tablet']);
   }, 240_000);
 
-  it.skipIf(skip)('a password-only login is pending: it cannot upload keys, is never added and reads nothing sent after it', async () => {
+  it.skipIf(skip)(`a password-only login is pending: it cannot upload keys, is never added and reads nothing sent after it${skipped}`, async () => {
     const dan = await e2eeUser(server.url, 'gda');
     const eve = await e2eeUser(server.url, 'gev');
     const convo = await eve.messenger.directWith(dan.handle);
@@ -113,7 +114,7 @@ describe.each([
     expect((await dan.client.devices()).map((d) => d.id)).toEqual([dan.deviceId]);
   }, 240_000);
 
-  it.skipIf(skip)('removing a device and logging out remove it from every group, with a notice for every member', async () => {
+  it.skipIf(skip)(`removing a device and logging out remove it from every group, with a notice for every member${skipped}`, async () => {
     const fay = await e2eeUser(server.url, 'gfa');
     const fay2 = await secondDevice(server.url, fay, 'old phone');
     const fay3 = await secondDevice(server.url, fay, 'laptop');
@@ -142,7 +143,7 @@ describe.each([
     await expect(fay.client.removeDevice(fay.deviceId)).rejects.toMatchObject({ code: 'device.current' });
   }, 240_000);
 
-  it.skipIf(skip)('safety codes match on both sides; losing every device is a key change, shown prominently to a verifier', async () => {
+  it.skipIf(skip)(`safety codes match on both sides; losing every device is a key change, shown prominently to a verifier${skipped}`, async () => {
     const hal = await e2eeUser(server.url, 'gha');
     const ida = await e2eeUser(server.url, 'gid');
     const convo = await hal.messenger.directWith(ida.handle);

@@ -29,9 +29,10 @@ const code = async (p: Promise<unknown>): Promise<string> => {
 };
 
 describe.each([
-  { name: 'pglite', skip: false },
-  { name: 'postgres', skip: !PG.available },
-])('moderation flow ($name)', ({ name, skip }) => {
+  { name: 'pglite', skip: false, reason: '' },
+  { name: 'postgres', skip: !PG.available, reason: PG.reason },
+])('moderation flow ($name)', ({ name, skip, reason }) => {
+  const skipped = skip ? ` (skipped: ${reason})` : '';
   let server: RunningServer;
   let dataDir: string;
   let drop: (() => Promise<void>) | undefined;
@@ -73,7 +74,7 @@ describe.each([
   };
   const count = async (table: 'reports' | 'cases' | 'evidence') => Number((await server.services.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
-  it.skipIf(skip)('a child report is queued, claimed, acted on, appealed, referred, exported and purged', async () => {
+  it.skipIf(skip)(`a child report is queued, claimed, acted on, appealed, referred, exported and purged${skipped}`, async () => {
     const mod1 = await staff('moda', 'moderator');
     const mod2 = await staff('modb', 'moderator');
     const admin = await staff('adm', 'admin');

@@ -6,17 +6,23 @@ import { hashImageBuffer } from '@haven/pdq/node';
 import { startTestServer, type TestServer } from '@haven/server';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Connection, HashListGuard, HavenClient, nodeAttachmentHasher, nodeWebSocket, uploadGuardedAttachment } from '../src/index.node';
+import { Connection, HashListGuard, HavenClient, nodeAttachmentHasher, nodeWebSocket, openGuardedAttachment, uploadAttachment, uploadGuardedAttachment } from '../src/index.node';
+import { DATABASES, serverOn } from './databases';
+import { FAST_SUITE, e2eeUser, readAll } from './e2ee-helpers';
 import { account, until } from './helpers';
 
 // Issue 6's proof, end to end through a real server and the SDK: adult A, adult B, child C (15).
 // A→B is e2ee; A cannot contact C; C asks A, A accepts, their conversation is visible with the reason;
 // a known image (its PDQ in an enabled list), re-encoded at another JPEG quality, sent by A to C is
 // blocked, C sees help, A is restricted. Under `e2ee-safeguarded` the same image is blocked on the
-// device instead, and the server never sees it.
+// device instead, and the server never sees it: A's guarded upload refuses it (D5), and when a device
+// without the guard sends it anyway through MLS, C's device refuses to open it and reports it (D6). The
+// e2ee-safeguarded proofs run on PGlite and on PostgreSQL (HAVEN_TEST_DATABASE_URL).
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const CHILD_BIRTH = '2011-03-01'; // 15 on NOW
+/** 15 all through the current year, for a server on the real clock (1 January is a birthday reached on any date of the year). */
+const CHILD_BIRTH_TODAY = `${new Date().getUTCFullYear() - 15}-01-01`;
 
 /** A test image made here: blocks and gradients with enough structure for PDQ quality >= 50. */
 async function knownImage(): Promise<Buffer> {
@@ -145,24 +151,27 @@ describe('issue 6 proof (nspcc, the default preset)', () => {
   });
 });
 
-describe('issue 6 proof (e2ee-safeguarded): blocked on the device, the server never sees the image', () => {
+describe.each(DATABASES)('issue 6 proof (e2ee-safeguarded, $name): blocked on the device, the server never sees the image', ({ name, skip, reason }) => {
   let server: TestServer;
   let dir: string;
   let image: Buffer;
+  const skipped = skip ? ` (skipped: ${reason})` : '';
   beforeAll(async () => {
-    server = await startTestServer({ safety: { policy: 'e2ee-safeguarded' } }, { now: () => NOW });
+    if (skip) return;
+    // The real clock here: MLS key packages carry lifetimes that the devices' crypto checks against it.
+    server = await serverOn(name, { safety: { policy: 'e2ee-safeguarded' }, mls: { allowedSuites: [FAST_SUITE] } });
     dir = mkdtempSync(join(tmpdir(), 'haven-proof-'));
     image = await knownImage();
     await withKnownList(server, image, dir);
-  });
+  }, 180_000); // a PGlite start is slow on a loaded machine
   afterAll(async () => {
-    await server.close();
-    rmSync(dir, { recursive: true, force: true });
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('A→C is e2ee under this preset; the known image is stopped by A\'s device, reported with hashes only, for review (D7: nobody restricted by a device claim)', async () => {
+  it.skipIf(skip)(`A→C is e2ee under this preset; the known image is stopped by A's device, reported with hashes only, for review (D7: nobody restricted by a device claim)${skipped}`, async () => {
     const a = await account(server.url, 'sadulta');
-    const c = await account(server.url, 'schildc', CHILD_BIRTH);
+    const c = await account(server.url, 'schildc', CHILD_BIRTH_TODAY);
     await expect(a.client.requestContact(c.handle)).rejects.toMatchObject({ code: 'account.not_found' });
     await c.client.requestContact(a.handle);
     await a.client.acceptContact(c.handle);
@@ -199,29 +208,63 @@ describe('issue 6 proof (e2ee-safeguarded): blocked on the device, the server ne
     expect(clean.blocked).toBe(false);
   });
 
-  it('D6: an incoming match on the child\'s device is not shown; C gets help; the claim is kept for review and restricts nobody (D7)', async () => {
-    const a = await account(server.url, 'tadulta');
-    const c = await account(server.url, 'tchildc', CHILD_BIRTH);
+  it.skipIf(skip)(`D6: an incoming match on the child's device is not shown; C gets help; the claim is kept for review and restricts nobody (D7)${skipped}`, async () => {
+    // Both devices run the real e2ee engine: A's attachment goes through MLS and the media store as
+    // ciphertext, so the server cannot check it, and only C's device can.
+    const a = await e2eeUser(server.url, 'tadulta');
+    const c = await e2eeUser(server.url, 'tchildc', CHILD_BIRTH_TODAY);
     await c.client.requestContact(a.handle);
     await a.client.acceptContact(c.handle);
-    const ac = await a.client.createDirect(c.handle);
-    // A's MLS message carrying the attachment (from a device without the guard, or a modified client),
-    // stored as the delivery service would store it: the server cannot read it either way.
-    const m = { id: '6d0f2b1e-8f3a-4c55-9a51-1f6f1d3c0b7a' };
-    const db = server.services.db;
-    await db.updateTable('conversations').set({ last_seq: 1 }).where('id', '=', ac.id).execute();
-    await db
-      .insertInto('messages')
-      .values({ id: m.id, conversation_id: ac.id, seq: 1, sender_account_id: a.session.account.id, sender_device_id: a.session.deviceId, client_message_id: 'attachment-msg-1', content_type: 'application/mls-message', body: new Uint8Array([1, 2, 3]), sent_at: NOW })
-      .execute();
+    const ac = await a.messenger.directWith(c.handle);
+    expect(ac.mode).toBe('e2ee');
+
+    // A's device has no guard (an old or modified client): the SDK's lower-level, unguarded path encrypts
+    // and uploads the known image (re-encoded) and sends the MLS message that carries its key.
+    const sent = await sharp(image).jpeg({ quality: 60 }).toBuffer();
+    const ref = await uploadAttachment(a.client, ac, { stream: new Blob([new Uint8Array(sent)]).stream(), contentType: 'image/jpeg', name: 'photo.jpg' });
+    expect(ref.key).toBeTruthy();
+    const msg = await a.messenger.send(ac, { v: 1, text: 'look', attachments: [ref] });
+    // The server stored ciphertext only and found nothing: no detection yet, nobody restricted.
+    expect(await server.services.db.selectFrom('detections').select('id').where('conversation_id', '=', ac.id).execute()).toEqual([]);
+
+    // C's device reads the message and opens the attachment through the guarded path: refused, with help for C.
+    const [got] = await readAll(c, ac);
+    expect(got).toMatchObject({ id: msg.id, from: a.handle, text: 'look' });
     const guardC = new HashListGuard(c.client, nodeAttachmentHasher);
     await guardC.sync();
-    const v = await guardC.guardIncoming(ac, m.id, await sharp(image).jpeg({ quality: 60 }).toBuffer());
-    expect(v.blocked).toBe(true);
-    if (!v.blocked) return;
-    expect(v.help.resources.map((r) => r.contact)).toContain('0800 1111');
-    const d = await server.services.db.selectFrom('detections').selectAll().where('id', '=', v.detectionId).executeTakeFirstOrThrow();
-    expect(d).toMatchObject({ source: 'client-incoming', witness: 'recipient-device', sender_account_id: a.session.account.id, status: 'open' });
+    expect(guardC.holdsLists).toBe(true);
+    const opened = openGuardedAttachment(c.client, ac, got!.id, got!.attachments[0]!, guardC);
+    await expect(opened).rejects.toMatchObject({ code: 'media.blocked' });
+    const err = (await opened.catch((e: unknown) => e)) as { details: { detectionId: string }; help: { resources: { contact: string }[] } };
+    expect(err.help.resources.map((r) => r.contact)).toContain('0800 1111');
+
+    // What C's device reported: hashes and metadata of the decrypted image, against that message's sender.
+    const d = await server.services.db.selectFrom('detections').selectAll().where('conversation_id', '=', ac.id).execute();
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({
+      id: err.details.detectionId,
+      source: 'client-incoming',
+      witness: 'recipient-device',
+      sender_account_id: a.accountId,
+      reporter_account_id: c.accountId,
+      list_name: 'known-images',
+      list_kind: 'pdq',
+      entry_index: 0,
+      entry_label: 'proof-entry',
+      sha256: ref.sha256,
+      size: sent.length,
+      status: 'open',
+    });
+    expect(d[0]!.distance).toBeLessThanOrEqual(31);
+    // Never the image: nothing in quarantine for it.
+    expect(await server.services.db.selectFrom('quarantine').select('detection_id').where('detection_id', '=', d[0]!.id).execute()).toEqual([]);
+    // C keeps a notice with Childline; A is told nothing and is not restricted (D7): A's uploads still go.
+    const notices = await c.client.notices();
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ event: 'media.blocked', data: { conversationId: ac.id, detectionId: d[0]!.id } });
+    expect((notices[0]!.data as { help: { resources: { contact: string }[] } }).help.resources.map((r) => r.contact)).toContain('0800 1111');
+    expect(await a.client.notices()).toEqual([]);
+    expect(await server.services.db.selectFrom('media_restrictions').select('account_id').where('account_id', '=', a.accountId).execute()).toEqual([]);
     const up = await upload(a.client, ac.id, Buffer.from('ciphertext'));
     expect(up.status, JSON.stringify(up.body)).toBe(201);
   });

@@ -51,7 +51,6 @@ export const ERRORS = {
   'contact.self': { status: 400, message: 'You cannot add yourself as a contact.' },
   'contact.not_found': { status: 404, message: 'There is no contact request from that account.' },
   'contact.already': { status: 409, message: 'You are already contacts, or a request is pending.' },
-  'contact.blocked': { status: 403, message: 'You cannot contact this account.' },
 
   'conversation.not_found': { status: 404, message: 'No such conversation.' },
   'conversation.already_member': { status: 409, message: 'That account is already a member.' },

@@ -13,34 +13,52 @@ const withRules = (config: unknown): Policy => configured(config);
 
 // Who brings whom into a group of just the one bringing them in, for every relationship between the two.
 // The group's stored mode already fits the result, so only contact rules decide (P4 is tested below).
-// Columns: pair (bringer→joiner), route, outcome when they are not accepted contacts.
-const NOT_CONTACT: [string, 'add' | 'invite', string][] = [
-  ['A→A', 'add', 'policy.not_contact'],
-  ['A→C', 'add', 'policy.adult_to_child'],
-  ['C→A', 'add', 'policy.not_contact'],
-  ['C→C', 'add', 'policy.not_contact'],
-  ['A→A', 'invite', 'group.join_allowed'],
-  ['A→C', 'invite', 'policy.adult_to_child'],
-  ['C→A', 'invite', 'conversation.not_found'],
-  ['C→C', 'invite', 'group.join_allowed'],
+// Every expected outcome is written out (issue 13 item 18): one column per relationship, in REL_COLUMNS' order.
+const REL_COLUMNS: RelationshipName[] = [
+  'none',
+  'pending (I asked)',
+  'pending (they asked)',
+  'accepted',
+  'blocked by me',
+  'blocked by them',
+  'blocked by me, no contact',
+  'blocked by them, no contact',
 ];
+const BRING: [pair: string, route: 'add' | 'invite', outcomes: string[]][] = [
+  ['A→A', 'add', ['policy.not_contact', 'policy.not_contact', 'policy.not_contact', 'group.add_allowed', 'policy.blocked', 'policy.blocked', 'policy.blocked', 'policy.blocked']],
+  ['A→C', 'add', ['policy.adult_to_child', 'policy.adult_to_child', 'policy.adult_to_child', 'group.add_allowed', 'policy.blocked', 'policy.blocked', 'policy.blocked', 'policy.blocked']],
+  ['C→A', 'add', ['policy.not_contact', 'policy.not_contact', 'policy.not_contact', 'group.add_allowed', 'policy.blocked', 'policy.blocked', 'policy.blocked', 'policy.blocked']],
+  ['C→C', 'add', ['policy.not_contact', 'policy.not_contact', 'policy.not_contact', 'group.add_allowed', 'policy.blocked', 'policy.blocked', 'policy.blocked', 'policy.blocked']],
+  ['A→A', 'invite', ['group.join_allowed', 'group.join_allowed', 'group.join_allowed', 'group.join_allowed', 'policy.blocked', 'policy.blocked', 'policy.blocked', 'policy.blocked']],
+  ['A→C', 'invite', ['policy.adult_to_child', 'policy.adult_to_child', 'policy.adult_to_child', 'group.join_allowed', 'policy.blocked', 'policy.blocked', 'policy.blocked', 'policy.blocked']],
+  ['C→A', 'invite', ['conversation.not_found', 'conversation.not_found', 'conversation.not_found', 'group.join_allowed', 'policy.blocked', 'policy.blocked', 'policy.blocked', 'policy.blocked']],
+  ['C→C', 'invite', ['group.join_allowed', 'group.join_allowed', 'group.join_allowed', 'group.join_allowed', 'policy.blocked', 'policy.blocked', 'policy.blocked', 'policy.blocked']],
+];
+
+/** The stored mode of a group of these bands, written out (P2): visible under nspcc when a child is in it, else e2ee. */
+const groupMode = (preset: string, bands: string): 'visible' | 'e2ee' => (preset === 'nspcc' && bands.includes('C') ? 'visible' : 'e2ee');
 
 describe('G1 G2 G4: bringing someone into a group, every band pair × every relationship × every preset', () => {
   const make = (b: string, id: string) => (b === 'A' ? adult(id) : child(id));
+
+  it('the table has a column for every relationship the fixtures define, and a row for every pair and route', () => {
+    expect([...REL_COLUMNS].sort()).toEqual(Object.keys(RELATIONSHIPS).sort());
+    expect(BRING.map(([pair, route, outcomes]) => `${route} ${pair} ${outcomes.length}`).sort()).toEqual(
+      ['add A→A 8', 'add A→C 8', 'add C→A 8', 'add C→C 8', 'invite A→A 8', 'invite A→C 8', 'invite C→A 8', 'invite C→C 8'],
+    );
+  });
+
   describe.each(PRESET_NAMES)('%s', (preset) => {
-    // The table's "not contacts" column is G1 with `rules.contactsOnly` on (the default is off).
+    // The table's "not contacts" outcomes are G1 with `rules.contactsOnly` on (the default is off).
     const policy = configured({ policy: preset, rules: { contactsOnly: true } });
-    for (const [pair, route, notContact] of NOT_CONTACT) {
-      it.each(Object.keys(RELATIONSHIPS) as RelationshipName[])(`G1 G2 G4: ${route} ${pair}, relationship %s`, (name) => {
+    for (const [pair, route, outcomes] of BRING) {
+      it.each(REL_COLUMNS.map((name, i) => [name, outcomes[i]!] as const))(`G1 G2 G4: ${route} ${pair}, relationship %s → %s`, (name, expected) => {
         const bringer = make(pair[0]!, 'bringer');
         const joiner = make(pair[2]!, 'joiner');
-        const r = RELATIONSHIPS[name];
-        const group = { members: [bringer], mode: conversationMode(policy, [bringer, joiner]).mode };
-        const relations: RelationsOf = { [bringer.id]: r };
+        const group = { members: [bringer], mode: groupMode(preset, pair) };
+        const relations: RelationsOf = { [bringer.id]: RELATIONSHIPS[name] };
         const result =
           route === 'add' ? canAddToGroup(policy, bringer, joiner, relations, group) : canJoinViaInvite(policy, joiner, bringer, relations, group);
-        const ok = route === 'add' ? 'group.add_allowed' : 'group.join_allowed';
-        const expected = r.blockedByMe || r.blockedByThem ? 'policy.blocked' : r.contact === 'accepted' ? ok : notContact;
         expect(code(result)).toBe(expected);
       });
     }
@@ -86,9 +104,9 @@ describe('G2: an adult cannot reach a child through a third member or an invite 
     expect(code(canAddToGroup(NSPCC, adultA, stranger, { A: ACCEPTED, M: ACCEPTED }, group))).toBe('group.add_allowed');
   });
 
-  it.each(PRESET_NAMES)('G2: the same holds under %s, where the group is e2ee', (preset) => {
+  it.each(PRESET_NAMES)('G2: the same holds under %s, with the group in that preset\'s mode (e2ee outside nspcc)', (preset) => {
     const policy = policyFor(preset);
-    const g = { members: [adultA, childM], mode: conversationMode(policy, [adultA, childM]).mode };
+    const g = { members: [adultA, childM], mode: groupMode(preset, 'AC') };
     expect(code(canAddToGroup(policy, childM, childC, { M: ACCEPTED }, g))).toBe('policy.adult_to_child');
     expect(code(canJoinViaInvite(policy, childC, adultA, {}, g))).toBe('policy.adult_to_child');
   });

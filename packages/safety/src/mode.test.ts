@@ -56,10 +56,28 @@ const REASON_TEXT: Record<string, string> = {
   'mode.preset_e2ee_only': '🔒 end-to-end encrypted',
 };
 
+/**
+ * The whole decision for a preset and mix, from the literal TABLE, REASON_TEXT and the safeguards
+ * written out per mode and preset (P3): never from the functions under test (issue 13 item 18).
+ */
+function expectedDecision(preset: string, mix: string) {
+  const row = TABLE.find((r) => r[0] === preset && r[1] === mix);
+  if (!row) throw new Error(`no TABLE row for ${preset} ${mix}`);
+  const [, , mode, code] = row;
+  const safeguards =
+    mode === 'visible'
+      ? { serverScan: true, frankedReports: false, metadataSignals: true, clientHashChecks: 'none' }
+      : { serverScan: false, frankedReports: true, metadataSignals: true, clientHashChecks: preset === 'e2ee-only' ? 'none' : 'all-devices' };
+  return { mode, code, reason: REASON_TEXT[code], safeguards };
+}
+
 describe('P2: conversation mode for every preset and every mix of adults and children', () => {
   it('P1 P2: the table covers every preset and every mix of 2–4 members', () => {
-    expect(new Set(TABLE.map((r) => r[0]))).toEqual(new Set(PRESET_NAMES));
-    expect(TABLE).toHaveLength(PRESET_NAMES.length * (3 + 4 + 5));
+    expect(PRESET_NAMES).toEqual(['nspcc', 'e2ee-safeguarded', 'e2ee-only']);
+    expect(new Set(TABLE.map((r) => r[0]))).toEqual(new Set(['nspcc', 'e2ee-safeguarded', 'e2ee-only']));
+    // 3 presets × (3 mixes of 2 + 4 of 3 + 5 of 4), each once.
+    expect(TABLE).toHaveLength(36);
+    expect(new Set(TABLE.map((r) => `${r[0]} ${r[1]}`)).size).toBe(36);
   });
 
   it.each(TABLE)('P2: %s, members %s → %s (%s), in every order', (preset, mix, mode, code) => {
@@ -68,11 +86,7 @@ describe('P2: conversation mode for every preset and every mix of adults and chi
       const d = conversationMode(policy, order);
       expect(d).toMatchObject({ mode, code, reason: REASON_TEXT[code] });
       // Literal safeguards per mode and preset (P3), not the function under test (issue 13 item 18).
-      expect(d.safeguards).toEqual(
-        mode === 'visible'
-          ? { serverScan: true, frankedReports: false, metadataSignals: true, clientHashChecks: 'none' }
-          : { serverScan: false, frankedReports: true, metadataSignals: true, clientHashChecks: preset === 'e2ee-only' ? 'none' : 'all-devices' },
-      );
+      expect(d).toEqual(expectedDecision(preset, mix));
     }
   });
 
@@ -157,38 +171,61 @@ describe('P4 P7 P8: membership changes keep the stored mode', () => {
   });
 
   it('P4: every preset × every 2–3 member mix, adding one adult or one child, against the mode it was created with', () => {
+    // Only nspcc, adults only, adding a child would change the mode: refused; the other 40 changes are allowed.
+    const REFUSED = ['nspcc AA + child', 'nspcc AAA + child'];
+    let checked = 0;
     for (const preset of PRESET_NAMES) {
       const policy = policyFor(preset);
       for (const mix of ['AA', 'AC', 'CC', 'AAA', 'AAC', 'ACC', 'CCC']) {
         const current = members(mix);
-        // The mode it was created with, literally: under nspcc a child makes it visible; else e2ee (P2).
-        const stored = preset === 'nspcc' && mix.includes('C') ? 'visible' : 'e2ee';
+        // The mode it was created with: the literal TABLE's (P2).
+        const stored = expectedDecision(preset, mix).mode as 'e2ee' | 'visible';
         for (const joiner of [adult('new-a'), child('new-c')]) {
           const next = [...current, joiner];
           const r = membershipChangeAllowed(policy, current, next, stored);
-          // Only nspcc, adults only, adding a child would change the mode: refused; everything else allowed.
-          const refused = preset === 'nspcc' && !mix.includes('C') && joiner.band === 'child';
-          expect(r.ok, `${preset} ${mix} + ${joiner.band}`).toBe(!refused);
-          if (!r.ok) expect(r.error.code).toBe('policy.mode_change');
+          const key = `${preset} ${mix} + ${joiner.band}`;
+          if (REFUSED.includes(key)) {
+            expect(r, key).toMatchObject({ ok: false, error: { code: 'policy.mode_change' } });
+          } else {
+            expect(r, key).toMatchObject({ ok: true, value: { code: 'membership.mode_unchanged' } });
+          }
+          checked++;
         }
       }
     }
+    expect(checked).toBe(42);
   });
 });
 
 describe('P9: does the stored mode still fit?', () => {
   it('P9: every preset × every mix × every stored mode', () => {
+    // Only an e2ee conversation holding a child under nspcc is less protected than required: these 9 of 72.
+    const NOT_FITTING = [
+      'nspcc AC e2ee',
+      'nspcc CC e2ee',
+      'nspcc AAC e2ee',
+      'nspcc ACC e2ee',
+      'nspcc CCC e2ee',
+      'nspcc AAAC e2ee',
+      'nspcc AACC e2ee',
+      'nspcc ACCC e2ee',
+      'nspcc CCCC e2ee',
+    ];
+    let checked = 0;
     for (const preset of PRESET_NAMES) {
       const policy = policyFor(preset);
       for (const mix of ['AA', 'AC', 'CC', 'AAA', 'AAC', 'ACC', 'CCC', 'AAAA', 'AAAC', 'AACC', 'ACCC', 'CCCC']) {
         for (const stored of ['e2ee', 'visible'] as const) {
+          const key = `${preset} ${mix} ${stored}`;
           const r = modeFits(policy, members(mix), stored);
-          // Only an e2ee conversation holding a child under nspcc is less protected than required.
-          expect(r.fits, `${preset} ${mix} ${stored}`).toBe(!(preset === 'nspcc' && stored === 'e2ee' && mix.includes('C')));
-          expect(r.required).toEqual(conversationMode(policy, members(mix)));
+          expect(r.fits, key).toBe(!NOT_FITTING.includes(key));
+          // What the conversation would need: the literal TABLE's decision, not conversationMode's.
+          expect(r.required, key).toEqual(expectedDecision(preset, mix));
+          checked++;
         }
       }
     }
+    expect(checked).toBe(72);
   });
 
   it('P7 P9: a child who turned 18 leaves a visible conversation fitting; an adult corrected to 16 makes an e2ee one not fit', () => {

@@ -20,6 +20,7 @@ interface Res {
 type U = { handle: string; token: string; id: string; deviceId: string };
 
 describe.each(TARGETS)('integrity fixes on $name', (target) => {
+  const skipped = target.skip ? ` (skipped: ${target.reason})` : '';
   let server: TestServer;
   let dropDb: (() => Promise<void>) | undefined;
   let dir: string;
@@ -83,7 +84,7 @@ describe.each(TARGETS)('integrity fixes on $name', (target) => {
   const upload = (token: string, conversationId: string, bytes: Buffer) =>
     server.app.inject({ method: 'POST', url: `/v1/media?conversationId=${conversationId}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, payload: bytes });
 
-  describe.skipIf(target.skip)(`point 1: media cannot ride in a message body${target.skip ? ` (skipped: ${target.reason})` : ''}`, () => {
+  describe.skipIf(target.skip)(`point 1: media cannot ride in a message body${skipped}`, () => {
     it('an image sent as the body of a message in a child\'s (visible) conversation is refused and never stored or delivered; the payload type still works', async () => {
       const [a, c] = [await adult(), await child()];
       await contacts(c, a);
@@ -112,7 +113,7 @@ describe.each(TARGETS)('integrity fixes on $name', (target) => {
       expect((await upload(a.token, conv.id, image)).statusCode).toBe(451);
     });
   });
-  describe.skipIf(target.skip)('point 5: a device claim restricts nobody by itself', () => {
+  describe.skipIf(target.skip)(`point 5: a device claim restricts nobody by itself${skipped}`, () => {
     it('the attack: a member names another member\'s message with an arbitrary hash; the sender is not restricted, the claim is kept for review', async () => {
       const [victim, attacker] = [await adult(), await adult()];
       // Mode does not matter to the claim route; an adults' conversation is e2ee under nspcc.
@@ -150,7 +151,7 @@ describe.each(TARGETS)('integrity fixes on $name', (target) => {
       expect(clean.json().error.code).toBe('policy.media_restricted');
     });
   });
-  describe.skipIf(target.skip)('point 19: a conversation closed by an age correction is listed as closed, with the reason', () => {
+  describe.skipIf(target.skip)(`point 19: a conversation closed by an age correction is listed as closed, with the reason${skipped}`, () => {
     it('GET /v1/conversations and GET /v1/conversations/:id carry closedReason after the correction, and sends are refused with it', async () => {
       const [x, y] = [await adult(), await adult()];
       const handle = `root${++n}x${Date.now().toString(36)}`;
@@ -169,7 +170,7 @@ describe.each(TARGETS)('integrity fixes on $name', (target) => {
       expect(send.body.error).toMatchObject({ code: 'policy.mode_change', message: reason });
     });
   });
-  describe.skipIf(target.skip)('point 2: to an adult, a child they are not connected to is a handle that does not exist', () => {
+  describe.skipIf(target.skip)(`point 2: to an adult, a child they are not connected to is a handle that does not exist${skipped}`, () => {
     /** The same answer: status, headers that describe the body, and the body byte for byte (handles swapped). */
     function expectSameAnswer(hidden: Res & { headers: Record<string, unknown> }, missing: Res & { headers: Record<string, unknown> }, childHandle: string, missingHandle: string) {
       expect(hidden.status).toBe(missing.status);
@@ -259,7 +260,7 @@ describe.each(TARGETS)('integrity fixes on $name', (target) => {
       expect(refused.raw).not.toMatch(/18|child|help/i);
     });
   });
-  describe.skipIf(target.skip)('point 7: media files are sealed at rest', () => {
+  describe.skipIf(target.skip)(`point 7: media files are sealed at rest${skipped}`, () => {
     function* files(d: string): Generator<string> {
       for (const name of readdirSync(d)) {
         const p = join(d, name);

@@ -83,7 +83,8 @@ async function pair(url: string) {
 describe.each([
   { name: 'pglite', skip: false, reason: '' },
   { name: 'postgres', skip: !PG.available, reason: PG.reason },
-])('MLS delivery service on $name', ({ name, skip }) => {
+])('MLS delivery service on $name', ({ name, skip, reason }) => {
+  const skipped = skip ? ` (skipped: ${reason})` : '';
   let server: TestServer;
   let drop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
@@ -97,7 +98,7 @@ describe.each([
     await drop?.();
   });
 
-  it.skipIf(skip)('two concurrent claims never get the same one-time key package; then the last-resort one', async () => {
+  it.skipIf(skip)(`two concurrent claims never get the same one-time key package; then the last-resort one${skipped}`, async () => {
     const a = await user(server.url);
     const b = await user(server.url, SUITE1, 12);
     const convo = await directConversation(server.url, a.token, b.handle);
@@ -111,7 +112,7 @@ describe.each([
     expect(status.body).toMatchObject({ oneTime: 0, lastResort: true });
   });
 
-  it.skipIf(skip)('the first commit for an epoch wins; the later one gets mls.stale_epoch (409), recovers and retries', async () => {
+  it.skipIf(skip)(`the first commit for an epoch wins; the later one gets mls.stale_epoch (409), recovers and retries${skipped}`, async () => {
     const { a, b, convo, sa, sb } = await pair(server.url);
     const ca = value(await sa.updateKeys());
     const cb = value(await sb.updateKeys());
@@ -135,7 +136,7 @@ describe.each([
     expect((await call(server.url, 'GET', `/v1/conversations/${convo.id}/mls`, undefined, a.token)).body.epoch).toBe(3);
   });
 
-  it.skipIf(skip)('issue 13 item 6: what the server can see of a welcome must agree with its commit and conversation; a welcome is delivered once', async () => {
+  it.skipIf(skip)(`issue 13 item 6: what the server can see of a welcome must agree with its commit and conversation; a welcome is delivered once${skipped}`, async () => {
     const a = await user(server.url);
     const b = await user(server.url);
     const y = await call(server.url, 'POST', '/v1/conversations', { kind: 'group', title: 'Y', members: [b.handle] }, a.token);

@@ -114,7 +114,7 @@ describe('detections raise cases; moderators see images blurred (H)', () => {
   });
 });
 
-describe.skipIf(!PG.available)('a purge killed with SIGKILL reruns cleanly (PostgreSQL)', () => {
+describe.skipIf(!PG.available)(`a purge killed with SIGKILL reruns cleanly (PostgreSQL)${PG.available ? '' : ` (skipped: ${PG.reason})`}`, () => {
   it('every case is untouched or fully purged after the kill; the rerun finishes with one proof per case and an intact chain', async () => {
     const database = await createPgDatabase('haven_purge');
     const dataDir = mkdtempSync(join(tmpdir(), 'haven-purge-'));

@@ -208,7 +208,7 @@ export class E2eeEngine {
       await this.#sync(conversation.id);
       const s = await this.#reconcile(conversation.id);
       const r = await encryptPayload(s, payload);
-      if (!r.ok) throw new HavenError(r.error.code as never, r.error.message);
+      if (!r.ok) throw new HavenError(r.error.code, r.error.message);
       // The sending ratchet moved: persist before the bytes leave.
       await this.device.save(conversation.id, s);
       return r.value.message;
@@ -381,7 +381,7 @@ export class E2eeEngine {
       throw e;
     }
     const merged = await s.mergePendingCommit();
-    if (!merged.ok) throw new HavenError(merged.error.code as never, merged.error.message);
+    if (!merged.ok) throw new HavenError(merged.error.code, merged.error.message);
     await this.device.save(conversationId, s);
     await this.#afterCommit(conversationId, merged.value, new Date(this.#now()).toISOString());
     return true;
@@ -409,7 +409,7 @@ export class E2eeEngine {
     if (packages.length > 0) pc = await s.addMembers(packages, { now: this.#now() });
     else if (allowEmpty) pc = await s.updateKeys();
     else return 'nothing';
-    if (!pc.ok) throw new HavenError(pc.error.code as never, pc.error.message);
+    if (!pc.ok) throw new HavenError(pc.error.code, pc.error.message);
     return this.#submit(conversationId, s, pc.value);
   }
 
@@ -454,7 +454,7 @@ export class E2eeEngine {
       const departed = leaves.filter((l) => l.identity.deviceId !== me && !intended.has(`${l.identity.accountId}/${l.identity.deviceId}`));
       if (departed.length > 0) {
         const pc = await s.removeMembers({ devices: departed.map((l) => l.identity) });
-        if (!pc.ok) throw new HavenError(pc.error.code as never, pc.error.message);
+        if (!pc.ok) throw new HavenError(pc.error.code, pc.error.message);
         if (!(await this.#submit(conversationId, s, pc.value))) await this.#sync(conversationId);
         continue;
       }
@@ -778,7 +778,7 @@ export class E2eeEngine {
     const done = (async () => {
       const link = await this.#poll(linkId, (l) => l.request !== null, opts);
       const ans = answerLinkRequest(secret, base64ToBytes(link.request!), account, this.#now());
-      if (!ans.ok) throw new HavenError(ans.error.code as never, ans.error.message);
+      if (!ans.ok) throw new HavenError(ans.error.code, ans.error.message);
       await this.client.answerDeviceLink(linkId, bytesToBase64(ans.value.response));
       return { deviceId: ans.value.device.deviceId };
     })();
@@ -798,7 +798,7 @@ export class E2eeEngine {
     await this.client.requestDeviceLink(linkId, bytesToBase64(mine.request));
     const link = await this.#poll(linkId, (l) => l.response !== null, opts);
     const done = completeLink(secret, mine, base64ToBytes(link.response!), this.identity, this.device.keys.signaturePublicKey);
-    if (!done.ok) throw new HavenError(done.error.code as never, done.error.message);
+    if (!done.ok) throw new HavenError(done.error.code, done.error.message);
     if (!(await this.device.linkWith(done.value.account, done.value.certificate))) throw new HavenError('device.link_failed');
     await this.ensureKeyPackages();
   }

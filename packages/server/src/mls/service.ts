@@ -53,7 +53,7 @@ const b64 = (x: string): Uint8Array => new Uint8Array(Buffer.from(x, 'base64'));
 const me = (caller: Caller): DeviceIdentity => ({ accountId: caller.accountId, deviceId: caller.deviceId }) as DeviceIdentity;
 
 function ok<T>(r: CryptoResult<T>): T {
-  if (!r.ok) throw new HavenError(r.error.code as never, r.error.message);
+  if (!r.ok) throw new HavenError(r.error.code, r.error.message);
   return r.value;
 }
 
