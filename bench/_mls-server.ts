@@ -25,7 +25,9 @@ async function pair(url: string, tag: string) {
     const c = new HavenClient({ serverUrl: url });
     const s = await c.register({ handle: `bench${tag}${who}${Date.now().toString(36)}` as never, password: 'correct horse battery staple', birthDate: '1990-01-01' });
     const engine = await E2eeEngine.open(c, new MemoryStateStore(), { accountId: s.account.id, deviceId: s.deviceId });
-    await engine.ensureKeyPackages();
+    // The account's first device makes the account key (issue 15): without it nothing can add the device.
+    await engine.createAccountKey();
+    if ((await engine.ensureKeyPackages()) === 0) throw new Error('no key packages uploaded: the bench would not measure e2ee');
     clients.push({ c, s, engine });
   }
   const convo = await clients[0]!.c.createDirect(clients[1]!.s.account.handle);
@@ -71,5 +73,49 @@ export async function serverLatency(opts: { messages?: number; warmup?: number; 
   } finally {
     await e2ee.close();
     await visible.close();
+  }
+}
+
+export interface LinkLatency {
+  links: number;
+  pollMs: number;
+  /** From the new device entering the code to it holding its certificate and having uploaded its keys. */
+  medianMs: number;
+  p95Ms: number;
+}
+
+/**
+ * Time to link a device (issue 15) through a real server: a linked device offers a code, a second device
+ * of the same account (signed in by password, pending) enters it; timed from entering the code until the
+ * new device is linked and has uploaded its key packages. Both devices poll the link every `pollMs`.
+ */
+export async function linkLatency(opts: { links?: number; pollMs?: number; log?: (s: string) => void } = {}): Promise<LinkLatency> {
+  const n = opts.links ?? 10;
+  const pollMs = opts.pollMs ?? 50;
+  const server = await startTestServer();
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const handle = `benchlink${i}${Date.now().toString(36)}`;
+      const first = new HavenClient({ serverUrl: server.url });
+      const s = await first.register({ handle: handle as never, password: 'correct horse battery staple', birthDate: '1990-01-01' });
+      const old = await E2eeEngine.open(first, new MemoryStateStore(), { accountId: s.account.id, deviceId: s.deviceId });
+      await old.createAccountKey();
+      await old.ensureKeyPackages();
+      const second = new HavenClient({ serverUrl: server.url });
+      const s2 = await second.login({ handle, password: 'correct horse battery staple' });
+      const fresh = await E2eeEngine.open(second, new MemoryStateStore(), { accountId: s2.account.id, deviceId: s2.deviceId });
+      const { code, done } = await old.offerLink({ pollMs });
+      const t = performance.now();
+      await fresh.acceptLink(code, { pollMs });
+      times.push(performance.now() - t);
+      await done;
+      if (!fresh.linked) throw new Error('the new device is not linked: the bench would not measure linking');
+    }
+    const out = { links: n, pollMs, medianMs: r2(q(times, 0.5)), p95Ms: r2(q(times, 0.95)) };
+    opts.log?.(`link a device: median ${out.medianMs} ms over ${n} (polling every ${pollMs} ms)`);
+    return out;
+  } finally {
+    await server.close();
   }
 }

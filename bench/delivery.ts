@@ -120,7 +120,9 @@ async function prepare(url: string, path: DeliveryPath, n: number, perClient: nu
     let engine: E2eeEngine | undefined;
     if (path === 'e2ee') {
       engine = await E2eeEngine.open(c, new MemoryStateStore(), { accountId: s.account.id, deviceId: s.deviceId });
-      await engine.ensureKeyPackages();
+      // The account's first device makes the account key (issue 15): without it nothing can add the device.
+      await engine.createAccountKey();
+      if ((await engine.ensureKeyPackages()) === 0) throw new Error('no key packages uploaded: the bench would not measure e2ee');
     }
     sessions.push({ c, s });
     engines.push(engine);

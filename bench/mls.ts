@@ -2,11 +2,11 @@
 // the default (X-Wing) suite and suite 1, beside raw ts-mls in the same run and ts-mls's published
 // numbers (201 members: add ~41 ms, process commit ~61 ms). Writes bench/results/mls.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCertificateCost, runMlsBench } from '@haven/crypto/bench';
-import { serverLatency } from './_mls-server';
+import { linkLatency, serverLatency } from './_mls-server';
 
 /** ts-mls README / benchmark figures for a group of 201 members. */
 const PUBLISHED = { members: 201, add: 41, processCommit: 61 };
@@ -21,6 +21,23 @@ export async function main(args: string[]): Promise<void> {
     mkdirSync(dir, { recursive: true });
     writeFileSync(file, `${JSON.stringify({ ...prev, server: { date: new Date().toISOString(), ...server } }, null, 2)}\n`);
     process.stdout.write(`${JSON.stringify(server, null, 2)}\n`);
+    return;
+  }
+  // `--certificates`: only the certificate-check cost (issue 15) and the time to link a device, merged in.
+  if (args.includes('--certificates')) {
+    const log = (s: string) => process.stderr.write(`${s}\n`);
+    const certificates = [];
+    for (const suite of ['MLS_256_XWING_AES256GCM_SHA512_Ed25519', 'MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519'] as const) {
+      const c = await measureCertificateCost(suite, 50, 15);
+      log(`  certificate checks ${suite}: ${JSON.stringify(c)}`);
+      certificates.push(c);
+    }
+    const link = await linkLatency({ log });
+    const prev = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : { bench: 'mls' };
+    mkdirSync(dir, { recursive: true });
+    const at = { date: new Date().toISOString(), machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadAverage: loadavg()[0] } };
+    writeFileSync(file, `${JSON.stringify({ ...prev, certificates, certificatesRun: at, link: { ...at, ...link } }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ certificates, link }, null, 2)}\n`);
     return;
   }
   const quick = args.includes('--quick');
@@ -64,6 +81,7 @@ export async function main(args: string[]): Promise<void> {
     results,
     comparison,
     certificates,
+    link: await linkLatency({ log }),
     server: { date: new Date().toISOString(), ...(await serverLatency({ log })) },
   };
   mkdirSync(dir, { recursive: true });
