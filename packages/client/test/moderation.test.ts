@@ -205,6 +205,16 @@ describe.each([
     const actions = audit.entries.map((e) => e.action);
     for (const a of ['account.create_staff', 'case.view', 'case.claim', 'case.release', 'case.warn', 'appeal.file', 'appeal.upheld', 'case.refer', 'referral.export', 'evidence.hold', 'evidence.purge'])
       expect(actions).toContain(a);
+    // The case's own audit trail, as moderators see it on the case: its acts, in order, and none of the
+    // other case's (issue 14 item 5).
+    const trail = (await mod1.client.modCase(c.id)).audit;
+    expect(trail.map((e) => e.seq)).toEqual([...trail.map((e) => e.seq)].sort((x, y) => x - y));
+    const trailActions = [...new Set(trail.map((e) => e.action))];
+    for (const a of ['case.view', 'case.claim', 'case.release', 'case.warn', 'appeal.file', 'appeal.upheld', 'case.refer', 'referral.export', 'evidence.purge']) expect(trailActions).toContain(a);
+    expect(trailActions).not.toContain('evidence.hold'); // the hold was on the other case
+    expect(trail.find((e) => e.action === 'case.warn')).toMatchObject({ actor: mod1.handle, reason: 'grooming' });
+    expect(trail.find((e) => e.action === 'appeal.upheld')).toMatchObject({ actor: mod2.handle });
+    expect((await mod1.client.modCase(kidCase.id)).audit.map((e) => e.action)).toContain('evidence.hold');
     const proof = audit.entries.find((e) => e.action === 'evidence.purge')!;
     expect(proof.target).toBe(`case:${c.id}`);
     expect(JSON.stringify(proof.details)).toContain(shown.evidence[0]!.sha256);

@@ -167,6 +167,10 @@ export const ReferralView = z.object({
 });
 export type ReferralView = z.infer<typeof ReferralView>;
 
+/** One entry of a case's audit trail: who did what, when, and why (issue 14 item 5). */
+export const CaseAuditEntry = z.object({ seq: z.number().int(), at: z.string(), actor: z.string(), action: z.string(), target: z.string(), reason: z.string() });
+export type CaseAuditEntry = z.infer<typeof CaseAuditEntry>;
+
 export const CaseDetail = CaseSummary.extend({
   subjectAccount: z.object({ status: z.string(), region: z.string().nullable(), suspendedUntil: z.string().nullable(), mediaRestricted: z.boolean() }),
   itemList: z.array(CaseItem),
@@ -178,6 +182,8 @@ export const CaseDetail = CaseSummary.extend({
   appeals: z.array(AppealView),
   referrals: z.array(ReferralView),
   reveals: RevealCount,
+  /** Every audited act on this case, oldest first (views, claims, decisions, referrals, appeals, evidence). */
+  audit: z.array(CaseAuditEntry),
 });
 export type CaseDetail = z.infer<typeof CaseDetail>;
 

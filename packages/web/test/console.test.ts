@@ -168,6 +168,11 @@ describe.skipIf(!CHROMIUM.available)(`the moderator console and transparency pag
     const saved = JSON.parse(readFileSync(await (await download).path(), 'utf8')) as { files: { path: string; base64: string }[] };
     // The package carries the original image, byte for byte.
     expect(saved.files.some((f) => createHash('sha256').update(Buffer.from(f.base64, 'base64')).digest('hex') === imageSha)).toBe(true);
+    // The case's audit trail names each act: the claim, the reveal of the original, the decision, the referral.
+    const trail = page.getByRole('region', { name: /^Audit trail \(\d+\)$/ });
+    await trail.getByText('Show every entry').click();
+    for (const act of ['case\\.claim', 'evidence\\.reveal', 'case\\.refer'])
+      await expect.poll(() => trail.getByRole('cell', { name: new RegExp(`^${act} `) }).count(), { timeout: 30_000 }).toBeGreaterThan(0);
     await expectAccessible(page, 'case with referral package');
     await pkg.scrollIntoViewIfNeeded();
     await screenshot(page, 'console-05-referral');

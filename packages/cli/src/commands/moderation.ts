@@ -40,6 +40,8 @@ function printCase(c: CaseDetail): void {
   for (const d of c.decisions) printLine(`Decision ${d.id}: ${d.action} for ${d.reason} by ${d.moderator} at ${d.at}${d.until ? ` until ${d.until}` : ''}${d.note ? ` (${d.note})` : ''}`);
   for (const a of c.appeals) printLine(`Appeal ${a.id} of ${a.decisionId}: ${a.status}${a.decidedBy ? ` by ${a.decidedBy}` : ''}: ${a.text}`);
   for (const r of c.referrals) printLine(`Referral ${r.id}: ${r.status}${r.remoteReportId ? ` (hotline report ${r.remoteReportId})` : ''}`);
+  if (c.audit.length) printLine(`Audit trail (${c.audit.length}):`);
+  for (const a of c.audit) printLine(`  ${a.at}  ${a.actor}  ${a.action} ${a.target}${a.reason ? `  (${a.reason})` : ''}`);
   printLine(`Originals you revealed today: ${c.reveals.today}.`);
 }
 

@@ -163,6 +163,7 @@ export function CaseView({ session, me, caseId, back }: { session: HavenSession;
       )}
 
       <History session={session} c={c} run={act.run} busy={act.busy} />
+      <AuditTrail c={c} />
     </ConsolePage>
   );
 }
@@ -318,5 +319,43 @@ function AppealRow({ session, appeal, run, busy }: { session: HavenSession; appe
         </form>
       )}
     </div>
+  );
+}
+
+/** The case's audit trail (issue 14 item 5): every view, claim, decision, referral and appeal, oldest first. */
+function AuditTrail({ c }: { c: CaseDetail }) {
+  return (
+    <section className="card" aria-labelledby="audit-title">
+      <h2 id="audit-title">Audit trail ({c.audit.length})</h2>
+      <p className="hint">Written to the append-only, hash-chained audit log; nobody can edit or remove an entry.</p>
+      <details>
+        <summary>Show every entry</summary>
+        <table className="audit-trail">
+          <caption className="visually-hidden">Audit trail of this case</caption>
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">What</th>
+              <th scope="col">Reason</th>
+            </tr>
+          </thead>
+          <tbody>
+            {c.audit.map((a) => (
+              <tr key={a.seq}>
+                <td>
+                  <When at={a.at} />
+                </td>
+                <td>{a.actor}</td>
+                <td>
+                  {a.action} <span className="muted">{a.target}</span>
+                </td>
+                <td>{a.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </section>
   );
 }

@@ -9,6 +9,7 @@ import { moderation } from './0008-moderation';
 import { stats } from './0009-stats';
 import { signals } from './0010-signals';
 import { devices } from './0011-devices';
+import { caseAudit } from './0012-case-audit';
 
 /** Every migration by its number, in order. Static, so no file-system scan at start. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0009-stats': stats,
   '0010-signals': signals,
   '0011-devices': devices,
+  '0012-case-audit': caseAudit,
 };
 
 export const migrationProvider: MigrationProvider = {

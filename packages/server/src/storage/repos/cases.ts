@@ -243,3 +243,18 @@ export async function revealedAmong(db: Kysely<Database>, evidenceIds: readonly 
   const rows = await db.selectFrom('evidence_reveals').select('evidence_id').where('evidence_id', 'in', evidenceIds).execute();
   return new Set(rows.map((r) => r.evidence_id));
 }
+
+/**
+ * The audit trail of one case, oldest first: what names the case, its decisions or its evidence, and
+ * the entries (decisions, appeals) that carry its id in their details.
+ */
+export function caseAuditRows(db: Kysely<Database>, caseId: string, refs: { decisionIds: readonly string[]; evidenceIds: readonly string[] }) {
+  const targets = [`case:${caseId}`, ...refs.decisionIds.map((id) => `decision:${id}`), ...refs.evidenceIds.map((id) => `evidence:${id}`)];
+  return db
+    .selectFrom('audit_log')
+    .select(['seq', 'at', 'actor_handle', 'action', 'target', 'reason'])
+    .where((eb) => eb.or([eb('target', 'in', targets), eb(sql<string>`details::jsonb ->> 'caseId'`, '=', caseId)]))
+    .orderBy('seq')
+    .limit(1000)
+    .execute();
+}
