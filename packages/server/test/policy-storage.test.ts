@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAudit, readAudit, verifyRows } from '../src/admin/audit';
-import { isMediaRestricted, restrictMedia } from '../src/detection/record';
+import { isMediaRestricted, restrictMedia } from '../src/storage/repos/sanctions';
 import { relationsAmong, relationship } from '../src/policy/relations';
 import type { Storage } from '../src/storage/connect';
 import { insertAccount } from '../src/storage/repos/accounts';

@@ -1,7 +1,7 @@
 import { HavenError, type AgeAssurance } from '@haven/protocol';
 import { HashListError, type HashListManifest } from '@haven/pdq/node';
 import { ageBand, modeFits } from '@haven/safety';
-import { isMediaRestricted } from '../detection/record';
+import { isMediaRestricted } from '../storage/repos/sanctions';
 import { bandOf, participantOf } from '../policy/participants';
 import type { Caller, Services } from '../services/context';
 import type { AccountRow } from '../storage/database';

@@ -9,6 +9,8 @@ import type { Services } from '../services/context';
 import type { AccountRow, Database, DetectionsTable } from '../storage/database';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { membersOf } from '../storage/repos/conversations';
+import { insertDetection, insertQuarantine } from '../storage/repos/detections';
+import { isMediaRestricted, restrictMedia } from '../storage/repos/sanctions';
 import { raiseDetectionCase } from '../moderation/detections';
 
 // What a known-image match does (D4–D7), wherever it was found: a detection row (list, entry,
@@ -39,19 +41,6 @@ export interface RecordedMatch {
   senderHelp: HelpWire;
 }
 
-/** Restricts an account from sending media (idempotent: the first detection stays the reason). */
-export async function restrictMedia(db: Kysely<Database>, accountId: string, detectionId: string | null, reason: string, now: Date): Promise<void> {
-  await db
-    .insertInto('media_restrictions')
-    .values({ account_id: accountId, detection_id: detectionId, reason, created_at: now })
-    .onConflict((oc) => oc.column('account_id').doNothing())
-    .execute();
-}
-
-export async function isMediaRestricted(db: Kysely<Database>, accountId: string): Promise<boolean> {
-  return (await db.selectFrom('media_restrictions').select('account_id').where('account_id', '=', accountId).executeTakeFirst()) !== undefined;
-}
-
 /** Refuses media from a restricted account with `policy.media_restricted` and help. */
 export async function assertMayShareMedia(s: Services, account: Pick<AccountRow, 'id' | 'birth_date' | 'region'>): Promise<void> {
   if (!(await isMediaRestricted(s.db, account.id))) return;
@@ -76,9 +65,7 @@ export async function recordMatch(s: Services, f: MatchFacts): Promise<RecordedM
     f.recipientIds.flatMap((r) => (accounts.get(r) ? [partyOf(policy, accounts.get(r)!, now)] : [])),
   );
   await s.db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto('detections')
-      .values({
+    await insertDetection(tx, {
         id,
         source: f.source,
         witness: outcome.witness,
@@ -97,9 +84,8 @@ export async function recordMatch(s: Services, f: MatchFacts): Promise<RecordedM
         content_type: f.contentType ?? null,
         size: f.size ?? null,
         created_at: now,
-      })
-      .execute();
-    if (f.evidence) await tx.insertInto('quarantine').values({ detection_id: id, body: s.sealer.seal(f.evidence, id, f.conversationId), created_at: now }).execute();
+      });
+    if (f.evidence) await insertQuarantine(tx, { detection_id: id, body: s.sealer.seal(f.evidence, id, f.conversationId), created_at: now });
     if (outcome.restrictSender) await restrictMedia(tx, f.senderId, id, `Known-image match (${f.source}) pending review.`, now);
     // Every match opens or joins the case about the sender, with its evidence (issue 9).
     await raiseDetectionCase(s, tx, id, f, now);

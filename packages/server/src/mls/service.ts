@@ -43,7 +43,7 @@ import {
   recordWelcome,
   storeKeyPackages,
   type StoredKeyPackage,
-} from './repo';
+} from '../storage/repos/mls';
 
 // The server as MLS Delivery and Authentication Service (docs/decisions/0002-e2ee-delivery.md). It never
 // holds a group secret: everything here reads public MLS framing with @haven/crypto's inspectors.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { HavenError, REPORT_REASON_TEXT, type ActRequest, type ReportReason } from '@haven/protocol';
 import { bandOf } from '../policy/participants';
 import { appendAudit } from '../admin/audit';
-import { restrictMedia } from '../detection/record';
+import { restrictMedia } from '../storage/repos/sanctions';
 import { notify } from '../policy/notices';
 import type { Caller, Services } from '../services/context';
 import type { DecisionsTable } from '../storage/database';

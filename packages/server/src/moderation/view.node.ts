@@ -1,6 +1,6 @@
 import { HavenError, MessagePayload, type CaseDetail, type CaseItem, type CaseQueue, type ReportReason } from '@haven/protocol';
 import { appendAudit } from '../admin/audit';
-import { isMediaRestricted } from '../detection/record';
+import { isMediaRestricted } from '../storage/repos/sanctions';
 import { bandOf } from '../policy/participants';
 import type { Caller, Services } from '../services/context';
 import type { EvidenceRow } from '../storage/database';

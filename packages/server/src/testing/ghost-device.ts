@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Services } from '../services/context';
 import { insertDevice, storeCertificate } from '../storage/repos/devices';
 import { insertSession } from '../storage/repos/sessions';
-import { findGroup, pinMlsDevice, setRoster, storeKeyPackages } from '../mls/repo';
+import { findGroup, pinMlsDevice, setRoster, storeKeyPackages } from '../storage/repos/mls';
 import { hashToken, newToken } from '../services/tokens.node.ts';
 
 // TEST ONLY (issue 15): what a malicious server would do to put a "ghost" device into a victim's

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../database';
 
-// What moderators' decisions change on an account (migration 0008): suspension and ban (status and end
-// time), the end of its sessions, and a banned account's memberships and key packages.
+// What moderators' decisions and known-image matches change on an account (migration 0008): suspension
+// and ban (status and end time), the end of its sessions, a banned account's memberships and key
+// packages, and media restrictions.
 
 export async function setSuspension(db: Kysely<Database>, accountId: string, suspended: boolean, until: Date | null): Promise<void> {
   await db
@@ -40,3 +41,17 @@ export async function unremoveMessages(db: Kysely<Database>, decisionId: string)
   const r = await db.deleteFrom('removed_messages').where('decision_id', '=', decisionId).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
+
+/** Restricts an account from sending media (idempotent: the first detection stays the reason). */
+export async function restrictMedia(db: Kysely<Database>, accountId: string, detectionId: string | null, reason: string, now: Date): Promise<void> {
+  await db
+    .insertInto('media_restrictions')
+    .values({ account_id: accountId, detection_id: detectionId, reason, created_at: now })
+    .onConflict((oc) => oc.column('account_id').doNothing())
+    .execute();
+}
+
+export async function isMediaRestricted(db: Kysely<Database>, accountId: string): Promise<boolean> {
+  return (await db.selectFrom('media_restrictions').select('account_id').where('account_id', '=', accountId).executeTakeFirst()) !== undefined;
+}
+

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../storage/database';
+import type { Database } from '../database';
 
 // Storage of the MLS Delivery/Authentication Service: device directory, key packages, group state.
 
