@@ -30,6 +30,39 @@ const prf = (c: Counts) => {
   return { ...c, precision: r(precision), recall: r(recall), f1: r(f1) };
 };
 
+/** P(X <= k) for X ~ Binomial(n, p), summed in log space (n up to a few thousand). */
+function binomCdf(k: number, n: number, p: number): number {
+  if (p <= 0) return 1;
+  if (p >= 1) return k >= n ? 1 : 0;
+  let logTerm = n * Math.log(1 - p); // P(X = 0)
+  let sum = Math.exp(logTerm);
+  for (let i = 1; i <= k; i++) {
+    logTerm += Math.log((n - i + 1) / i) + Math.log(p / (1 - p));
+    sum += Math.exp(logTerm);
+  }
+  return Math.min(1, sum);
+}
+
+/** Exact (Clopper–Pearson) two-sided 95% interval for k successes in n, by bisection. */
+export function clopperPearson(k: number, n: number): [number, number] {
+  if (n === 0) return [0, 1];
+  const solve = (f: (p: number) => number) => {
+    let lo = 0;
+    let hi = 1;
+    for (let i = 0; i < 60; i++) {
+      const mid = (lo + hi) / 2;
+      if (f(mid) > 0) lo = mid;
+      else hi = mid;
+    }
+    return (lo + hi) / 2;
+  };
+  // lower: P(X >= k) = 0.025; upper: P(X <= k) = 0.025.
+  const lower = k === 0 ? 0 : solve((p) => 0.025 - (1 - binomCdf(k - 1, n, p)));
+  const upper = k === n ? 1 : solve((p) => binomCdf(k, n, p) - 0.025);
+  const r = (x: number) => Math.round(x * 10000) / 10000;
+  return [r(lower), r(upper)];
+}
+
 /** Stages found per sender in one conversation, with the classifier as configured. */
 function predict(c: CorpusConversation, thresholds: Record<TextStage, number>) {
   const classifier = patternBayesClassifier({ thresholds });
@@ -91,6 +124,9 @@ function evaluate(split: 'tune' | 'test', thresholds: Record<TextStage, number>)
     perStage: Object.fromEntries(TEXT_STAGES.map((s) => [s, prf(perStage[s])])) as Record<TextStage, ReturnType<typeof prf>>,
     overall: prf(overall),
     ordinaryFalseAlarmRate: ordinary.n ? Math.round((ordinary.alarms / ordinary.n) * 10000) / 10000 : 0,
+    /** Exact 95% interval of the ordinary false-alarm rate and of the alarm recall (grooming and sextortion together). */
+    ordinaryFalseAlarmRate95: clopperPearson(ordinary.alarms, ordinary.n),
+    alarmRecall95: clopperPearson(overall.tp, overall.tp + overall.fn),
     ordinaryWithAnyStage: falseAlarms.length,
     falseAlarms: falseAlarms.slice(0, 20),
     msPerMessage: Math.round((ms / Math.max(1, messages)) * 1000) / 1000,
@@ -136,7 +172,7 @@ ${body}
   writeFileSync(join(here, 'results', 'signals.json'), `${JSON.stringify(result, null, 2)}\n`);
   const t = result.test;
   process.stdout.write(
-    `held-out test: ${t.conversations} conversations; overall P ${t.overall.precision} R ${t.overall.recall} F1 ${t.overall.f1}; ordinary false alarms ${(t.ordinaryFalseAlarmRate * 100).toFixed(2)}%\n` +
+    `held-out test: ${t.conversations} conversations; overall P ${t.overall.precision} R ${t.overall.recall} F1 ${t.overall.f1}; ordinary false alarms ${(t.ordinaryFalseAlarmRate * 100).toFixed(2)}% (${t.byKind.ordinary?.alarms ?? 0}/${t.byKind.ordinary?.n ?? 0}, 95% ${t.ordinaryFalseAlarmRate95.map((x) => `${(x * 100).toFixed(2)}%`).join('–')}); recall 95% ${t.alarmRecall95.join('–')}\n` +
       TEXT_STAGES.map((s) => `  ${s}: P ${t.perStage[s].precision} R ${t.perStage[s].recall} F1 ${t.perStage[s].f1}`).join('\n') +
       '\n',
   );

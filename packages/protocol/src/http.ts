@@ -107,6 +107,12 @@ export const Conversation = z.object({
    * its members): why, in words, and what to do. Sends are refused with `policy.mode_change`.
    */
   closedReason: z.string().optional(),
+  /**
+   * K6: present when some members are not listed to this viewer (a sextortion signal about the viewer
+   * fired in a conversation with a child here): how many, and why in words. Others see every member.
+   */
+  hiddenMembers: z.number().int().positive().optional(),
+  hiddenMembersReason: z.string().optional(),
 });
 export type Conversation = z.infer<typeof Conversation>;
 

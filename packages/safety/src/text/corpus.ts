@@ -159,6 +159,48 @@ const ORDINARY: Record<string, readonly string[]> = {
     'are we still going to {place}?', 'meet at {place} at {time}?', 'can you come round to mine', 'my mum can drive us', 'whos coming',
     'i cant come im grounded', 'lets go to the cinema saturday', 'bring snacks', 'what time does it start', 'see you there',
   ],
+  // Added for issue 11 (more ordinary data): lifts, siblings, innocent secrets, "don't tell" jokes,
+  // parents checking in, and more of the everyday teenage talk that shares words with the stages.
+  lifts: [
+    'can you pick me up from {place} at {time}?', "i'll pick you up after {sport}", 'dad is outside in the car', 'wait by the gate, ill be 5 mins',
+    'can {name} get a lift home with us?', 'mum is running late, wait inside school', 'which door do i pick you up from', 'im at the front now',
+    'your nan will collect you from school today', 'can you drop me at {place} on the way', 'the bus is cancelled can someone get me',
+    'ill meet you at the station after school', 'thanks for the lift', 'text me when youre ready to be picked up',
+  ],
+  siblings: [
+    'get out of my room', "don't tell mum i broke it", "i'm telling dad", 'you ate my chocolate', 'give me my charger back',
+    'stop using all the hot water', 'mum says its your turn to do the dishes', 'can i borrow your hoodie', 'who finished the cereal',
+    'dont tell mum i was on {game} past bedtime', 'shes so annoying', 'keep the noise down im revising', 'i wont tell if you do the washing up',
+    'you owe me {gift} now lol',
+  ],
+  checkin: [
+    'where are you right now?', 'are you home yet?', 'is {name} with you?', 'call me when you see this', 'why is your location off?',
+    'your phone was off all afternoon', 'are you still at {place}?', 'come home straight after school please', 'who are you with?',
+    'what time does {sport} finish', 'make sure you eat something', 'did you get there ok?', 'answer your phone please', 'home by {time} ok',
+    'is your homework done?',
+  ],
+  secrets: [
+    "don't tell anyone but i got into the team", 'promise you wont tell {name} who i fancy', 'keep it between us but i think {name} likes you',
+    "i'm planning to surprise {name} for her birthday", "dont say anything to {name}, she wants to tell you herself", 'its a secret until the results come out',
+    'we are getting a puppy but dont tell {name} yet', 'delete that photo its so bad lol', 'nobody knows im leaving the club yet',
+    'you have to promise not to laugh', 'dont tell {relative} i failed the test, ill tell them myself', 'hide the present in your wardrobe',
+  ],
+  jokes: [
+    "don't tell anyone but i actually like {subject}", 'lol keep this between us, i still watch cartoons', 'you are so dead when {name} sees this',
+    'this is going in the group chat haha', 'never speak of this again', 'i will never tell, your secret is safe lol', 'ur so dramatic',
+    'send me the funny pic of {name}', 'bro what was that', 'im literally crying laughing', "don't tell the teacher we copied lol",
+    'that meme is so accurate', 'dead', 'you look like {name} in that photo',
+  ],
+  chores: [
+    'can you hoover your room before dinner', 'feed the cat please', 'put the washing out', 'we need bread and eggs', 'take the bins out tonight',
+    'your pocket money is on your card', 'can you send me a pic of the receipt', 'tidy your room before grandma comes', 'the wifi password is on the fridge',
+    'dont forget your PE kit', 'have you done your reading', 'switch the oven off at {time}',
+  ],
+  clubs: [
+    'band practice is moved to {time}', 'did you bring your violin', 'the drama rehearsal ran late', 'are you doing the {sport} trials',
+    'scouts camping trip forms are due', 'coach wants photos for the club page', 'can you come to the match on {time}', 'we need another player',
+    'the minibus leaves at {time}', 'ask your parents to sign the consent form', 'great performance tonight', 'my mum is driving the team',
+  ],
 };
 
 /**
@@ -217,17 +259,17 @@ function ordinary(r: R): { topic: string; messages: CorpusMessage[] } {
 const splitOf = (i: number): Split => (i % 10 < 5 ? 'train' : i % 10 < 7 ? 'tune' : 'test');
 
 /**
- * The corpus: `grooming`, `sextortion` and `ordinary` conversations (default 120, 60, 320), each with its
+ * The corpus: `grooming`, `sextortion` and `ordinary` conversations (default 120, 60, 840), each with its
  * split. Deterministic for a given seed.
  *
- * @example corpus().filter((c) => c.split === 'test').length // 150
+ * @example corpus().filter((c) => c.split === 'test').length // 306
  */
 export function corpus(opts: { seed?: number; grooming?: number; sextortion?: number; ordinary?: number } = {}): CorpusConversation[] {
   const r = rng(opts.seed ?? 20261130);
   const make: [ConversationKind, number, (r: R) => { topic: string; messages: CorpusMessage[] }][] = [
     ['grooming', opts.grooming ?? 120, grooming],
     ['sextortion', opts.sextortion ?? 60, sextortion],
-    ['ordinary', opts.ordinary ?? 320, ordinary],
+    ['ordinary', opts.ordinary ?? 840, ordinary],
   ];
   const out: CorpusConversation[] = [];
   for (const [kind, count, gen] of make) {

@@ -6,11 +6,11 @@ import type { TextStage } from '../text-stages';
 
 export const DEFAULT_STAGE_THRESHOLDS: Record<TextStage, number> = {
   'text.age_location': 2,
-  'text.flattery_gifts': 2,
-  'text.secrecy': 2.68,
+  'text.flattery_gifts': 3.62,
+  'text.secrecy': 3.35,
   'text.isolation': 2,
   'text.move_platform': 4.25,
-  'text.image_request': 3.85,
-  'text.meeting': 2,
+  'text.image_request': 2.81,
+  'text.meeting': 4.67,
   'text.threats': 2,
 };

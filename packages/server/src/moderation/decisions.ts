@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { liftShields } from '../storage/repos/shields';
 import { HavenError, REPORT_REASON_TEXT, type ActRequest, type ReportReason } from '@haven/protocol';
 import { bandOf } from '../policy/participants';
 import { appendAudit } from '../admin/audit';
@@ -53,7 +54,10 @@ export async function act(s: Services, caller: Caller, caseId: string, req: ActR
     let tokens: string[] = [];
     switch (req.action) {
       case 'warn':
+        break;
       case 'no_violation':
+        // K6: the moderator decided the case: a sextortion shield about the subject ends.
+        effects.sextortionShieldsLifted = await liftShields(tx, subject.id, caller.accountId, `Moderator decision ${decisionId}: ${req.reason}.`, now);
         break;
       case 'remove_content': {
         const ids = (await reportsOfCase(tx, c.id)).flatMap((r) => (r.message_id ? [r.message_id] : []));
@@ -74,6 +78,7 @@ export async function act(s: Services, caller: Caller, caseId: string, req: ActR
       case 'lift':
         await setSuspension(tx, subject.id, false, null);
         effects.mediaRestrictionLifted = await liftMediaRestrictionOf(tx, subject.id);
+        effects.sextortionShieldsLifted = await liftShields(tx, subject.id, caller.accountId, `Moderator decision ${decisionId}: ${req.reason}.`, now);
         break;
     }
     const outcome = req.action === 'no_violation' ? ('no_violation' as const) : ('actioned' as const);

@@ -3,7 +3,7 @@ import { HavenError, type Conversation, type Invite } from '@haven/protocol';
 import { canJoinViaInvite } from '@haven/safety';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { findConversationForMember } from '../storage/repos/conversations';
-import { announce, getConversation, joinChecked } from '../services/conversations';
+import { announce, fullConversation, joinChecked, viewFor } from '../services/conversations';
 import type { Caller, Services } from '../services/context';
 import { modeForCheck, participantOf } from './participants';
 import { refusalError } from './refusal';
@@ -48,7 +48,7 @@ export async function joinByInvite(s: Services, caller: Caller, token: string): 
     if (!d.ok) throw refusalError(policy, d.error, joiner, now);
   });
   signalGroupJoin(s, joiner.id, invite.conversation_id);
-  const conversation = await getConversation(s, caller, invite.conversation_id);
+  const conversation = await fullConversation(s, caller, invite.conversation_id);
   await announce(s, conversation);
-  return conversation;
+  return viewFor(s, caller, conversation);
 }

@@ -18,22 +18,38 @@ import { resolveHandle, resolveHandles } from '../policy/lookup';
 import { relationsAmong, relationsOf, relationship } from '../policy/relations';
 import type { Caller, Services } from './context';
 import { decideMode } from './mode';
-import { conversationView } from './views';
+import { conversationView, shieldView } from './views';
+import { shieldedChildrenFor, shieldedViewers } from '../storage/repos/shields';
 import { assertFriction, signalContactAttempt, signalGroupJoin } from '../signals/hooks';
 
-/** Wire views of conversations with their members. */
-export async function viewConversations(s: Services, rows: ConversationRow[]): Promise<Conversation[]> {
+/** Wire views of conversations with all their members (what members who are not shielded from anyone see). */
+async function fullViews(s: Services, rows: ConversationRow[]): Promise<Conversation[]> {
   const members = await membersOf(s.db, rows.map((r) => r.id));
   const accounts = new Map((await findAccountsByIds(s.db, [...new Set([...members.values()].flat())])).map((a) => [a.id, a]));
   return rows.map((r) => conversationView(r, (members.get(r.id) ?? []).flatMap((id) => accounts.get(id) ?? [])));
 }
 
-async function viewOne(s: Services, row: ConversationRow): Promise<Conversation> {
-  return (await viewConversations(s, [row]))[0]!;
+/** Wire views of conversations as `viewerId` may see them (K6: a sextortion suspect does not see a child's contacts). */
+export async function viewConversations(s: Services, rows: ConversationRow[], viewerId: string): Promise<Conversation[]> {
+  const views = await fullViews(s, rows);
+  const shielded = await shieldedChildrenFor(s.db, viewerId);
+  return shielded.size === 0 ? views : views.map((c) => shieldView(c, viewerId, shielded));
 }
 
+async function viewOne(s: Services, row: ConversationRow): Promise<Conversation> {
+  return (await fullViews(s, [row]))[0]!;
+}
+
+/**
+ * Sends the conversation frame to its members (and `extra`). `conversation` is the full view; a member
+ * with a sextortion shield in force gets their own view, without the shielded child's contacts (K6).
+ */
 export async function announce(s: Services, conversation: Conversation, extra: string[] = []): Promise<void> {
-  await s.fanout.publish([...conversation.members.map((m) => m.id), ...extra], { type: 'conversation', conversation });
+  const to = [...new Set([...conversation.members.map((m) => m.id), ...extra])];
+  const shielded = await shieldedViewers(s.db, to);
+  const plain = to.filter((id) => !shielded.has(id));
+  if (plain.length > 0) await s.fanout.publish(plain, { type: 'conversation', conversation });
+  for (const [viewer, children] of shielded) await s.fanout.publish([viewer], { type: 'conversation', conversation: shieldView(conversation, viewer, children) });
 }
 
 async function self(s: Services, caller: Caller): Promise<AccountRow> {
@@ -96,17 +112,30 @@ export async function createConversation(s: Services, caller: Caller, req: Creat
   const conversation = await viewOne(s, row);
   if (created) await announce(s, conversation);
   if (created && req.kind === 'group') for (const a of all) signalGroupJoin(s, a.id, row.id);
-  return { conversation, created };
+  return { conversation: await viewFor(s, caller, conversation), created };
 }
 
 export async function getConversation(s: Services, caller: Caller, id: string): Promise<Conversation> {
   const row = await findConversationForMember(s.db, id, caller.accountId);
   if (!row) throw new HavenError('conversation.not_found');
+  return (await viewConversations(s, [row], caller.accountId))[0]!;
+}
+
+/** The full view of a conversation `caller` is in, for `announce` (which shields per recipient). */
+export async function fullConversation(s: Services, caller: Caller, id: string): Promise<Conversation> {
+  const row = await findConversationForMember(s.db, id, caller.accountId);
+  if (!row) throw new HavenError('conversation.not_found');
   return viewOne(s, row);
 }
 
+/** The caller's view of a full conversation view (K6). */
+export async function viewFor(s: Services, caller: Caller, conversation: Conversation): Promise<Conversation> {
+  const shielded = await shieldedChildrenFor(s.db, caller.accountId);
+  return shielded.size === 0 ? conversation : shieldView(conversation, caller.accountId, shielded);
+}
+
 export async function listConversations(s: Services, caller: Caller): Promise<Conversation[]> {
-  return viewConversations(s, await listConversationsForMember(s.db, caller.accountId));
+  return viewConversations(s, await listConversationsForMember(s.db, caller.accountId), caller.accountId);
 }
 
 async function groupForMember(s: Services, caller: Caller, id: string): Promise<ConversationRow> {
@@ -170,9 +199,9 @@ export async function addMember(s: Services, caller: Caller, id: string, handle:
     signalContactAttempt(s, adder, target, { via: 'group_add', refused: false, connected });
   });
   signalGroupJoin(s, target.id, id);
-  const conversation = await getConversation(s, caller, id);
+  const conversation = await fullConversation(s, caller, id);
   await announce(s, conversation);
-  return conversation;
+  return viewFor(s, caller, conversation);
 }
 
 const NO_ACCOUNT = '00000000-0000-0000-0000-000000000000';
@@ -186,7 +215,7 @@ export async function removeMember(s: Services, caller: Caller, id: string, hand
   if (!target || !member) throw new HavenError('account.not_found', 'That account is not a member of this conversation.');
   if (target.id !== caller.accountId && row.created_by !== caller.accountId) throw new HavenError('auth.forbidden');
   await removeMemberRow(s.db, id, target.id);
-  const conversation = (await viewConversations(s, [row]))[0]!;
+  const conversation = await viewOne(s, row);
   await announce(s, conversation, [target.id]);
-  return conversation;
+  return viewFor(s, caller, conversation);
 }

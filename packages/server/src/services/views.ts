@@ -64,3 +64,19 @@ export function messageView(m: MessageRow, sender: AccountPublic, body: Uint8Arr
       : {}),
   };
 }
+
+/** What a shielded viewer reads in place of the members it may not see (K6). */
+export const HIDDEN_MEMBERS_REASON = 'Some members are hidden for safety.';
+
+/**
+ * K6: `viewerId`'s view of `c` when it may not see the contacts of the children in `shielded` (a
+ * sextortion signal about it fired in a conversation with them). If a shielded child is a member, only
+ * the viewer and the shielded children stay listed (the conversation still makes sense); the others are
+ * counted in `hiddenMembers`. A conversation without a shielded child is unchanged.
+ */
+export function shieldView(c: Conversation, viewerId: string, shielded: ReadonlySet<string>): Conversation {
+  if (!c.members.some((m) => shielded.has(m.id))) return c;
+  const members = c.members.filter((m) => m.id === viewerId || shielded.has(m.id));
+  const hidden = c.members.length - members.length;
+  return hidden === 0 ? c : { ...c, members, hiddenMembers: hidden, hiddenMembersReason: HIDDEN_MEMBERS_REASON };
+}

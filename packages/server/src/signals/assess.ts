@@ -16,6 +16,9 @@ import { helpOf } from '../policy/refusal';
 import type { Services } from '../services/context';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { claimNotice, insertSignalHits, signalEventsAbout, signalHitsOf, upsertRiskScore } from '../storage/repos/signals';
+import { listConversationsForMember, membersOf } from '../storage/repos/conversations';
+import { placeShields, shieldedChildrenFor } from '../storage/repos/shields';
+import { conversationView, shieldView } from '../services/views';
 
 // Assessing one account (K1, K4, K5): its metadata signals from the stored events, its text hits, the
 // score with its explanation (stored), new hits kept for the moderation queue, and notices to the
@@ -66,6 +69,7 @@ export async function assessAccount(s: Services, accountId: string): Promise<Ass
     ...metadata.map((m) => ({ code: m.code, explanation: m.explanation, evidence: m.evidence })),
     ...text.map((h) => ({ code: h.code as AnySignalCode, explanation: h.explanation, evidence: JSON.parse(h.evidence) as string[] })),
   ];
+  await shieldChildren(s, accountId, text.filter((h) => h.code === 'text.threats'));
   const score = riskScore(scored, s.policy.risk);
   await upsertRiskScore(s.db, {
     account_id: accountId,
@@ -110,5 +114,32 @@ async function noticeChildren(s: Services, suspectId: string, candidates: string
     if (!(await claimNotice(s.db, child.id, suspectId, notice.kind, now))) continue;
     const event = notice.kind === 'sextortion' ? 'safety.sextortion_notice' : 'safety.notice';
     await notify(s, [child.id], event, { ...notice, about: { handle: suspect.handle }, help: helpOf(s.policy, child, now, 'safety_notice') });
+  }
+}
+
+/**
+ * K6: a threats-and-demands hit (sextortion) about `suspectId` shields the children of its conversation:
+ * the suspect no longer sees their contacts (other group members), until a moderator lifts it. Newly
+ * shielded, the suspect's open connections get its new view of the conversations it shares with them.
+ */
+async function shieldChildren(s: Services, suspectId: string, threats: { id: string; at: Date; related: string }[]): Promise<void> {
+  if (threats.length === 0) return;
+  const newest = new Map<string, { childId: string; hitId: string; threatAt: Date }>();
+  for (const h of threats)
+    for (const childId of JSON.parse(h.related) as string[]) {
+      const prev = newest.get(childId);
+      if (childId !== suspectId && (!prev || prev.threatAt < h.at)) newest.set(childId, { childId, hitId: h.id, threatAt: h.at });
+    }
+  const placed = new Set(await placeShields(s.db, suspectId, [...newest.values()], s.now()));
+  if (placed.size === 0) return;
+  const rows = await listConversationsForMember(s.db, suspectId);
+  const members = await membersOf(s.db, rows.map((r) => r.id));
+  const touched = rows.filter((r) => (members.get(r.id) ?? []).some((id) => placed.has(id)));
+  if (touched.length === 0) return;
+  const inForce = await shieldedChildrenFor(s.db, suspectId);
+  const accounts = new Map((await findAccountsByIds(s.db, [...new Set(touched.flatMap((r) => members.get(r.id) ?? []))])).map((a) => [a.id, a]));
+  for (const r of touched) {
+    const full = conversationView(r, (members.get(r.id) ?? []).flatMap((id) => accounts.get(id) ?? []));
+    await s.fanout.publish([suspectId], { type: 'conversation', conversation: shieldView(full, suspectId, inForce) });
   }
 }

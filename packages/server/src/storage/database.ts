@@ -421,6 +421,18 @@ export interface SignalNoticesSentTable {
   at: Date;
 }
 
+/** K6: the suspect of a sextortion signal no longer sees the child's contacts, until a moderator lifts it. */
+export interface SextortionShieldsTable {
+  suspect_id: string;
+  child_id: string;
+  hit_id: string | null;
+  threat_at: Date;
+  created_at: Generated<Date>;
+  lifted_at: Date | null;
+  lifted_by: string | null;
+  lift_reason: string | null;
+}
+
 /** A child's own image, reported by its hashes only (the platform block list, kept apart from imported lists). */
 export interface SelfReportsTable {
   id: string;
@@ -502,6 +514,7 @@ export interface Database {
   signal_hits: SignalHitsTable;
   risk_scores: RiskScoresTable;
   signal_notices_sent: SignalNoticesSentTable;
+  sextortion_shields: SextortionShieldsTable;
   self_reports: SelfReportsTable;
   self_report_hashes: SelfReportHashesTable;
   account_keys: AccountKeysTable;
