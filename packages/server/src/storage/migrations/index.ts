@@ -10,6 +10,7 @@ import { stats } from './0009-stats';
 import { signals } from './0010-signals';
 import { devices } from './0011-devices';
 import { caseAudit } from './0012-case-audit';
+import { ipCapture } from './0013-ip-capture';
 
 /** Every migration by its number, in order. Static, so no file-system scan at start. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0010-signals': signals,
   '0011-devices': devices,
   '0012-case-audit': caseAudit,
+  '0013-ip-capture': ipCapture,
 };
 
 export const migrationProvider: MigrationProvider = {
