@@ -37,6 +37,7 @@ export const ENV_KEYS = {
   HAVEN_FRANKING_KEY_ID: { key: 'franking.currentKeyId', kind: 'string' },
   HAVEN_TRANSPARENCY_PUBLIC: { key: 'transparency.public', kind: 'bool' },
   HAVEN_WEB: { key: 'web.enabled', kind: 'bool' },
+  HAVEN_IP_CAPTURE: { key: 'moderation.ipCapture.enabled', kind: 'bool' },
   HAVEN_WEB_DIR: { key: 'web.dir', kind: 'string' },
 } as const satisfies Record<string, { key: string; kind: Kind }>;
 

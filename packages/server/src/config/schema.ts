@@ -185,6 +185,20 @@ export const ConfigSchema = z
           .object({ urgent: z.number().int().min(1).default(60), high: z.number().int().min(1).default(240), normal: z.number().int().min(1).default(1440), low: z.number().int().min(1).default(4320) })
           .strict()
           .prefault({}),
+        /**
+         * IP capture (issue 9 item 5): the address of each sign-in and media upload, kept for `retentionDays`
+         * and copied into a case's evidence (the `windowDays` before it opens) for referrals. Off unless the
+         * operator turns it on: IP addresses are personal data (docs/THREAT-MODEL.md). Behind a reverse proxy
+         * the address is X-Forwarded-For only where `server.trustProxy` is set.
+         */
+        ipCapture: z
+          .object({
+            enabled: z.boolean().default(false),
+            retentionDays: z.number().int().min(1).max(3650).default(90),
+            windowDays: z.number().int().min(1).max(3650).default(30),
+          })
+          .strict()
+          .prefault({}),
         referral: z
           .object({
             /** Who the referral names as reporting company and contact. */

@@ -9,6 +9,7 @@ import { findConversationForMember } from '../storage/repos/conversations';
 import { bearerToken } from '../http/route';
 import { parseInput } from '../http/errors';
 import { MediaStore, mediaDirOf, type StagedBlob } from './store.node.ts';
+import { recordIp } from '../moderation/ip-capture';
 
 /**
  * A check run on an upload before it is kept (the safety work adds scanning of `visible` conversations'
@@ -66,6 +67,7 @@ export function mediaRoutes(app: FastifyInstance, s: Services, inspectors: Media
         .insertInto('media')
         .values({ id, uploader_account_id: caller.accountId, uploader_device_id: caller.deviceId, conversation_id: conversationId, size: staged.size, sha256: staged.sha256, sealed: true })
         .execute();
+      await recordIp(s, caller.accountId, 'Upload', req.ip);
       const out: MediaUploaded = { id, size: staged.size, sha256: staged.sha256, conversationId: conversationId as MediaUploaded['conversationId'] };
       return reply.status(201).send(out);
     };

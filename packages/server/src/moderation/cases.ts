@@ -7,6 +7,8 @@ import { bandOf } from '../policy/participants';
 import type { Caller, Services } from '../services/context';
 import type { CaseRow, CaseItemsTable, Database } from '../storage/database';
 import { findAccountsByIds } from '../storage/repos/accounts';
+import { preserve } from './evidence.node.ts';
+import { ipEventsBefore } from './ip-capture';
 import { caseItemFacts, claimCase, findCase, insertCaseIfNone, insertCaseItem, lockCase, lockLiveCase, releaseCase, updateCase } from '../storage/repos/cases';
 
 // Cases (issue 9, point 2): every report, hash match, device detection and signal about an account opens
@@ -37,7 +39,7 @@ export async function raiseCase(
   let c = await lockLiveCase(tx, input.subjectId);
   if (!c) {
     const first: Prioritised = casePriority([input.facts]);
-    await insertCaseIfNone(tx, {
+    const created = await insertCaseIfNone(tx, {
       id: randomUUID(),
       subject_account_id: input.subjectId,
       status: 'open',
@@ -56,6 +58,7 @@ export async function raiseCase(
     // Either ours, or the one a concurrent transaction just committed.
     c = await lockLiveCase(tx, input.subjectId);
     if (!c) throw new Error('a live case vanished while it was being joined');
+    if (created) await preserveIpEvents(s, tx, c.id, input.subjectId, input.at, 'ip-events-case-opened.json');
   }
   const itemId = randomUUID();
   const added = await insertCaseItem(tx, { id: itemId, case_id: c.id, kind: input.kind, ref_id: input.refId, facts: JSON.stringify(input.facts), created_at: input.at });
@@ -75,6 +78,17 @@ export async function raiseCase(
     ...(c.evidence_purged_at ? {} : { evidence_retain_until: new Date(Math.max(c.evidence_retain_until?.getTime() ?? 0, retentionEnd(s, input.at).getTime())) }),
   });
   return { caseId: c.id, itemId, priority: p, added };
+}
+
+/**
+ * Copies the subject's IP capture events of the configured window before `at` into the case's evidence
+ * (nothing when capture is off or there are none), so a referral still has them after the rows expire.
+ */
+export async function preserveIpEvents(s: Services, tx: Kysely<Database>, caseId: string, subjectId: string, at: Date, name: string): Promise<void> {
+  const ipEvents = await ipEventsBefore(s, tx, subjectId, at);
+  if (ipEvents.length === 0) return;
+  const metadata = { subjectAccountId: subjectId, until: at.toISOString(), ipEvents };
+  await preserve(s, tx, { caseId, itemId: null, kind: 'metadata', name, contentType: 'application/json', bytes: Buffer.from(JSON.stringify(metadata), 'utf8'), metadata }, at);
 }
 
 export async function caseSummaries(s: Services, rows: readonly (CaseRow & { subject_handle?: string; subject_birth_date?: string; assignee_handle?: string | null; item_count?: number })[]): Promise<CaseSummary[]> {

@@ -7,6 +7,7 @@ import { appendAudit } from '../admin/audit';
 import type { Caller, Services } from '../services/context';
 import type { Database, EvidenceRow, EvidenceTable } from '../storage/database';
 import { findCase, insertReveal, revealsSince, updateCase } from '../storage/repos/cases';
+import { purgeIpEvents } from './ip-capture';
 import { expiredCases, findEvidence, insertEvidence, lockExpiredCase, purgeCaseEvidence } from '../storage/repos/evidence';
 
 // Evidence (issue 9, point 5): a copy of what a case is about, sealed at rest with the server key (the
@@ -188,5 +189,7 @@ export async function purgeExpired(s: Services, actor: { id: string | null; hand
     if (!progressed || due.length < batch) break;
   }
   if (purgedCases.length) s.log.info({ cases: purgedCases.length, files }, 'evidence purged at the end of retention');
+  // IP capture rows past their own retention go with the same job; copies in evidence follow the case.
+  await purgeIpEvents(s);
   return { purgedCases, files };
 }

@@ -10,7 +10,8 @@ import { caseDecisions, conversationsByIds, detectionsByIds, findCase, findRefer
 import { caseEvidence } from '../storage/repos/evidence';
 import { reportsOfCase } from '../storage/repos/reports';
 import { markIncidentReferred } from '../stats/service';
-import { lockHeldCase } from './cases';
+import { lockHeldCase, preserveIpEvents } from './cases';
+import { ipEventsOfEvidence } from './ip-capture';
 import { cyberTipReport, fileDetails, incidentTypeFor, toJsonValue, toXml, type ReferralFacts, type ReferralPerson } from './cybertip';
 import { IMAGE_TYPES, openEvidence } from './evidence.node.ts';
 import { submitToHotline } from './submitter.node.ts';
@@ -72,7 +73,8 @@ async function referralFacts(s: Services, caseId: string, referralId: string) {
     esp: { name: ref.espName, contactEmail: ref.contactEmail, legalUrl: ref.legalUrl },
     conversation: conv ? { id: conv.id, kind: conv.kind, mode: conv.mode } : null,
     content,
-    reported: person(s, subject),
+    // IP capture events as preserved in the case's evidence (when the case opened and when it was referred).
+    reported: { ...person(s, subject), ipEvents: ipEventsOfEvidence(evidence.map((e) => e.metadata)).map(({ ip, event, at }) => ({ ip, event, at })) },
     victims: involved.filter((p) => p.ageBand === 'child'),
     intendedRecipients: involved.filter((p) => p.ageBand === 'adult'),
     additionalInfo: [
@@ -93,6 +95,7 @@ export async function refer(s: Services, caller: Caller, caseId: string, note: s
   await s.db.transaction().execute(async (tx) => {
     const c = await lockHeldCase(tx, caller, caseId);
     if (c.evidence_purged_at) throw new HavenError('evidence.purged');
+    await preserveIpEvents(s, tx, c.id, c.subject_account_id, now, `ip-events-referral-${id}.json`);
     await insertReferral(tx, { id, case_id: c.id, created_by: caller.accountId, status: 'built', remote_report_id: null, error: null, note: note ?? null, created_at: now });
     await updateCase(tx, c.id, { status: 'referred', updated_at: now });
     await markIncidentReferred(tx, c.id, now);

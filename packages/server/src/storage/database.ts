@@ -259,6 +259,15 @@ export interface IncidentsTable {
   created_at: CreatedAt;
 }
 
+/** One sign-in or media upload's address, where the operator enables IP capture (migration 0013). */
+export interface IpCaptureEventsTable {
+  id: string;
+  account_id: string;
+  event: 'Login' | 'Upload' | 'Other';
+  ip: string;
+  at: Date;
+}
+
 // Moderation (migration 0008): see src/moderation and docs/decisions/0008-moderation.md.
 export interface CasesTable {
   id: string;
@@ -520,6 +529,7 @@ export interface Database {
   account_keys: AccountKeysTable;
   device_certificates: DeviceCertificatesTable;
   device_links: DeviceLinksTable;
+  ip_capture_events: IpCaptureEventsTable;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -8,6 +8,7 @@ import { LoginThrottle } from '../login-throttle';
 import { RateLimiter } from '../rate-limit';
 import { mount } from '../route';
 import { accountSelf } from '../../services/views';
+import { recordIp } from '../../moderation/ip-capture';
 
 export function accountRoutes(app: FastifyInstance, s: Services): void {
   const limits = s.config.rateLimits;
@@ -19,7 +20,10 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
 
   mount(app, s, ROUTES.register, async ({ body, req }) => {
     limit(signups, req);
-    return register(s, body);
+    const session = await register(s, body);
+    // Registration opens a session: recorded as `Other` where IP capture is on.
+    await recordIp(s, session.account.id, 'Other', req.ip);
+    return session;
   });
   const throttle = new LoginThrottle(limits.loginAccount);
   mount(app, s, ROUTES.login, async ({ body, req, reply }) => {
@@ -34,6 +38,7 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
     try {
       const session = await login(s, body);
       outcome = 'right';
+      await recordIp(s, session.account.id, 'Login', req.ip);
       return session;
     } catch (e) {
       // Only a wrong password counts against the account; a suspended account or a bad device id does not.

@@ -10,6 +10,7 @@ import { stats } from './0009-stats';
 import { signals } from './0010-signals';
 import { devices } from './0011-devices';
 import { caseAudit } from './0012-case-audit';
+import { ipCapture } from './0013-ip-capture';
 import { sextortionShield } from './0014-sextortion-shield';
 
 /** Every migration by its number, in order. Static, so no file-system scan at start. */
@@ -25,6 +26,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0010-signals': signals,
   '0011-devices': devices,
   '0012-case-audit': caseAudit,
+  '0013-ip-capture': ipCapture,
   '0014-sextortion-shield': sextortionShield,
 };
 
