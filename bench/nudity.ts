@@ -1,7 +1,7 @@
 // `npm run bench -- nudity`: the on-device nudity classifier (nsfwjs 4, MobileNetV2, TensorFlow.js WASM
 // backend, through @haven/client's nsfwjsLoader) on the project's ordinary images
 // (../shared/pdq-reference/images): latency per image and how many ordinary photos it would blur.
-// nsfwjs and TensorFlow.js are optional packages (not in package.json yet): without them this writes
+// nsfwjs and TensorFlow.js are dependencies of @haven/client; if the classifier cannot load, this writes
 // `skipped` with the reason instead of numbers. Writes bench/results/nudity.json.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -20,7 +20,7 @@ export async function main(): Promise<void> {
   try {
     classifier = await nsfwjsLoader()();
   } catch (e) {
-    const reason = `classifier did not load: ${e instanceof Error ? e.message : String(e)} (install nsfwjs@4 @tensorflow/tfjs@4 @tensorflow/tfjs-backend-wasm@4)`;
+    const reason = `classifier did not load: ${e instanceof Error ? e.message : String(e)} (run npm ci: nsfwjs, @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm come with @haven/client)`;
     writeFileSync(out, `${JSON.stringify({ skipped: reason }, null, 2)}\n`);
     process.stdout.write(`nudity: skipped: ${reason}\n`);
     return;

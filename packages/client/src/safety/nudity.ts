@@ -20,6 +20,14 @@ export type NudityLoader = () => Promise<NudityClassifier>;
 
 export const CHILDLINE = 'Childline: 0800 1111, free and confidential, any time.';
 
+/** The nsfwjs classes that count as nudity or sexual content (its others: Drawing, Neutral). */
+export const NSFWJS_SEXUAL_CLASSES: ReadonlySet<string> = new Set(['Porn', 'Hentai', 'Sexy']);
+
+/** An nsfwjs answer as one score: the probability of its sexual classes together, 0–1. */
+export function nudityFromPredictions(predictions: readonly { className: string; probability: number }[]): number {
+  return predictions.filter((x) => NSFWJS_SEXUAL_CLASSES.has(x.className)).reduce((n, x) => n + x.probability, 0);
+}
+
 export type IncomingVerdict =
   | { blurred: false }
   | {

@@ -27,10 +27,13 @@ export function defaultWebDir(): string {
  * The Content-Security-Policy of the app: scripts and styles from this origin only (no inline scripts),
  * network only to this origin (`'self'` covers ws:/wss: of the same host in CSP 3), images also from
  * `blob:` (decrypted attachments) and `data:`; no plugins, frames, or base-URI tricks.
+ * `'wasm-unsafe-eval'` lets the page compile WebAssembly (the on-device nudity check runs TensorFlow.js's
+ * WASM backend, from `.wasm` files served here): it allows WebAssembly.compile/instantiate only, not
+ * eval() or new Function() (that would be `'unsafe-eval'`, which stays forbidden).
  */
 export const WEB_CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self' blob: data:",
   "font-src 'self'",

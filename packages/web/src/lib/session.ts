@@ -10,6 +10,8 @@ import {
   type DeviceNotice,
   type E2eeEngine,
   type HashListGuard,
+  type IncomingVerdict,
+  type NudityGuard,
 } from '@haven/client';
 import {
   HavenError,
@@ -573,13 +575,40 @@ export class HavenSession extends Store<AppState> {
 
   /** The bytes of a received attachment as an object URL, after the device's check in e2ee conversations. */
   async openAttachment(msg: ChatMessage, ref: AttachmentRef): Promise<string> {
+    const bytes = await this.#attachmentBytes(msg, ref);
+    return URL.createObjectURL(new Blob([bytes as BlobPart], { type: ref.contentType }));
+  }
+
+  async #attachmentBytes(msg: ChatMessage, ref: AttachmentRef): Promise<Uint8Array> {
     const c = this.state.conversations[msg.conversationId];
     if (!c || !msg.id) throw new HavenError('media.not_found');
     const { openGuardedAttachment } = await import('./e2ee');
     const guard = c.conversation.mode === 'e2ee' && !msg.mine ? (await this.crypto()).guard : undefined;
-    const bytes = await openGuardedAttachment(this.client, c.conversation, msg.id, ref, guard);
-    return URL.createObjectURL(new Blob([bytes as BlobPart], { type: ref.contentType }));
+    return openGuardedAttachment(this.client, c.conversation, msg.id, ref, guard);
   }
+
+  // Nudity warnings on children's devices (issue 11 item 5; lib/nudity.ts, ui/Nudity.tsx). The check runs
+  // in this page only: nothing about a classification is sent to the server.
+
+  #nudity = new Map<string, Promise<NudityGuard>>();
+
+  /** The on-device nudity guard for the signed-in account (its own lazily loaded chunk). */
+  nudity(): Promise<NudityGuard> {
+    const me = this.state.me;
+    const key = me ? me.ageBand : 'unknown';
+    let g = this.#nudity.get(key);
+    if (!g) this.#nudity.set(key, (g = import('./nudity').then((m) => m.nudityGuardFor(me))));
+    return g;
+  }
+
+  /** A received image with the guard's verdict, decided before it is shown (never blurred for your own). */
+  async openImageChecked(msg: ChatMessage, ref: AttachmentRef): Promise<{ url: string; verdict: IncomingVerdict }> {
+    const bytes = await this.#attachmentBytes(msg, ref);
+    const verdict: IncomingVerdict = msg.mine ? { blurred: false } : await (await this.nudity()).incoming(bytes);
+    return { url: URL.createObjectURL(new Blob([bytes as BlobPart], { type: ref.contentType })), verdict };
+  }
+
+  // End of nudity warnings.
 
   // Reports
 

@@ -1,8 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { HavenError, type AttachmentRef, type Conversation, type ReportReason } from '@haven/protocol';
+import type { IncomingVerdict } from '@haven/client';
 import type { AppState, ChatMessage, ConversationState, HavenSession } from '../lib/session';
 import { ErrorMessage, HelpResources, Icon, Modal, errorHelp, errorText, useAction } from './common';
 import { ConversationDevicesDialog, EncryptionNotices, LinkThisBrowser, SafetyCodeDialog } from './Devices';
+import { NudityVeil, useCheckedImageSend } from './Nudity';
 
 /** The conversation's name for this account: the group title, or the other member's handle. */
 export function titleOf(c: Conversation, me: string | undefined): string {
@@ -372,6 +374,7 @@ function BlockDialog({ session, handle, onClose }: { session: HavenSession; hand
 
 function MessageItem({ session, m }: { session: HavenSession; m: ChatMessage }) {
   const [reporting, setReporting] = useState(false);
+  const [blocking, setBlocking] = useState(false);
   const time = new Date(m.sentAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   return (
     <li className={`message ${m.mine ? 'mine' : 'theirs'}`}>
@@ -379,7 +382,7 @@ function MessageItem({ session, m }: { session: HavenSession; m: ChatMessage }) 
         {!m.mine && <span className="sender">{m.from}</span>}
         {m.text !== null && <p className="text">{m.text}</p>}
         {m.attachments.map((a) => (
-          <Attachment key={a.mediaId} session={session} m={m} a={a} />
+          <Attachment key={a.mediaId} session={session} m={m} a={a} onReport={() => setReporting(true)} onBlock={() => setBlocking(true)} />
         ))}
         {m.problem && <p className="problem">{m.problem}</p>}
         <span className="meta">
@@ -393,6 +396,7 @@ function MessageItem({ session, m }: { session: HavenSession; m: ChatMessage }) 
         </button>
       )}
       {reporting && <ReportDialog session={session} m={m} onClose={() => setReporting(false)} />}
+      {blocking && <BlockDialog session={session} handle={m.from} onClose={() => setBlocking(false)} />}
     </li>
   );
 }
@@ -412,17 +416,24 @@ function statusText(s: ChatMessage['status']): string {
   }
 }
 
-function Attachment({ session, m, a }: { session: HavenSession; m: ChatMessage; a: AttachmentRef }) {
+function Attachment({ session, m, a, onReport, onBlock }: { session: HavenSession; m: ChatMessage; a: AttachmentRef; onReport: () => void; onBlock: () => void }) {
   const [url, setUrl] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  // Veiled only when a nudity signal says so (the signals issue); known images never reach here.
+  // Veiled when the device's nudity check flags it or could not check it (children; ui/Nudity.tsx),
+  // decided before the image is shown; known images never reach here.
+  const [verdict, setVerdict] = useState<IncomingVerdict>({ blurred: false });
   const [revealed, setRevealed] = useState(true);
   useEffect(() => {
     let alive = true;
     let made: string | null = null;
     if (!a.contentType.startsWith('image/')) return;
-    session.openAttachment(m, a).then(
-      (u) => (alive ? setUrl((made = u)) : URL.revokeObjectURL(u)),
+    session.openImageChecked(m, a).then(
+      (r) => {
+        if (!alive) return URL.revokeObjectURL(r.url);
+        setVerdict(r.verdict);
+        setRevealed(!r.verdict.blurred);
+        setUrl((made = r.url));
+      },
       (e: unknown) => alive && setError(e),
     );
     return () => {
@@ -444,12 +455,8 @@ function Attachment({ session, m, a }: { session: HavenSession; m: ChatMessage; 
   if (!url) return <p className="loading">Loading image…</p>;
   return (
     <figure className={`image ${revealed ? '' : 'veiled'}`}>
-      <img src={url} alt={a.name ? `Image: ${a.name}` : `Image from ${m.from}`} />
-      {!revealed && (
-        <button type="button" className="reveal" onClick={() => setRevealed(true)}>
-          Show image
-        </button>
-      )}
+      <img src={url} alt={revealed ? (a.name ? `Image: ${a.name}` : `Image from ${m.from}`) : `Blurred image from ${m.from}`} />
+      {!revealed && verdict.blurred && <NudityVeil verdict={verdict} from={m.from} onReveal={() => setRevealed(true)} onReport={onReport} onBlock={onBlock} />}
     </figure>
   );
 }
@@ -526,9 +533,8 @@ function ReportDialog({ session, m, onClose }: { session: HavenSession; m: ChatM
 function Composer({ session, conv, e2eeState }: { session: HavenSession; conv: Conversation; e2eeState: AppState['e2ee']['state'] }) {
   const [text, setText] = useState('');
   const fileRef = useRef<HTMLInputElement>(null);
-  const attach = useAction(async (file: File) => {
-    await session.sendImage(conv.id, file);
-  });
+  // A child's image is checked on the device first; a flagged one opens a warning (ui/Nudity.tsx).
+  const { attach, dialog: nudityDialog } = useCheckedImageSend(session, conv.id);
   // An unlinked browser is not in the conversation's encryption: nothing it sends could be read.
   const cannot = conv.mode === 'e2ee' && e2eeState === 'unlinked';
   const submit = () => {
@@ -539,6 +545,7 @@ function Composer({ session, conv, e2eeState }: { session: HavenSession; conv: C
   return (
     <div className="composer-wrap">
       <ErrorMessage error={attach.error} />
+      {nudityDialog}
       {conv.mode === 'e2ee' && e2eeState === 'loading' && (
         <p className="hint" role="status">
           Setting up encryption in this browser…
