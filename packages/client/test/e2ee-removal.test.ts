@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount, loadConfig, startServer, type RunningServer } from '@haven/server';
 import { removeMessages } from '../../server/src/storage/repos/cases';
 import { MLS_CONTENT_TYPES, MESSAGE_REMOVED_EVENT, REMOVED_CONTENT_TYPE, REMOVED_TEXT, type Message } from '@haven/protocol';
-import { Connection, HavenClient, newClientMessageId, nodeWebSocket } from '../src/index.node';
+import { Connection, HavenClient, Messenger, newClientMessageId, nodeWebSocket } from '../src/index.node';
 import { postgres } from '../../../testing/env';
 import { createPgDatabase } from '../../../testing/postgres';
 import { PASSWORD, handle } from './helpers';
@@ -149,4 +149,31 @@ describe.each([
     expect(restored).toMatchObject({ contentType: MLS_CONTENT_TYPES.message, body: bad.body });
     expect(restored.franking).toBeDefined();
   }, 120_000);
+
+  it.skipIf(skip)(`a removed visible message is served as the same marker; the stored payload stays${skipped}`, async () => {
+    const plain = async (base: string, birthDate: string) => {
+      const client = new HavenClient({ serverUrl: server.url });
+      const s = await client.register({ handle: handle(base) as never, password: PASSWORD, birthDate });
+      return { client, handle: s.account.handle, messenger: new Messenger(client) };
+    };
+    // A conversation with a child is visible to safety checks.
+    const a = await plain('rva', '1985-01-01');
+    const b = await plain('rvb', '2011-05-05');
+    const mod = await moderator('rvmod');
+    await b.client.requestContact(a.handle);
+    await a.client.acceptContact(b.handle);
+    const convo = await a.messenger.directWith(b.handle);
+    expect(convo.mode).toBe('visible');
+    const sent = await a.messenger.sendText(convo, 'a visible insult');
+    expect(await code(a.client.sendMessage(convo.id, { clientMessageId: newClientMessageId(), body: '', contentType: REMOVED_CONTENT_TYPE }))).toBe('request.unsupported_media_type');
+    await b.client.fileReport({ target: { kind: 'message', messageId: sent.id }, reason: 'grooming' });
+    const [theCase] = (await mod.modQueue()).cases.filter((x) => x.subject.handle === a.handle);
+    await mod.modClaim(theCase!.id);
+    await mod.modAct(theCase!.id, { action: 'remove_content', reason: 'grooming' });
+    const [m] = await b.client.messages(convo.id);
+    expect(m).toMatchObject({ id: sent.id, contentType: REMOVED_CONTENT_TYPE, body: '' });
+    expect(await b.messenger.read(m!)).toMatchObject({ text: REMOVED_TEXT, decoded: { kind: 'removed' } });
+    const row = await server.services.db.selectFrom('messages').selectAll().where('id', '=', sent.id).executeTakeFirstOrThrow();
+    expect(JSON.parse(Buffer.from(server.services.sealer.open(row.body, row.id, row.conversation_id)).toString('utf8'))).toEqual({ v: 1, text: 'a visible insult' });
+  }, 60_000);
 });
