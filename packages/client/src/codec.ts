@@ -1,6 +1,7 @@
 import {
   HavenError,
   PAYLOAD_CONTENT_TYPE,
+  REMOVED_CONTENT_TYPE,
   messageContentTypeAllowed,
   decodePayload,
   encodePayload,
@@ -23,7 +24,9 @@ export type Decoded =
   /** Protocol traffic the codec consumed (e.g. an MLS commit): nothing to show, but it is acknowledged. */
   | { kind: 'control' }
   /** Could not be read (tampered, unknown format, missing keys); `code` is stable, `reason` is for people. */
-  | { kind: 'undecodable'; code: string; reason: string };
+  | { kind: 'undecodable'; code: string; reason: string }
+  /** A moderator removed it (issue 9, 3): show `REMOVED_TEXT`; this device keeps no copy of what it said. */
+  | { kind: 'removed' };
 
 /**
  * The seam between messaging and encryption: how one conversation's payloads become bodies and back.
@@ -47,6 +50,7 @@ export const visibleCodec: MessageCodec = {
     return { body: bytesToBase64(encodePayload(payload)), contentType: PAYLOAD_CONTENT_TYPE };
   },
   async decode(_conversation, message) {
+    if (message.contentType === REMOVED_CONTENT_TYPE) return { kind: 'removed' };
     // The same rule the server applies on send (issue 13, 1): anything else is not shown.
     if (!messageContentTypeAllowed('visible', message.contentType).ok) {
       return { kind: 'undecodable', code: 'codec.content_type', reason: `unexpected content type ${message.contentType}` };

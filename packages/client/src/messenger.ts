@@ -1,4 +1,4 @@
-import { HavenError, MessagePayload, type Conversation, type Message } from '@haven/protocol';
+import { HavenError, MessagePayload, REMOVED_TEXT, type Conversation, type Message } from '@haven/protocol';
 import { codecFor, defaultCodecs, type CodecSelector, type Decoded } from './codec';
 import type { Connection } from './connection';
 import type { HavenClient } from './http-client';
@@ -17,7 +17,10 @@ export interface ReceivedMessage {
   fromAccountId: string;
   fromDeviceId: string;
   sentAt: string;
-  /** The text, or null when the message has none or could not be decoded (see `decoded`). */
+  /**
+   * The text, or null when the message has none or could not be decoded (see `decoded`); for a message a
+   * moderator removed (`decoded.kind === 'removed'`), "This message was removed by a moderator."
+   */
   text: string | null;
   attachments: NonNullable<MessagePayload['attachments']>;
   decoded: Decoded;
@@ -144,7 +147,7 @@ export class Messenger {
       fromAccountId: message.sender.id,
       fromDeviceId: message.senderDeviceId,
       sentAt: message.sentAt,
-      text: payload?.text ?? null,
+      text: decoded.kind === 'removed' ? REMOVED_TEXT : (payload?.text ?? null),
       attachments: payload?.attachments ?? [],
       decoded,
     };

@@ -21,4 +21,11 @@ describe('messageContentTypeAllowed', () => {
       expect(r.ok ? undefined : r.error.code, t).toBe('request.unsupported_media_type');
     }
   });
+
+  it('issue 9.3: the removal marker is never accepted from a sender, in either mode', () => {
+    for (const mode of ['visible', 'e2ee'] as const) {
+      const r = messageContentTypeAllowed(mode, 'application/haven-removed');
+      expect(r).toEqual({ ok: false, error: { code: 'request.unsupported_media_type', message: 'Only a moderator can remove a message.' } });
+    }
+  });
 });

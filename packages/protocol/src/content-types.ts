@@ -3,6 +3,27 @@ import type { ConversationMode } from './http';
 import { MLS_CONTENT_TYPES } from './mls';
 import { PAYLOAD_CONTENT_TYPE } from './payload';
 import { assertNever, err, ok, type Result } from './result';
+import { z } from 'zod';
+import { ConversationId, MessageId } from './ids';
+
+/**
+ * What the server serves in place of a message a moderator removed (issue 9, 3), in either mode: this
+ * content type with an empty body (no franking tag). Clients show {@link REMOVED_TEXT} and never try to
+ * decode or MLS-decrypt it; the stored copy (payload or ciphertext) stays on the server as evidence.
+ * Only the server makes it: a client may never send it (see {@link messageContentTypeAllowed}).
+ */
+export const REMOVED_CONTENT_TYPE = 'application/haven-removed';
+
+/** What every client shows for a removed message. */
+export const REMOVED_TEXT = 'This message was removed by a moderator.';
+
+/**
+ * The live event (`{ type: 'event', event: 'message.removed', data }`) sent to every member of a
+ * conversation when a moderator removes messages from it: honest clients drop their decrypted copies.
+ */
+export const MESSAGE_REMOVED_EVENT = 'message.removed';
+export const MessageRemovedData = z.object({ conversationId: ConversationId, messageIds: z.array(MessageId).min(1).max(1000) });
+export type MessageRemovedData = z.infer<typeof MessageRemovedData>;
 
 /**
  * The content types a message body may have, by the conversation's stored mode: the one rule the
@@ -31,6 +52,8 @@ export interface ContentTypeRefusal {
  */
 export function messageContentTypeAllowed(mode: ConversationMode, contentType: string, conversationId = ':id'): Result<true, ContentTypeRefusal> {
   if ((MESSAGE_CONTENT_TYPES[mode] as readonly string[]).includes(contentType)) return ok(true);
+  // Only the server marks a message removed (a moderator's decision); a sender cannot forge one.
+  if (contentType === REMOVED_CONTENT_TYPE) return err({ code: 'request.unsupported_media_type', message: 'Only a moderator can remove a message.' });
   switch (mode) {
     case 'visible':
       if (Object.values<string>(MLS_CONTENT_TYPES).includes(contentType))

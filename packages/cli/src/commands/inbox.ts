@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { HavenError, type AttachmentRef } from '@haven/protocol';
+import { HavenError, MESSAGE_REMOVED_EVENT, MessageRemovedData, REMOVED_TEXT, type AttachmentRef } from '@haven/protocol';
 import {
   Connection,
   HashListGuard,
@@ -112,6 +112,20 @@ export function register(program: Command): void {
         });
         return;
       }
+      // A moderator removed messages (issue 9, 3): this device drops its decrypted copies and says so.
+      if (e.event === MESSAGE_REMOVED_EVENT) {
+        work = work.then(async () => {
+          const parsed = MessageRemovedData.safeParse(e.data);
+          if (!parsed.success) return;
+          const engine = await e2ee().catch(() => undefined);
+          await engine?.messageRemoved(parsed.data).catch(() => undefined);
+          for (const id of parsed.data.messageIds) {
+            if (opts.json) printJson({ removed: { conversation: parsed.data.conversationId, id, text: REMOVED_TEXT } });
+            else printLine(`${parsed.data.conversationId.slice(0, 8)}  message ${id.slice(0, 8)}: ${REMOVED_TEXT}`);
+          }
+        });
+        return;
+      }
       showNotice(e, !!opts.json);
       const id = noticeIdOf(e.data);
       if (id) void client.markNoticesSeen([id]).catch(() => undefined);
@@ -216,13 +230,14 @@ function show(r: ReceivedMessage, json: boolean, saved: (string | { error: strin
       ...(attachments.length ? { attachments } : {}),
       sentAt: r.sentAt,
       ...(r.decoded.kind === 'undecodable' ? { error: { code: r.decoded.code, message: r.decoded.reason } } : {}),
+      ...(r.decoded.kind === 'removed' ? { removed: true } : {}),
     });
     return;
   }
   const when = r.sentAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
   const where = r.conversationKind === 'group' ? ` in ${r.conversationTitle ?? r.conversation}` : '';
   const lock = r.mode === 'e2ee' ? '🔒 ' : '';
-  const body = r.decoded.kind === 'undecodable' ? `[could not be read: ${r.decoded.reason}]` : (r.text ?? '[no text]');
+  const body = r.decoded.kind === 'undecodable' ? `[could not be read: ${r.decoded.reason}]` : r.decoded.kind === 'removed' ? `[${REMOVED_TEXT}]` : (r.text ?? '[no text]');
   const extra = attachments
     .map((a) => ` [attachment ${a.name ?? a.mediaId} (${a.contentType}, ${a.size} bytes)${'savedTo' in a ? ` saved to ${a.savedTo}` : 'saveError' in a ? ` not saved: ${a.saveError}` : ''}]`)
     .join('');

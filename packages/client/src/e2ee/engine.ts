@@ -28,6 +28,8 @@ import {
 import {
   HavenError,
   MLS_CONTENT_TYPES,
+  MessageRemovedData,
+  REMOVED_CONTENT_TYPE,
   type Conversation,
   type DeviceLink,
   type Message,
@@ -187,6 +189,11 @@ export class E2eeEngine {
   decode(conversation: Conversation, message: Message): Promise<Decoded> {
     return this.#serial(conversation.id, async () => {
       await this.#sync(conversation.id, message.seq);
+      // Removed by a moderator since this device read it (the live event missed): drop the copy now.
+      if (message.contentType === REMOVED_CONTENT_TYPE) {
+        await this.#forget(message.id);
+        return { kind: 'removed' };
+      }
       const rec = await this.record(message.id);
       if (rec) return toDecoded(rec);
       if (message.contentType !== MLS_CONTENT_TYPES.message) return { kind: 'control' };
@@ -296,6 +303,32 @@ export class E2eeEngine {
     }
   }
 
+  /** Replaces whatever this device kept of a message (its decrypted text too) with a 'removed' record. */
+  async #forget(messageId: string): Promise<void> {
+    const rec = await this.record(messageId);
+    // Handshake records are not messages: a removal never names them (the server refuses to remove them).
+    if (rec?.kind === 'control') return;
+    if (rec?.kind === 'removed') return;
+    await this.store.delete(RX + messageId);
+    await this.store.put(RX + messageId, encodeRecord({ kind: 'removed' }));
+  }
+
+  /**
+   * Handles the server's `message.removed` event (a moderator removed messages, issue 9, 3): the stored
+   * record of each (the decrypted payload, the franking opening) is deleted and marked removed, so this
+   * device shows "This message was removed by a moderator." from now on. A modified client could keep its
+   * copy; honest ones do not. Returns the ids now removed here.
+   */
+  async messageRemoved(data: unknown): Promise<string[]> {
+    const parsed = MessageRemovedData.safeParse(data);
+    if (!parsed.success) return [];
+    const { conversationId, messageIds } = parsed.data;
+    return this.#serial(conversationId, async () => {
+      for (const id of messageIds) await this.#forget(id);
+      return [...messageIds];
+    });
+  }
+
   async #keep(m: Message, r: ReceivedRecord): Promise<void> {
     await this.store.put(RX + m.id, encodeRecord(r));
   }
@@ -360,6 +393,11 @@ export class E2eeEngine {
           ...(m.franking ? { tag: m.franking } : {}),
         });
       }
+      case REMOVED_CONTENT_TYPE:
+        // A moderator removed it before this device read it: nothing to decrypt, and none needed. An MLS
+        // application message missing from a device's sequence does not break the group (the epoch is
+        // changed only by commits, which are never removable); later messages decrypt as usual.
+        return this.#keep(m, { kind: 'removed' });
       default:
         return this.#keep(m, { kind: 'undecodable', code: 'codec.content_type', reason: `unexpected content type ${m.contentType}` });
     }

@@ -20,6 +20,8 @@ export const ReceivedRecord = z.discriminatedUnion('kind', [
   /** Handshake traffic, or a message this device was never meant to read (sent before it joined). */
   z.object({ kind: z.literal('control'), note: z.string().optional() }),
   z.object({ kind: z.literal('undecodable'), code: z.string(), reason: z.string() }),
+  /** A moderator removed it: what it said is no longer kept on this device (issue 9, 3). */
+  z.object({ kind: z.literal('removed') }),
 ]);
 export type ReceivedRecord = z.infer<typeof ReceivedRecord>;
 
@@ -31,6 +33,8 @@ export function toDecoded(r: ReceivedRecord): Decoded {
       return { kind: 'control' };
     case 'undecodable':
       return { kind: 'undecodable', code: r.code, reason: r.reason };
+    case 'removed':
+      return { kind: 'removed' };
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { liftShields } from '../storage/repos/shields';
-import { HavenError, REPORT_REASON_TEXT, type ActRequest, type ReportReason } from '@haven/protocol';
+import { HavenError, MESSAGE_REMOVED_EVENT, REPORT_REASON_TEXT, type ActRequest, type MessageRemovedData, type ReportReason } from '@haven/protocol';
+import { membersOf } from '../storage/repos/conversations';
 import { bandOf } from '../policy/participants';
 import { appendAudit } from '../admin/audit';
 import { restrictMedia } from '../storage/repos/sanctions';
@@ -40,6 +41,21 @@ async function signOut(s: Services, accountId: string, tokenHashes: readonly str
   for (const tokenHash of tokenHashes) await s.fanout.publish([accountId], { type: 'session_ended', tokenHash });
 }
 
+/**
+ * Tells every member of each conversation that messages were removed (`message.removed`), so that
+ * honest clients drop their copies at once (e2ee ones hold decrypted text the server cannot take back).
+ */
+async function announceRemoved(s: Services, removed: readonly { id: string; conversationId: string }[]): Promise<void> {
+  const byConversation = new Map<string, string[]>();
+  for (const m of removed) byConversation.set(m.conversationId, [...(byConversation.get(m.conversationId) ?? []), m.id]);
+  if (byConversation.size === 0) return;
+  const members = await membersOf(s.db, [...byConversation.keys()]);
+  for (const [conversationId, messageIds] of byConversation) {
+    const data: MessageRemovedData = { conversationId: conversationId as MessageRemovedData['conversationId'], messageIds: messageIds as MessageRemovedData['messageIds'] };
+    await s.fanout.publish(members.get(conversationId) ?? [], { type: 'event', event: MESSAGE_REMOVED_EVENT, data });
+  }
+}
+
 export async function act(s: Services, caller: Caller, caseId: string, req: ActRequest): Promise<void> {
   if (req.action === 'suspend' && !req.hours) throw new HavenError('request.invalid', 'Say how long the suspension lasts (hours).');
   const now = s.now();
@@ -52,6 +68,7 @@ export async function act(s: Services, caller: Caller, caseId: string, req: ActR
     await insertDecision(tx, { id: decisionId, case_id: c.id, subject_account_id: subject.id, moderator_id: caller.accountId, action: req.action, reason: req.reason, note: req.note ?? null, until, created_at: now });
     const effects: Record<string, unknown> = {};
     let tokens: string[] = [];
+    let removed: { id: string; conversationId: string }[] = [];
     switch (req.action) {
       case 'warn':
         break;
@@ -61,8 +78,8 @@ export async function act(s: Services, caller: Caller, caseId: string, req: ActR
         break;
       case 'remove_content': {
         const ids = (await reportsOfCase(tx, c.id)).flatMap((r) => (r.message_id ? [r.message_id] : []));
-        await removeMessages(tx, ids, decisionId, now);
-        effects.removedMessages = ids;
+        removed = await removeMessages(tx, ids, decisionId, now);
+        effects.removedMessages = removed.map((m) => m.id);
         break;
       }
       case 'restrict_media':
@@ -94,9 +111,10 @@ export async function act(s: Services, caller: Caller, caseId: string, req: ActR
       reason: req.reason,
       details: { caseId: c.id, decisionId, note: req.note ?? null, until: until?.toISOString() ?? null, effects },
     });
-    return { subject, decisionId, until, tokens, toTell, outcome };
+    return { subject, decisionId, until, tokens, toTell, outcome, removed };
   });
   await signOut(s, done.subject.id, done.tokens);
+  await announceRemoved(s, done.removed);
   if (req.action !== 'no_violation') {
     await notify(s, [done.subject.id], 'moderation.decision', {
       decisionId: done.decisionId,

@@ -9,10 +9,8 @@ import type { Caller, Services } from './context';
 import { accountPublic, messageView } from './views';
 import { insertMlsApplication } from '../mls/service';
 import { checkVisibleAttachments } from '../detection/send-check';
-import { removedAmong } from '../storage/repos/cases';
-
-const REMOVED_BODY = Buffer.from(JSON.stringify({ v: 1, text: 'This message was removed by a moderator.' }), 'utf8');
-import { MLS_CONTENT_TYPES } from '@haven/protocol';
+import { REMOVABLE_CONTENT_TYPES, removedAmong } from '../storage/repos/cases';
+import { MLS_CONTENT_TYPES, REMOVED_CONTENT_TYPE } from '@haven/protocol';
 import { signalMessage } from '../signals/hooks';
 import { signalText } from '../signals/text';
 
@@ -35,9 +33,16 @@ export async function viewMessages(s: Services, rows: MessageRow[], known?: Acco
   const ids = [...new Set(rows.map((r) => r.sender_account_id))].filter((id) => id !== known?.id);
   const senders = new Map<string, AccountPublic>((await findAccountsByIds(s.db, ids)).map((a) => [a.id, accountPublic(a)]));
   if (known) senders.set(known.id, known);
-  // Content a moderator removed is hidden from everyone (its stored copy stays, as evidence).
-  const removed = await removedAmong(s.db, rows.filter((r) => r.content_type === PAYLOAD_CONTENT_TYPE).map((r) => r.id));
-  return rows.map((r) => messageView(r, senders.get(r.sender_account_id)!, removed.has(r.id) ? REMOVED_BODY : s.sealer.open(r.body, r.id, r.conversation_id)));
+  // Content a moderator removed is hidden from everyone, in either mode (issue 9, 3): served as a
+  // removal marker with an empty body and no franking tag, so no client decodes or MLS-decrypts it.
+  // The stored copy (payload or ciphertext) stays, as evidence; an overturned appeal serves it again.
+  const removed = await removedAmong(s.db, rows.filter((r) => REMOVABLE_CONTENT_TYPES.includes(r.content_type)).map((r) => r.id));
+  return rows.map((r) => {
+    const sender = senders.get(r.sender_account_id)!;
+    if (!removed.has(r.id)) return messageView(r, sender, s.sealer.open(r.body, r.id, r.conversation_id));
+    const { franking: _tag, ...marker } = messageView(r, sender, new Uint8Array());
+    return { ...marker, contentType: REMOVED_CONTENT_TYPE };
+  });
 }
 
 /**

@@ -15,6 +15,9 @@ import {
 } from '@haven/client';
 import {
   HavenError,
+  MESSAGE_REMOVED_EVENT,
+  MessageRemovedData,
+  REMOVED_TEXT,
   type AccountSelf,
   type AttachmentRef,
   type Contact,
@@ -327,6 +330,15 @@ export class HavenSession extends Store<AppState> {
           .catch(() => undefined);
         return;
       }
+      // A moderator removed messages (issue 9, 3): drop the decrypted copies, show the sentence instead.
+      if (e.event === MESSAGE_REMOVED_EVENT) {
+        const d = MessageRemovedData.safeParse(e.data);
+        if (!d.success) return;
+        const ids = new Set<string>(d.data.messageIds);
+        this.#patch(d.data.conversationId, (s) => ({ ...s, messages: s.messages.map((x) => (x.id && ids.has(x.id) ? { ...x, text: null, attachments: [], problem: REMOVED_TEXT } : x)) }));
+        if (this.state.e2ee.state === 'ready') void this.crypto().then(({ engine }) => engine.messageRemoved(d.data)).catch(() => undefined);
+        return;
+      }
       void this.refreshNotices().catch(() => undefined);
     });
     conn.on('error', (e) => {
@@ -445,7 +457,7 @@ export class HavenSession extends Store<AppState> {
       if (r.mode === 'e2ee') await this.#refreshDeviceNotices(m.conversationId).catch(() => undefined);
       const mine = m.senderDeviceId === p.deviceId;
       let payload = r.decoded.kind === 'payload' ? r.decoded.payload : undefined;
-      if (!payload && mine) payload = this.#pending.get(m.clientMessageId) ?? (await vault.getJson<MessagePayload>(`sent.${p.deviceId}.${m.id}`));
+      if (!payload && mine && r.decoded.kind !== 'removed') payload = this.#pending.get(m.clientMessageId) ?? (await vault.getJson<MessagePayload>(`sent.${p.deviceId}.${m.id}`));
       this.#conn?.ack(m.conversationId, m.seq);
       if (r.decoded.kind === 'control') return;
       if (r.decoded.kind === 'undecodable' && !payload && r.decoded.code === 'e2ee.own_message') return;
@@ -462,7 +474,7 @@ export class HavenSession extends Store<AppState> {
         attachments: payload?.attachments ?? [],
         status: fromMe ? 'sent' : 'received',
         mode: r.mode ?? 'visible',
-        ...(payload ? {} : { problem: r.decoded.kind === 'undecodable' ? undecodableText(r.decoded.code) : 'This message could not be read.' }),
+        ...(payload ? {} : { problem: r.decoded.kind === 'removed' ? REMOVED_TEXT : r.decoded.kind === 'undecodable' ? undecodableText(r.decoded.code) : 'This message could not be read.' }),
       };
       const unread = !fromMe && this.#active !== m.conversationId && m.seq > (this.#lastRead[m.conversationId] ?? 0);
       this.#patch(m.conversationId, (s) => {

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Updateable } from 'kysely';
+import { MLS_CONTENT_TYPES, PAYLOAD_CONTENT_TYPE } from '@haven/protocol';
 import type { CaseItemsTable, CaseRow, CasesTable, Database, DecisionRow, DecisionsTable } from '../database';
 
 // Cases, their items, decisions, appeals, referrals and moderators' reveals (migration 0008).
@@ -211,14 +212,28 @@ export async function revealsSince(db: Kysely<Database>, moderatorId: string, si
   return Number(r?.n ?? 0);
 }
 
-/** Hides messages from everyone (the stored copy stays, as evidence). */
-export async function removeMessages(db: Kysely<Database>, messageIds: readonly string[], decisionId: string, at: Date): Promise<void> {
-  if (messageIds.length === 0) return;
+/** What a moderator can remove: people's messages (visible payloads, MLS application messages), never commits or welcomes. */
+export const REMOVABLE_CONTENT_TYPES: readonly string[] = [PAYLOAD_CONTENT_TYPE, MLS_CONTENT_TYPES.message];
+
+/**
+ * Hides messages from everyone (the stored copy stays, as evidence); only removable ones (see
+ * {@link REMOVABLE_CONTENT_TYPES}). Returns the messages now removed, with their conversations.
+ */
+export async function removeMessages(db: Kysely<Database>, messageIds: readonly string[], decisionId: string, at: Date): Promise<{ id: string; conversationId: string }[]> {
+  if (messageIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('messages')
+    .select(['id', 'conversation_id'])
+    .where('id', 'in', messageIds)
+    .where('content_type', 'in', REMOVABLE_CONTENT_TYPES)
+    .execute();
+  if (rows.length === 0) return [];
   await db
     .insertInto('removed_messages')
-    .values(messageIds.map((message_id) => ({ message_id, decision_id: decisionId, removed_at: at })))
+    .values(rows.map((r) => ({ message_id: r.id, decision_id: decisionId, removed_at: at })))
     .onConflict((oc) => oc.column('message_id').doNothing())
     .execute();
+  return rows.map((r) => ({ id: r.id, conversationId: r.conversation_id }));
 }
 
 export async function removedAmong(db: Kysely<Database>, messageIds: readonly string[]): Promise<Set<string>> {
