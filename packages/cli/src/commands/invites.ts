@@ -16,9 +16,11 @@ export function register(program: Command): void {
       printLine(invite.token);
     },
   );
-  withJson(withProfile(program.command('join').description('join a group with an invite token').argument('<token>', 'the token from `haven invite`'))).action(
-    async (token: string, opts: ProfileOptions & { json?: boolean }) => {
-      if (!InviteToken.safeParse(token).success) throw new UsageError('that is not an invite token');
+  withJson(withProfile(program.command('join').description('join a group with an invite token or link').argument('<token>', 'the token from `haven invite`, or the invite link from the web app'))).action(
+    async (raw: string, opts: ProfileOptions & { json?: boolean }) => {
+      // An invite link from the web app (…/#/join/TOKEN) works as well as the token itself.
+      const token = raw.includes('/join/') ? raw.slice(raw.lastIndexOf('/join/') + '/join/'.length) : raw;
+      if (!InviteToken.safeParse(token).success) throw new UsageError('that is not an invite token or link');
       const { client } = await signedIn(opts);
       const c = await client.joinInvite(token);
       if (opts.json) return printJson({ id: c.id, title: c.title, mode: c.mode, modeReason: c.modeReason });

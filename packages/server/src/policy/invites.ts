@@ -21,7 +21,9 @@ export async function createInvite(s: Services, caller: Caller, conversationId: 
   const row = await findConversationForMember(s.db, conversationId, caller.accountId);
   if (!row) throw new HavenError('conversation.not_found');
   if (row.kind !== 'group') throw new HavenError('conversation.not_group', 'Only groups have invite links.');
-  const token = randomBytes(24).toString('base64url');
+  // Hex, not base64url: a token that starts with '-' would read as an option on a command line
+  // (`haven join -abc…` failed 1 time in 64).
+  const token = randomBytes(24).toString('hex');
   const expiresAt = new Date(s.now().getTime() + INVITE_TTL_MS);
   await s.db.insertInto('invites').values({ token_hash: tokenHash(token), conversation_id: row.id, created_by: caller.accountId, expires_at: expiresAt }).execute();
   return { token, conversationId: row.id as Invite['conversationId'], expiresAt: expiresAt.toISOString() };
