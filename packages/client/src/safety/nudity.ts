@@ -51,7 +51,7 @@ export interface NudityGuardOptions {
   threshold?: number;
 }
 
-const INCOMING_FLAGGED = "This image might show nudity, so it is blurred. It's OK not to look. You can choose to see it, or delete it.";
+const INCOMING_FLAGGED = "This image might show nudity, so it is blurred. It's OK not to look. You can choose to see it, or leave it blurred.";
 const INCOMING_UNCHECKED =
   "We couldn't check this image, so it is blurred to be safe. It's OK not to look. You can choose to see it.";
 const INCOMING_HELP = ['You can block or report the person who sent it. You will not be in trouble.', CHILDLINE];
