@@ -8,6 +8,8 @@ import { vault } from './vault';
  */
 export class BrowserStateStore implements StateStore {
   readonly #prefix: string;
+  /** Cleared at sign-out: work still in flight then (a key-package upload, a commit) writes nothing. */
+  #cleared = false;
   constructor(deviceId: string) {
     this.#prefix = `e2ee.${deviceId}.`;
   }
@@ -19,6 +21,7 @@ export class BrowserStateStore implements StateStore {
     return vault.get(this.#name(key));
   }
   put(key: string, value: Uint8Array): Promise<void> {
+    if (this.#cleared) return Promise.resolve();
     return vault.put(this.#name(key), value);
   }
   delete(key: string): Promise<void> {
@@ -29,6 +32,7 @@ export class BrowserStateStore implements StateStore {
   }
   /** Removes every value of this device (sign-out). */
   clear(): Promise<void> {
+    this.#cleared = true;
     return vault.deletePrefix(this.#prefix);
   }
 }

@@ -177,7 +177,11 @@ export class HavenSession extends Store<AppState> {
     } catch {
       // Offline or already ended: the local state goes anyway.
     }
+    const crypto = this.#crypto;
     this.#stop();
+    // The device's state store refuses writes from here on, so encryption work still in flight cannot
+    // leave a key behind after the values are deleted.
+    await crypto?.then((c) => c.store.clear()).catch(() => undefined);
     if (p) await this.#forgetDevice(p.deviceId);
     this.client = new HavenClient({ serverUrl: this.origin, fetch: browserFetch });
     this.set({ phase: 'signed-out', me: null, deviceId: null, conversations: {}, contacts: [], notices: [], help: null, e2ee: { state: 'loading' }, deviceNotices: {}, connection: 'idle' });
