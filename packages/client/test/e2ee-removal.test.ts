@@ -8,7 +8,7 @@ import { MLS_CONTENT_TYPES, MESSAGE_REMOVED_EVENT, REMOVED_CONTENT_TYPE, REMOVED
 import { Connection, HavenClient, Messenger, newClientMessageId, nodeWebSocket } from '../src/index.node';
 import { postgres } from '../../../testing/env';
 import { createPgDatabase } from '../../../testing/postgres';
-import { PASSWORD, handle } from './helpers';
+import { PASSWORD, code, handle } from './helpers';
 import { FAST_SUITE, e2eeUser, readAll } from './e2ee-helpers';
 
 // Issue 9 item 3 for end-to-end encrypted conversations, through a real server and the real SDK, on
@@ -18,15 +18,6 @@ import { FAST_SUITE, e2eeUser, readAll } from './e2ee-helpers';
 // appeal serves it again. Hostile: a member cannot remove anything, nor forge a marker.
 
 const PG = postgres();
-
-const code = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e);
-  }
-};
 
 describe.each([
   { name: 'pglite', skip: false, reason: '' },

@@ -21,3 +21,13 @@ export async function until(pred: () => boolean, ms = 5000, what = 'condition'):
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** What a call ended with: `ok`, or the error's code (`auth.forbidden`, …). */
+export const code = async (p: Promise<unknown>): Promise<string> => {
+  try {
+    await p;
+    return 'ok';
+  } catch (e) {
+    return (e as { code?: string }).code ?? String(e);
+  }
+};

@@ -7,7 +7,7 @@ import { createAccount, loadConfig, startServer, type RunningServer } from '@hav
 import { HavenClient, Messenger } from '../src/index.node';
 import { postgres } from '../../../testing/env';
 import { createPgDatabase } from '../../../testing/postgres';
-import { PASSWORD, handle } from './helpers';
+import { PASSWORD, code, handle } from './helpers';
 import { child, names, parseXml } from './xml';
 
 // Issue 9 end to end, through a real server and the SDK, on PGlite and PostgreSQL: a child reports an
@@ -18,15 +18,6 @@ import { child, names, parseXml } from './xml';
 
 const PG = postgres();
 const DAY = 86_400_000;
-
-const code = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    return (e as { code?: string }).code ?? String(e);
-  }
-};
 
 describe.each([
   { name: 'pglite', skip: false, reason: '' },

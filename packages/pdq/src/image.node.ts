@@ -3,11 +3,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type SharpModule from 'sharp';
+import { pdqFromPixels, REFERENCE_RESIZE, type PdqHashResult, type RawImage } from './pixels';
 
 // sharp (libvips) loads on the first decode, not at import: commands that never decode start faster.
 let sharpLoaded: Promise<typeof SharpModule> | undefined;
 const loadSharp = () => (sharpLoaded ??= import('sharp').then((m) => m.default));
-import { pdqFromPixels, REFERENCE_RESIZE, type PdqHashResult, type RawImage } from './pixels';
 
 /** `reference`: the reference tool's pipeline, bit-exact. `fast`: decoder shrink-on-load, a few bits away. */
 export type HashMode = 'reference' | 'fast';

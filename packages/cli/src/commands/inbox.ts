@@ -55,6 +55,12 @@ export function register(program: Command): void {
     const notices = await showUnseenNotices(client, !!opts.json);
     const conversations = await client.conversations();
     for (const c of conversations) messenger.remember(c);
+    // What changed in the encryption of your conversations since the last read (another command's
+    // commit, such as `send` adding a device), before the messages.
+    if (conversations.some((c) => c.mode === 'e2ee')) {
+      const engine = await e2ee().catch(() => undefined);
+      if (engine) printNotices(await engine.trust.takeUnseen(), !!opts.json);
+    }
     // Membership changes of e2ee groups are applied by whichever member's device is online (issue 13,
     // item 20): one that joined by invite can send without waiting for someone to send.
     const keepInStep = (conversationId: string) => e2ee().then((engine) => engine.reconcileIfNeeded(conversationId)).catch(() => false);
@@ -77,9 +83,9 @@ export function register(program: Command): void {
           // Throws when the message cannot be processed now (an outage): then it is neither shown nor
           // acknowledged, and nothing after it is either; it comes again next time.
           const r = await messenger.read(m);
-          // What reading it changed in the conversation's encryption (this device joined, a device was
-          // added) is said before the message, as it happens, also while following.
-          if (r.mode === 'e2ee') {
+          // What a commit or welcome changed in the conversation's encryption (this device joined, a device
+          // was added) is said as it happens, before the messages after it, also while following.
+          if (r.mode === 'e2ee' && r.decoded.kind === 'control') {
             const engine = await e2ee().catch(() => undefined);
             if (engine) printNotices(await engine.trust.takeUnseen(), !!opts.json);
           }

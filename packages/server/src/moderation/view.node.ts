@@ -118,6 +118,8 @@ export async function caseDetail(s: Services, caller: Caller, caseId: string, au
       appendAudit(tx, now, { actorId: caller.accountId, actorHandle: caller.handle, action: 'case.view', target: `case:${c.id}`, reason: '', details: { evidence: evidence.map((e) => e.sha256) } }),
     );
   }
+  // The trail is read after this view's own entry, so it includes it.
+  const [reveals, trail] = await Promise.all([revealCount(s, caller.accountId), caseAuditRows(s.db, c.id, { decisionIds: decisions.map((d) => d.id), evidenceIds: evidence.map((e) => e.id) })]);
   return {
     ...summary!,
     subjectAccount: {
@@ -134,9 +136,7 @@ export async function caseDetail(s: Services, caller: Caller, caseId: string, au
     decisions: decisions.map((d) => ({ id: d.id as never, action: d.action, reason: d.reason as ReportReason, note: d.note, until: d.until?.toISOString() ?? null, moderator: d.moderator_handle, at: d.created_at.toISOString() })),
     appeals: appeals.map((a) => ({ id: a.id as never, decisionId: a.decision_id as never, text: a.text, status: a.status, decidedBy: a.decided_by_handle, at: a.created_at.toISOString() })),
     referrals: referrals.map((r) => ({ id: r.id as never, caseId: r.case_id as never, status: r.status, remoteReportId: r.remote_report_id, error: r.error, createdAt: r.created_at.toISOString() })),
-    ...(await Promise.all([revealCount(s, caller.accountId), caseAuditRows(s.db, c.id, { decisionIds: decisions.map((d) => d.id), evidenceIds: evidence.map((e) => e.id) })]).then(([reveals, audit]) => ({
-      reveals,
-      audit: audit.map((a) => ({ seq: a.seq, at: a.at.toISOString(), actor: a.actor_handle, action: a.action, target: a.target, reason: a.reason })),
-    }))),
+    reveals,
+    audit: trail.map((a) => ({ seq: a.seq, at: a.at.toISOString(), actor: a.actor_handle, action: a.action, target: a.target, reason: a.reason })),
   };
 }

@@ -458,7 +458,8 @@ export class HavenSession extends Store<AppState> {
       if (have?.messages.some((x) => x.id === m.id)) return this.#conn?.ack(m.conversationId, m.seq);
       if (!have) await messenger.conversation(m.conversationId).then((c) => this.#upsert(c), () => undefined);
       const r = await messenger.read(m);
-      if (r.mode === 'e2ee') await this.#refreshDeviceNotices(m.conversationId).catch(() => undefined);
+      // Only commits and welcomes change a conversation's encryption: its notices are read again after those.
+      if (r.mode === 'e2ee' && r.decoded.kind === 'control') await this.#refreshDeviceNotices(m.conversationId).catch(() => undefined);
       const mine = m.senderDeviceId === p.deviceId;
       let payload = r.decoded.kind === 'payload' ? r.decoded.payload : undefined;
       if (!payload && mine && r.decoded.kind !== 'removed') payload = this.#pending.get(m.clientMessageId) ?? (await vault.getJson<MessagePayload>(`sent.${p.deviceId}.${m.id}`));
