@@ -152,6 +152,12 @@ export const Message = z.object({
   recipientDeviceId: DeviceId.optional(),
   /** e2ee application messages: the server's franking tag over the sender's commitment. */
   franking: FrankingTagWire.optional(),
+  /**
+   * K6: present (true) when this viewer may not know who wrote it (a sextortion signal about the viewer
+   * fired in a conversation with a child here, and the writer is one of the child's hidden contacts).
+   * `sender` and `senderDeviceId` are then stand-ins: the nil id and the handle `hidden member`.
+   */
+  senderHidden: z.literal(true).optional(),
 });
 export type Message = z.infer<typeof Message>;
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { liftShields } from '../storage/repos/shields';
+import { republishShieldedViews } from '../services/shield-views';
 import { HavenError, MESSAGE_REMOVED_EVENT, REPORT_REASON_TEXT, type ActRequest, type MessageRemovedData, type ReportReason } from '@haven/protocol';
 import { membersOf } from '../storage/repos/conversations';
 import { bandOf } from '../policy/participants';
@@ -69,12 +70,14 @@ export async function act(s: Services, caller: Caller, caseId: string, req: ActR
     const effects: Record<string, unknown> = {};
     let tokens: string[] = [];
     let removed: { id: string; conversationId: string }[] = [];
+    let unshielded: string[] = [];
     switch (req.action) {
       case 'warn':
         break;
       case 'no_violation':
         // K6: the moderator decided the case: a sextortion shield about the subject ends.
-        effects.sextortionShieldsLifted = await liftShields(tx, subject.id, caller.accountId, `Moderator decision ${decisionId}: ${req.reason}.`, now);
+        unshielded = await liftShields(tx, subject.id, caller.accountId, `Moderator decision ${decisionId}: ${req.reason}.`, now);
+        effects.sextortionShieldsLifted = unshielded.length;
         break;
       case 'remove_content': {
         const ids = (await reportsOfCase(tx, c.id)).flatMap((r) => (r.message_id ? [r.message_id] : []));
@@ -95,7 +98,8 @@ export async function act(s: Services, caller: Caller, caseId: string, req: ActR
       case 'lift':
         await setSuspension(tx, subject.id, false, null);
         effects.mediaRestrictionLifted = await liftMediaRestrictionOf(tx, subject.id);
-        effects.sextortionShieldsLifted = await liftShields(tx, subject.id, caller.accountId, `Moderator decision ${decisionId}: ${req.reason}.`, now);
+        unshielded = await liftShields(tx, subject.id, caller.accountId, `Moderator decision ${decisionId}: ${req.reason}.`, now);
+        effects.sextortionShieldsLifted = unshielded.length;
         break;
     }
     const outcome = req.action === 'no_violation' ? ('no_violation' as const) : ('actioned' as const);
@@ -111,9 +115,10 @@ export async function act(s: Services, caller: Caller, caseId: string, req: ActR
       reason: req.reason,
       details: { caseId: c.id, decisionId, note: req.note ?? null, until: until?.toISOString() ?? null, effects },
     });
-    return { subject, decisionId, until, tokens, toTell, outcome, removed };
+    return { subject, decisionId, until, tokens, toTell, outcome, removed, unshielded };
   });
   await signOut(s, done.subject.id, done.tokens);
+  await republishShieldedViews(s, done.subject.id, new Set(done.unshielded));
   await announceRemoved(s, done.removed);
   if (req.action !== 'no_violation') {
     await notify(s, [done.subject.id], 'moderation.decision', {

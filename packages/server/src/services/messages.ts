@@ -6,7 +6,9 @@ import { findMembership } from '../storage/repos/conversations';
 import { backlogForDevice, listMessagesAfter } from '../storage/repos/messages';
 import { hotPath } from '../storage/hot-path';
 import type { Caller, Services } from './context';
-import { accountPublic, messageView } from './views';
+import { accountPublic, messageView, shieldMessage } from './views';
+import { shieldedChildrenIn } from '../storage/repos/shields';
+import type { ShieldPair } from '../storage/repos/conversations';
 import { insertMlsApplication } from '../mls/service';
 import { checkVisibleAttachments } from '../detection/send-check';
 import { REMOVABLE_CONTENT_TYPES, removedAmong } from '../storage/repos/cases';
@@ -28,8 +30,11 @@ async function membership(s: Services, caller: Caller, conversationId: string) {
   return m;
 }
 
-/** Decrypts stored rows into wire messages, looking up each sender once. */
-export async function viewMessages(s: Services, rows: MessageRow[], known?: AccountPublic): Promise<Message[]> {
+/**
+ * Decrypts stored rows into wire messages, looking up each sender once. With `viewerId`, as that viewer
+ * may see them: K6 hides the writer of a message from a sextortion suspect where a shielded child is a member.
+ */
+export async function viewMessages(s: Services, rows: MessageRow[], known?: AccountPublic, viewerId?: string): Promise<Message[]> {
   const ids = [...new Set(rows.map((r) => r.sender_account_id))].filter((id) => id !== known?.id);
   const senders = new Map<string, AccountPublic>((await findAccountsByIds(s.db, ids)).map((a) => [a.id, accountPublic(a)]));
   if (known) senders.set(known.id, known);
@@ -37,12 +42,30 @@ export async function viewMessages(s: Services, rows: MessageRow[], known?: Acco
   // removal marker with an empty body and no franking tag, so no client decodes or MLS-decrypts it.
   // The stored copy (payload or ciphertext) stays, as evidence; an overturned appeal serves it again.
   const removed = await removedAmong(s.db, rows.filter((r) => REMOVABLE_CONTENT_TYPES.includes(r.content_type)).map((r) => r.id));
+  const shielded = viewerId && rows.length > 0 ? await shieldedChildrenIn(s.db, viewerId, rows.map((r) => r.conversation_id)) : undefined;
   return rows.map((r) => {
     const sender = senders.get(r.sender_account_id)!;
-    if (!removed.has(r.id)) return messageView(r, sender, s.sealer.open(r.body, r.id, r.conversation_id));
+    const view = (m: Message): Message => {
+      const children = shielded?.get(r.conversation_id);
+      return children ? shieldMessage(m, viewerId!, children) : m;
+    };
+    if (!removed.has(r.id)) return view(messageView(r, sender, s.sealer.open(r.body, r.id, r.conversation_id)));
     const { franking: _tag, ...marker } = messageView(r, sender, new Uint8Array());
-    return { ...marker, contentType: REMOVED_CONTENT_TYPE };
+    return view({ ...marker, contentType: REMOVED_CONTENT_TYPE });
   });
+}
+
+/**
+ * Sends a new message's frame to every member. K6: a sextortion suspect in a conversation with a child it
+ * is shielded from gets its own frame, with the writer hidden unless it is the suspect or that child.
+ */
+async function publishMessage(s: Services, memberIds: readonly string[], message: Message, shields: readonly ShieldPair[]): Promise<void> {
+  if (shields.length === 0) return s.fanout.publish(memberIds, { type: 'message', message });
+  const byViewer = new Map<string, Set<string>>();
+  for (const p of shields) byViewer.set(p.suspectId, (byViewer.get(p.suspectId) ?? new Set<string>()).add(p.childId));
+  const plain = memberIds.filter((id) => !byViewer.has(id));
+  if (plain.length > 0) await s.fanout.publish(plain, { type: 'message', message });
+  for (const [viewer, children] of byViewer) await s.fanout.publish([viewer], { type: 'message', message: shieldMessage(message, viewer, children) });
 }
 
 /**
@@ -56,7 +79,7 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   const found = await hotPath(s.db).findForSend(input.conversationId, caller.accountId);
   // Not a member and no such conversation look the same: existence is not leaked.
   if (!found) throw new HavenError('conversation.not_found');
-  const { conversation, memberIds, blocked } = found;
+  const { conversation, memberIds, blocked, shields } = found;
   if (blocked) throw new HavenError('policy.blocked');
   // P9: an age correction left this conversation's mode unfit for its members; it takes no new messages.
   if (conversation.closed_reason) throw new HavenError('policy.mode_change', conversation.closed_reason);
@@ -83,7 +106,7 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   const message = row.id === id ? messageView(row, sender, body) : (await viewMessages(s, [row], sender))[0]!;
   if (created) {
     s.metrics.messagesIn.inc({ path: conversation.mode === 'e2ee' ? 'e2ee' : 'visible' });
-    await s.fanout.publish(memberIds, { type: 'message', message });
+    await publishMessage(s, memberIds, message, shields);
   }
   // Metadata only (every mode): who wrote to whom and when; the body is never looked at here.
   // Commits and welcomes are MLS housekeeping, not messages between people.
@@ -95,7 +118,7 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
 
 export async function listMessages(s: Services, caller: Caller, conversationId: string, after: number, limit: number): Promise<Message[]> {
   const { joinedSeq } = await membership(s, caller, conversationId);
-  return viewMessages(s, await listMessagesAfter(s.db, conversationId, Math.max(after, joinedSeq), limit, caller.deviceId));
+  return viewMessages(s, await listMessagesAfter(s.db, conversationId, Math.max(after, joinedSeq), limit, caller.deviceId), undefined, caller.accountId);
 }
 
 /** Advances this device's cursor (never backwards, never past the last message); returns the cursor. */
@@ -111,7 +134,7 @@ export async function* backlog(s: Services, caller: Caller, pageSize = 500): Asy
   for (;;) {
     const rows = await backlogForDevice(s.db, caller.accountId, caller.deviceId, from, pageSize);
     if (rows.length === 0) return;
-    yield await viewMessages(s, rows);
+    yield await viewMessages(s, rows, undefined, caller.accountId);
     const last = rows.at(-1)!;
     from = { conversationId: last.conversation_id, seq: last.seq };
     if (rows.length < pageSize) return;

@@ -80,3 +80,22 @@ export function shieldView(c: Conversation, viewerId: string, shielded: Readonly
   const hidden = c.members.length - members.length;
   return hidden === 0 ? c : { ...c, members, hiddenMembers: hidden, hiddenMembersReason: HIDDEN_MEMBERS_REASON };
 }
+
+const NIL_ID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The stand-in for a hidden member who wrote a message (K6). The handle cannot be a real account's (a
+ * handle has no spaces), and every hidden writer reads the same, so the suspect cannot count them apart.
+ */
+export const HIDDEN_SENDER: AccountPublic = { id: NIL_ID as AccountPublic['id'], handle: 'hidden member', displayName: 'Hidden member' };
+
+/**
+ * K6: `message` as `viewerId` may see it in a conversation with the children in `shielded` as members:
+ * written by anyone but the viewer or a shielded child, its writer is hidden. MLS messages are left
+ * whole (their framing names the sending leaf to every member's device anyway, and a device needs the
+ * sender to decrypt): policy keeps children out of e2ee conversations, so none reach here.
+ */
+export function shieldMessage(message: Message, viewerId: string, shielded: ReadonlySet<string>): Message {
+  if (message.sender.id === viewerId || shielded.has(message.sender.id) || message.contentType.startsWith('application/mls-')) return message;
+  return { ...message, sender: HIDDEN_SENDER, senderDeviceId: NIL_ID as Message['senderDeviceId'], senderHidden: true };
+}

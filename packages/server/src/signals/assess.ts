@@ -16,9 +16,8 @@ import { helpOf } from '../policy/refusal';
 import type { Services } from '../services/context';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { claimNotice, insertSignalHits, signalEventsAbout, signalHitsOf, upsertRiskScore } from '../storage/repos/signals';
-import { listConversationsForMember, membersOf } from '../storage/repos/conversations';
-import { placeShields, shieldedChildrenFor } from '../storage/repos/shields';
-import { conversationView, shieldView } from '../services/views';
+import { placeShields } from '../storage/repos/shields';
+import { republishShieldedViews } from '../services/shield-views';
 
 // Assessing one account (K1, K4, K5): its metadata signals from the stored events, its text hits, the
 // score with its explanation (stored), new hits kept for the moderation queue, and notices to the
@@ -131,15 +130,5 @@ async function shieldChildren(s: Services, suspectId: string, threats: { id: str
       if (childId !== suspectId && (!prev || prev.threatAt < h.at)) newest.set(childId, { childId, hitId: h.id, threatAt: h.at });
     }
   const placed = new Set(await placeShields(s.db, suspectId, [...newest.values()], s.now()));
-  if (placed.size === 0) return;
-  const rows = await listConversationsForMember(s.db, suspectId);
-  const members = await membersOf(s.db, rows.map((r) => r.id));
-  const touched = rows.filter((r) => (members.get(r.id) ?? []).some((id) => placed.has(id)));
-  if (touched.length === 0) return;
-  const inForce = await shieldedChildrenFor(s.db, suspectId);
-  const accounts = new Map((await findAccountsByIds(s.db, [...new Set(touched.flatMap((r) => members.get(r.id) ?? []))])).map((a) => [a.id, a]));
-  for (const r of touched) {
-    const full = conversationView(r, (members.get(r.id) ?? []).flatMap((id) => accounts.get(id) ?? []));
-    await s.fanout.publish([suspectId], { type: 'conversation', conversation: shieldView(full, suspectId, inForce) });
-  }
+  await republishShieldedViews(s, suspectId, placed);
 }

@@ -472,7 +472,8 @@ export class HavenSession extends Store<AppState> {
         id: m.id,
         seq: m.seq,
         conversationId: m.conversationId,
-        from: m.sender.handle,
+        // K6: a writer the server hides from this account reads as "Hidden member".
+        from: m.senderHidden ? (m.sender.displayName ?? m.sender.handle) : m.sender.handle,
         mine: fromMe,
         sentAt: m.sentAt,
         text: payload?.text ?? null,

@@ -149,20 +149,36 @@ export async function findForSend(
   return { conversation, memberIds: member_ids ?? [], blocked: conversation.kind === 'direct' && Boolean(blocked) };
 }
 
-/** The same as `findForSend` for many (conversation, account) pairs in one query; results in input order. */
+/** K6: a sextortion shield in force in a conversation: `suspectId` may not see `childId`'s contacts. */
+export interface ShieldPair {
+  suspectId: string;
+  childId: string;
+}
+
+/**
+ * The send context of each (conversation, sender) pair, in one statement: the conversation if the sender
+ * is a member, every member, whether a block stands between them (direct conversations), and the
+ * sextortion shields in force between its members (K6: who gets a message with its writer hidden).
+ * Results in input order (`undefined` where the sender is not a member).
+ */
 export async function findForSendMany(
   db: Kysely<Database>,
   pairs: { conversationId: string; accountId: string }[],
-): Promise<({ conversation: ConversationRow; memberIds: string[]; blocked: boolean } | undefined)[]> {
+): Promise<({ conversation: ConversationRow; memberIds: string[]; blocked: boolean; shields: ShieldPair[] } | undefined)[]> {
   const values = sql.join(pairs.map((p, ord) => sql`(${ord}::integer, ${p.conversationId}::uuid, ${p.accountId}::uuid)`));
-  const res = await sql<ConversationRow & { ord: number; member_ids: string[] | null; blocked: boolean }>`
+  const res = await sql<ConversationRow & { ord: number; member_ids: string[] | null; blocked: boolean; shields: string[] | null }>`
     select q.ord, c.*,
       (select array_agg(all_m.account_id::text order by all_m.account_id) from conversation_members all_m where all_m.conversation_id = c.id) as member_ids,
       exists (
         select 1 from contacts k join conversation_members om on om.conversation_id = c.id
         where k.state = 'blocked' and om.account_id <> q.account_id
           and ((k.owner_id = q.account_id and k.other_id = om.account_id) or (k.other_id = q.account_id and k.owner_id = om.account_id))
-      ) as blocked
+      ) as blocked,
+      (select array_agg(sh.suspect_id::text || ' ' || sh.child_id::text)
+        from sextortion_shields sh
+        join conversation_members sc on sc.conversation_id = c.id and sc.account_id = sh.child_id
+        join conversation_members ss on ss.conversation_id = c.id and ss.account_id = sh.suspect_id
+        where sh.lifted_at is null) as shields
     from (values ${values}) as q(ord, conversation_id, account_id)
     join conversations c on c.id = q.conversation_id
     where exists (select 1 from conversation_members me where me.conversation_id = c.id and me.account_id = q.account_id)`.execute(db);
@@ -170,7 +186,15 @@ export async function findForSendMany(
   return pairs.map((_, ord) => {
     const row = byOrd.get(ord);
     if (!row) return undefined;
-    const { ord: _o, member_ids, blocked, ...conversation } = row;
-    return { conversation, memberIds: member_ids ?? [], blocked: conversation.kind === 'direct' && Boolean(blocked) };
+    const { ord: _o, member_ids, blocked, shields, ...conversation } = row;
+    return {
+      conversation,
+      memberIds: member_ids ?? [],
+      blocked: conversation.kind === 'direct' && Boolean(blocked),
+      shields: (shields ?? []).map((p) => {
+        const [suspectId, childId] = p.split(' ') as [string, string];
+        return { suspectId, childId };
+      }),
+    };
   });
 }

@@ -51,19 +51,37 @@ export async function shieldedViewers(db: Kysely<Database>, viewerIds: readonly 
   return out;
 }
 
+/**
+ * Of `conversationIds`, those with a child `viewerId` is shielded from as a member, with those children
+ * (K6: in them, messages from anyone else are shown to the viewer with the writer hidden).
+ */
+export async function shieldedChildrenIn(db: Kysely<Database>, viewerId: string, conversationIds: readonly string[]): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  if (conversationIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('sextortion_shields as sh')
+    .innerJoin('conversation_members as cm', 'cm.account_id', 'sh.child_id')
+    .select(['cm.conversation_id', 'sh.child_id'])
+    .where('sh.suspect_id', '=', viewerId)
+    .where('sh.lifted_at', 'is', null)
+    .where('cm.conversation_id', 'in', [...new Set(conversationIds)])
+    .execute();
+  for (const r of rows) out.set(r.conversation_id, (out.get(r.conversation_id) ?? new Set<string>()).add(r.child_id));
+  return out;
+}
+
 /** Every shield about `suspectId`, lifted or not (for moderators). */
 export function shieldsAbout(db: Kysely<Database>, suspectId: string): Promise<ShieldRow[]> {
   return db.selectFrom('sextortion_shields').selectAll().where('suspect_id', '=', suspectId).orderBy('created_at').execute();
 }
 
-/** A moderator's decision lifts the shields about `suspectId` (all children, or one); returns how many were lifted. */
-export async function liftShields(db: Kysely<Database>, suspectId: string, by: string, reason: string, now: Date, childId?: string): Promise<number> {
+/** A moderator's decision lifts the shields about `suspectId` (all children, or one); returns the children no longer shielded. */
+export async function liftShields(db: Kysely<Database>, suspectId: string, by: string, reason: string, now: Date, childId?: string): Promise<string[]> {
   let q = db
     .updateTable('sextortion_shields')
     .set({ lifted_at: now, lifted_by: by, lift_reason: reason })
     .where('suspect_id', '=', suspectId)
     .where('lifted_at', 'is', null);
   if (childId) q = q.where('child_id', '=', childId);
-  const r = await q.executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  return (await q.returning('child_id').execute()).map((r) => r.child_id);
 }
