@@ -37,6 +37,12 @@ export const AccountSelf = z.object({
   role: Role,
   region: z.string().nullable(),
   createdAt: z.string(),
+  /**
+   * Whether this account's devices blur images that may show nudity and warn before sending one (the
+   * operator's `safety.safeguards.nudityWarnings`: children by default). Absent from answers that do not
+   * say (an account made by an administrator): devices then decide by the age band (children only).
+   */
+  nudityWarnings: z.boolean().optional(),
 });
 export type AccountSelf = z.infer<typeof AccountSelf>;
 

@@ -82,6 +82,12 @@ describe('compliance: the regulator\'s view', () => {
     const partial = byId(facts({ policy: weak.value })).get('ICU F1')!;
     expect(partial.status).toBe('partial');
     expect(partial.why).toBe('safety.rules.adultsFindChildrenInSearch is on: adults find children in search.');
+    expect(on.evidence.nudityWarnings).toBe('children');
+    const off = parseSafetyConfig({ safeguards: { nudityWarnings: 'nobody' } });
+    if (!off.ok) throw new Error(off.error.message);
+    const noWarnings = byId(facts({ policy: off.value })).get('ICU F1')!;
+    expect(noWarnings).toMatchObject({ status: 'partial', evidence: { nudityWarnings: 'nobody' } });
+    expect(noWarnings.why).toBe('safety.safeguards.nudityWarnings is nobody: children’s devices do not blur images that may show nudity.');
   });
 
   it('O5: F2 names the children’s resources; J1 counts blocks; Markdown has one row per measure', () => {

@@ -177,13 +177,16 @@ function f1(p: Policy): Measure {
     ...(r.adultsMayRequestChildren ? ['safety.rules.adultsMayRequestChildren is on: adults may send contact requests to children'] : []),
     ...(r.adultsFindChildrenInSearch ? ['safety.rules.adultsFindChildrenInSearch is on: adults find children in search'] : []),
     ...(p.preset === 'e2ee-only' ? ['safety.policy is e2ee-only: children’s media is not checked for known images'] : []),
+    ...(p.safeguards.nudityWarnings === 'nobody' ? ['safety.safeguards.nudityWarnings is nobody: children’s devices do not blur images that may show nudity'] : []),
   ];
   return {
     id: 'ICU F1',
     title: 'Safe default settings for child users',
     status: weakened.length ? 'partial' : 'on',
-    configKey: 'safety.policy, safety.rules.*',
-    why: weakened.length ? weakened.join('; ') + '.' : 'Children are not found by adults in search, cannot be contacted by adults who are not their contacts, and their conversations are checked.',
+    configKey: 'safety.policy, safety.rules.*, safety.safeguards.nudityWarnings',
+    why: weakened.length
+      ? weakened.join('; ') + '.'
+      : 'Children are not found by adults in search, cannot be contacted by adults who are not their contacts, their conversations are checked, and their devices blur images that may show nudity.',
     evidence: {
       preset: p.preset,
       adultsMayRequestChildren: r.adultsMayRequestChildren,
@@ -192,6 +195,7 @@ function f1(p: Policy): Measure {
       adultsMayAddChildContactsToGroups: r.adultsMayAddChildContactsToGroups,
       maxGroupSizeWithChildren: r.maxGroupSizeWithChildren,
       childConversationMode: p.preset === 'nspcc' ? 'visible' : 'e2ee',
+      nudityWarnings: p.safeguards.nudityWarnings,
     },
   };
 }

@@ -28,13 +28,13 @@ describe('P5: the safety config section', () => {
     const r = parseSafetyConfig({
       policy: 'e2ee-only',
       rules: { maxGroupSizeWithChildren: 10, childrenFindChildrenInSearch: false },
-      safeguards: { clientHashChecks: 'child-devices' },
+      safeguards: { clientHashChecks: 'child-devices', nudityWarnings: 'everyone' },
       timeZone: 'Europe/Dublin',
       signals: { blocksReports: 5 },
     });
     if (!r.ok) throw new Error(r.error.message);
     expect(r.value.rules).toEqual({ ...DEFAULT_RULES, maxGroupSizeWithChildren: 10, childrenFindChildrenInSearch: false });
-    expect(r.value.safeguards).toEqual({ frankedReports: true, metadataSignals: true, clientHashChecks: 'child-devices' });
+    expect(r.value.safeguards).toEqual({ frankedReports: true, metadataSignals: true, clientHashChecks: 'child-devices', nudityWarnings: 'everyone' });
     expect(r.value.timeZone).toBe('Europe/Dublin');
     expect(r.value.signals).toEqual({ ...DEFAULT_SIGNAL_THRESHOLDS, blocksReports: 5 });
   });
@@ -47,6 +47,7 @@ describe('P5: the safety config section', () => {
     [{ rules: { maxGroupSizeWithChildren: 2.5 } }, 'safety.rules.maxGroupSizeWithChildren', undefined],
     [{ rules: { contactsOnly: 'yes' } }, 'safety.rules.contactsOnly', undefined],
     [{ safeguards: { clientHashChecks: 'some' } }, 'safety.safeguards.clientHashChecks', undefined],
+    [{ safeguards: { nudityWarnings: 'kids' } }, 'safety.safeguards.nudityWarnings', 'safety.safeguards.nudityWarnings: expected one of "children", "everyone", "nobody"'],
     [{ timeZone: 'Mars/Olympus' }, 'safety.timeZone', 'safety.timeZone: not an IANA time zone such as "Europe/London"'],
     [{ signals: { escalationHours: -1 } }, 'safety.signals.escalationHours', undefined],
     [{ help: { defaultRegion: 'FR' } }, 'safety.help.defaultRegion', undefined],

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { err, ok, type Result } from '@haven/protocol';
 import { DEFAULT_TIME_ZONE } from './age';
 import { DEFAULT_HELP, RegionHelp, type HelpSettings } from './help';
-import { CLIENT_HASH_CHECKS, DEFAULT_PRESET, PRESET_NAMES, PRESETS, type ClientHashChecks, type PresetName } from './presets';
+import { CLIENT_HASH_CHECKS, DEFAULT_NUDITY_WARNINGS, DEFAULT_PRESET, NUDITY_WARNINGS, PRESET_NAMES, PRESETS, type ClientHashChecks, type NudityWarnings, type PresetName } from './presets';
 import { DEFAULT_SIGNAL_THRESHOLDS, SignalThresholds } from './signals';
 import { DEFAULT_RISK_SETTINGS, RiskSettings } from './risk';
 
@@ -38,6 +38,8 @@ export interface Policy {
     readonly frankedReports: boolean;
     readonly metadataSignals: boolean;
     readonly clientHashChecks: ClientHashChecks;
+    /** Whose devices blur images that may show nudity and warn before sending one (issue 11, 5). */
+    readonly nudityWarnings: NudityWarnings;
   };
   readonly rules: Rules;
   /** IANA zone whose calendar decides birthdays (A4). */
@@ -76,7 +78,7 @@ export const SafetyConfig = z
       .partial()
       .strict()
       .optional(),
-    safeguards: z.object({ clientHashChecks: z.enum(CLIENT_HASH_CHECKS) }).partial().strict().optional(),
+    safeguards: z.object({ clientHashChecks: z.enum(CLIENT_HASH_CHECKS), nudityWarnings: z.enum(NUDITY_WARNINGS) }).partial().strict().optional(),
     timeZone: z.string().refine(isTimeZone, 'not an IANA time zone such as "Europe/London"').optional(),
     help: z
       .object({
@@ -118,6 +120,7 @@ export function resolvePolicy(config: z.output<typeof SafetyConfig> = {}): Polic
       frankedReports: p.frankedReports,
       metadataSignals: p.metadataSignals,
       clientHashChecks: config.safeguards?.clientHashChecks ?? p.clientHashChecks,
+      nudityWarnings: config.safeguards?.nudityWarnings ?? DEFAULT_NUDITY_WARNINGS,
     },
     rules: { ...DEFAULT_RULES, ...stripUndefined(config.rules ?? {}) },
     timeZone: config.timeZone ?? DEFAULT_TIME_ZONE,

@@ -1,8 +1,8 @@
 // Public API of @haven/safety: curated exports only. Rules are in SPEC.md; usage in README.md.
 export { ADULT_AGE, DEFAULT_TIME_ZONE, MIN_AGE, ageBand, ageInYears, ageOn, calendarDateIn, isLeapYear, parseCalendarDate } from './age';
 export type { AgeError, CalendarDate } from './age';
-export { CLIENT_HASH_CHECKS, DEFAULT_PRESET, PRESET_NAMES, PRESETS } from './presets';
-export type { ClientHashChecks, ModeCode, Preset, PresetName } from './presets';
+export { CLIENT_HASH_CHECKS, DEFAULT_NUDITY_WARNINGS, DEFAULT_PRESET, NUDITY_WARNINGS, PRESET_NAMES, PRESETS } from './presets';
+export type { ClientHashChecks, ModeCode, NudityWarnings, Preset, PresetName } from './presets';
 export { DEFAULT_RULES, SafetyConfig, parseSafetyConfig, policyFor, resolvePolicy } from './config';
 export type { Policy, Rules } from './config';
 export { REASONS, allow, refuse } from './decision';

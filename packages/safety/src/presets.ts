@@ -2,6 +2,10 @@ import type { ConversationMode } from '@haven/protocol';
 
 /** Which devices check media against the synced hash lists in `e2ee` conversations (P3). */
 export const CLIENT_HASH_CHECKS = ['all-devices', 'child-devices', 'none'] as const;
+/** Who gets on-device nudity warnings (issue 11, 5): children by default, as Apple's and Instagram's do. */
+export const NUDITY_WARNINGS = ['children', 'everyone', 'nobody'] as const;
+export type NudityWarnings = (typeof NUDITY_WARNINGS)[number];
+export const DEFAULT_NUDITY_WARNINGS: NudityWarnings = 'children';
 export type ClientHashChecks = (typeof CLIENT_HASH_CHECKS)[number];
 
 export const PRESET_NAMES = ['nspcc', 'e2ee-safeguarded', 'e2ee-only'] as const;

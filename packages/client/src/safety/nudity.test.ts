@@ -29,6 +29,19 @@ describe('NudityGuard', () => {
     expect(await new NudityGuard({ band: 'child', loader: fixed(0.9), enabledFor: 'nobody' }).incoming(IMG)).toEqual({ blurred: false });
   });
 
+  it("forAccount follows the operator's answer on the account; without one, children only (stricter, never looser)", async () => {
+    const blurred = async (me: Parameters<typeof NudityGuard.forAccount>[0]) => (await NudityGuard.forAccount(me, fixed(0.9)).incoming(IMG)).blurred;
+    expect(await blurred({ ageBand: 'child', nudityWarnings: true })).toBe(true);
+    expect(await blurred({ ageBand: 'adult', nudityWarnings: false })).toBe(false);
+    expect(await blurred({ ageBand: 'adult', nudityWarnings: true })).toBe(true);
+    expect(await blurred({ ageBand: 'child', nudityWarnings: false })).toBe(false);
+    expect(await blurred({ ageBand: 'child' })).toBe(true);
+    expect(await blurred({ ageBand: 'adult' })).toBe(false);
+    expect(await blurred(null)).toBe(true);
+    // The threshold still applies: a low score is clear for an account with warnings on.
+    expect(await NudityGuard.forAccount({ ageBand: 'child', nudityWarnings: true }, fixed(0.3), 0.5).incoming(IMG)).toEqual({ blurred: false });
+  });
+
   it('a classifier that fails to load, throws, or answers nonsense: blurred with an explanation, never unblurred by accident', async () => {
     const failing = new NudityGuard({ band: 'child', loader: () => Promise.reject(new Error('no weights')) });
     const v = await failing.incoming(IMG);

@@ -75,6 +75,17 @@ export class NudityGuard {
     this.#opts = opts;
   }
 
+  /**
+   * The guard for a signed-in account, as the server's operator set it (`AccountSelf.nudityWarnings`,
+   * from `safety.safeguards.nudityWarnings`). An account not known yet (offline start) or an answer that
+   * does not say is checked by its band, children by default: stricter, never looser.
+   */
+  static forAccount(me: { ageBand: string; nudityWarnings?: boolean | undefined } | null, loader: NudityLoader, threshold?: number): NudityGuard {
+    const band = me && me.ageBand !== 'child' ? 'adult' : 'child';
+    const enabledFor = me?.nudityWarnings === undefined ? 'children' : me.nudityWarnings ? 'everyone' : 'nobody';
+    return new NudityGuard({ band, loader, enabledFor, ...(threshold === undefined ? {} : { threshold }) });
+  }
+
   /** Whether this account's images are checked (children by default, as the operator configures). */
   get active(): boolean {
     const who = this.#opts.enabledFor ?? 'children';

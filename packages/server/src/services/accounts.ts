@@ -78,7 +78,7 @@ export function regionOf(input: string): RegionCode {
 export async function updateOwnRegion(s: Services, caller: Caller, region: string | null): Promise<AccountSelf> {
   const row = await setAccountRegion(s.db, caller.accountId, region === null ? null : regionOf(region));
   if (!row) throw new HavenError('auth.invalid_token');
-  return accountSelf(row, s.now(), s.policy.timeZone);
+  return accountSelf(row, s.now(), s.policy.timeZone, s.policy.safeguards.nudityWarnings);
 }
 
 /**
@@ -125,7 +125,7 @@ async function startSession(s: Services, account: AccountRow, existingDeviceId: 
   const expiresAt = new Date(now.getTime() + s.config.sessions.ttlSeconds * 1000);
   await insertSession(s.db, { token_hash: hashToken(token), account_id: account.id, device_id: deviceId, expires_at: expiresAt });
   await touchDevice(s.db, deviceId, now);
-  return { token, expiresAt: expiresAt.toISOString(), account: accountSelf(account, now, s.policy.timeZone), deviceId: deviceId as SessionResponse['deviceId'] };
+  return { token, expiresAt: expiresAt.toISOString(), account: accountSelf(account, now, s.policy.timeZone, s.policy.safeguards.nudityWarnings), deviceId: deviceId as SessionResponse['deviceId'] };
 }
 
 /** The caller behind a session token; 401 codes for unknown, expired and suspended sessions. */

@@ -1,5 +1,6 @@
 import type { AccountPublic, AccountSelf, Contact, Conversation, Device, Message } from '@haven/protocol';
 import type { AccountRow, ContactRow, ConversationRow, DeviceRow, MessageRow } from '../storage/database';
+import type { NudityWarnings } from '@haven/safety';
 import { bandOf } from './age';
 import { modeReasonText } from './mode';
 
@@ -7,16 +8,22 @@ import { modeReasonText } from './mode';
 
 export const iso = (d: Date): string => d.toISOString();
 
-export function accountSelf(a: AccountRow, now: Date, timeZone?: string): AccountSelf {
+/**
+ * An account as its owner sees it. With the policy's `nudityWarnings`, it says whether this account's
+ * devices blur images that may show nudity (issue 11, 5).
+ */
+export function accountSelf(a: AccountRow, now: Date, timeZone?: string, nudityWarnings?: NudityWarnings): AccountSelf {
+  const ageBand = bandOf(a.birth_date, now, timeZone);
   return {
     id: a.id as AccountSelf['id'],
     handle: a.handle,
     displayName: a.display_name,
-    ageBand: bandOf(a.birth_date, now, timeZone),
+    ageBand,
     ageAssurance: a.age_assurance,
     role: a.role,
     region: a.region,
     createdAt: iso(a.created_at),
+    ...(nudityWarnings ? { nudityWarnings: nudityWarnings === 'everyone' || (nudityWarnings === 'children' && ageBand === 'child') } : {}),
   };
 }
 

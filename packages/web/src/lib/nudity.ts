@@ -52,9 +52,9 @@ const browserLoader: NudityLoader = timed(async () => {
 });
 
 /**
- * The guard for this account: on for children (the default operator setting; the server offers no
- * other yet). An account not known yet (offline start) is checked as a child's: stricter, never looser.
+ * The guard for this account, as the operator set it (`nudityWarnings` on the account: children by
+ * default). An account not known yet (offline start) is checked as a child's: stricter, never looser.
  */
 export function nudityGuardFor(me: AccountSelf | null): NudityGuard {
-  return new NudityGuard({ band: me && me.ageBand !== 'child' ? 'adult' : 'child', loader: browserLoader, threshold: threshold() });
+  return NudityGuard.forAccount(me, browserLoader, threshold());
 }

@@ -613,7 +613,7 @@ export class HavenSession extends Store<AppState> {
   /** The on-device nudity guard for the signed-in account (its own lazily loaded chunk). */
   nudity(): Promise<NudityGuard> {
     const me = this.state.me;
-    const key = me ? me.ageBand : 'unknown';
+    const key = me ? `${me.ageBand} ${String(me.nudityWarnings)}` : 'unknown';
     let g = this.#nudity.get(key);
     if (!g) this.#nudity.set(key, (g = import('./nudity').then((m) => m.nudityGuardFor(me))));
     return g;

@@ -52,7 +52,7 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
   mount(app, s, ROUTES.me, async ({ caller }) => {
     const account = await findAccountById(s.db, caller.accountId);
     if (!account) throw new HavenError('auth.invalid_token');
-    return accountSelf(account, s.now(), s.policy.timeZone);
+    return accountSelf(account, s.now(), s.policy.timeZone, s.policy.safeguards.nudityWarnings);
   });
   mount(app, s, ROUTES.updateMe, async ({ caller, body }) => updateOwnRegion(s, caller, body.region));
   mount(app, s, ROUTES.devices, async ({ caller }) => ({ devices: await devicesOf(s, caller) }));
