@@ -356,6 +356,23 @@ describe('the web app in Chromium', () => {
     await expectAccessible(carol.page, 'safety notice');
     await screenshot(carol.page, '09-child-notice');
     await notice.getByRole('button', { name: 'I understand' }).click();
+    // Shown once for the person, not only on this browser: the server hears it was seen (the account's
+    // other devices then do not show it again).
+    await expect
+      .poll(
+        async () =>
+          (
+            await server.services.db
+              .selectFrom('safety_notices')
+              .innerJoin('accounts', 'accounts.id', 'safety_notices.account_id')
+              .select('safety_notices.seen_at')
+              .where('accounts.handle', '=', h('carol'))
+              .where('safety_notices.event', '=', 'media.blocked')
+              .execute()
+          ).map((n) => n.seen_at !== null),
+        { timeout: 30_000 },
+      )
+      .toEqual([true]);
     // Shown once: not again after a reload.
     await carol.page.reload();
     await waitReady(carol.page);

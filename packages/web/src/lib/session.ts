@@ -677,18 +677,24 @@ export class HavenSession extends Store<AppState> {
   async refreshNotices(): Promise<void> {
     if (this.state.phase !== 'signed-in') return;
     const list = await this.client.notices();
+    // Shown once per person: a notice seen on another device (the server's `seenAt`) is not shown again.
     const unseen = list
-      .filter((n) => !this.#seenNotices.has(n.id))
+      .filter((n) => n.seenAt === null && !this.#seenNotices.has(n.id))
       .map((n) => noticeFrom(n))
       .reverse();
     this.set({ notices: unseen });
+    // Dismissed here while the server could not be told: tell it now.
+    const untold = list.filter((n) => n.seenAt === null && this.#seenNotices.has(n.id)).map((n) => n.id);
+    if (untold.length > 0) await this.client.markNoticesSeen(untold).catch(() => undefined);
   }
 
-  /** Dismisses a notice on this browser: shown once. */
+  /** Dismisses a notice: shown once, on this browser and (once the server hears) on the account's other devices. */
   async dismissNotice(id: string): Promise<void> {
     this.#seenNotices.add(id);
     this.set({ notices: this.state.notices.filter((n) => n.id !== id) });
     if (this.#profile) await vault.putJson(`seen.${this.#profile.deviceId}.notices`, [...this.#seenNotices]);
+    // Offline or refused: remembered on this browser and told on the next refresh.
+    await this.client.markNoticesSeen([id]).catch(() => undefined);
   }
 }
 
