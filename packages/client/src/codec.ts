@@ -36,6 +36,8 @@ export type Decoded =
 export interface MessageCodec {
   encode(conversation: Conversation, payload: MessagePayload): Promise<EncodedBody>;
   decode(conversation: Conversation, message: Message): Promise<Decoded>;
+  /** The server refused a body `encode` made as out of date (`mls.stale_epoch`): the next one must catch up. */
+  stale?(conversation: Conversation): Promise<void>;
 }
 
 /** Picks the codec for a conversation (usually by its mode); `undefined` when none can handle it. */

@@ -88,7 +88,8 @@ export class Messenger {
     if (!checked.success) throw new HavenError('request.invalid', `The message is not valid: ${checked.error.issues[0]?.message ?? 'unknown problem'}.`);
     const clientMessageId = opts.clientMessageId ?? newClientMessageId();
     for (let staleRetries = 0; ; staleRetries++) {
-      const { body, contentType } = await codecFor(this.#codecs, conversation).encode(conversation, checked.data);
+      const codec = codecFor(this.#codecs, conversation);
+      const { body, contentType } = await codec.encode(conversation, checked.data);
       try {
         if (opts.via) return await opts.via.send(conversation.id, body, contentType, clientMessageId);
         // A lost answer may hide a stored message: retrying with the same clientMessageId is safe.
@@ -101,8 +102,10 @@ export class Messenger {
           }
         }
       } catch (e) {
-        // e2ee: a commit reached the server between encrypting and sending; the codec catches up and re-encrypts.
+        // e2ee: a commit reached the server before this message (between encrypting and sending, or one this
+        // device has not processed yet); the codec catches up and re-encrypts.
         if (!(e instanceof HavenError && e.code === 'mls.stale_epoch' && staleRetries < 3)) throw e;
+        await codec.stale?.(conversation);
       }
     }
   }

@@ -17,6 +17,9 @@ export function mlsCodec(engine: E2eeEngine | (() => Promise<E2eeEngine>)): Mess
     async decode(conversation, message) {
       return (await get()).decode(conversation, message);
     },
+    async stale(conversation) {
+      (await get()).invalidate(conversation.id);
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Connection } from '../connection';
 import {
   E2eeDevice,
   decodeCertificate,
@@ -102,7 +103,8 @@ const MAX_RETRIES = 6;
  * later inbox), then reconciles the group with the server's membership: it creates the group, adds every
  * missing device of every member (a new member, a member's new device) and removes departed ones.
  * A commit that loses the race for an epoch (`mls.stale_epoch`) is discarded; the engine processes the
- * winner and tries again.
+ * winner and tries again. Once a group is caught up and reconciled, later sends skip both (no requests
+ * before the message goes) until something may have changed it: see {@link E2eeEngine.invalidate}.
  *
  * @example
  * const engine = await E2eeEngine.open(client, await FileStateStore.open(dir), { accountId, deviceId });
@@ -112,6 +114,19 @@ const MAX_RETRIES = 6;
 export class E2eeEngine {
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #now: () => number;
+  /**
+   * Conversations whose group this device last found in step with the server (caught up and reconciled)
+   * and has heard of no change to since: a send there encrypts at once, without the catch-up and
+   * reconcile requests (three round trips before every message). Whatever may change a group takes it
+   * out: a commit or welcome processed, a membership frame or device change (`reconcile`,
+   * `devicesChanged`), a reconnect or a refused send (`invalidate`). The server still refuses a message
+   * for an old epoch (`mls.stale_epoch`), and the sender then catches up and encrypts again.
+   */
+  readonly #inStep = new Set<string>();
+  /** Counts invalidations: a catch-up that overlapped one does not mark its group in step. */
+  #changes = 0;
+  /** The live connection whose frames keep `#inStep` honest (`trackChanges`). */
+  #live: { connection: Pick<Connection, 'on' | 'state'>; stop: () => void } | undefined;
   /** Pins, notices, names: what this device remembers about accounts and devices (issue 15). */
   readonly trust: TrustStore;
 
@@ -188,7 +203,7 @@ export class E2eeEngine {
   /** What a received message says: processed in order up to it first, then read from the store. */
   decode(conversation: Conversation, message: Message): Promise<Decoded> {
     return this.#serial(conversation.id, async () => {
-      await this.#sync(conversation.id, message.seq);
+      await this.#sync(conversation.id, message.seq, message);
       // Removed by a moderator since this device read it (the live event missed): drop the copy now.
       if (message.contentType === REMOVED_CONTENT_TYPE) {
         await this.#forget(message.id);
@@ -208,12 +223,16 @@ export class E2eeEngine {
     return decodeRecord(await this.store.get(RX + messageId));
   }
 
-  /** Catches up, reconciles the group, encrypts `payload` with franking: the body to send. */
+  /**
+   * Encrypts `payload` with franking: the body to send. Catches up and reconciles the group first, unless
+   * it is known to be in step (see `invalidate`).
+   */
   encrypt(conversation: Conversation, payload: MessagePayload): Promise<Uint8Array> {
     return this.#serial(conversation.id, async () => {
       this.#requireLinked();
-      await this.#sync(conversation.id);
-      const s = await this.#reconcile(conversation.id);
+      const hearing = this.#live?.connection.state === 'ready' && this.#inStep.has(conversation.id);
+      let s = hearing ? await this.#session(conversation.id) : undefined;
+      if (!s?.active) s = await this.#catchUp(conversation.id);
       const r = await encryptPayload(s, payload);
       if (!r.ok) throw new HavenError(r.error.code, r.error.message);
       // The sending ratchet moved: persist before the bytes leave.
@@ -222,13 +241,33 @@ export class E2eeEngine {
     });
   }
 
+  /** Catches up and reconciles; the group is then in step until something says otherwise. */
+  async #catchUp(conversationId: string): Promise<GroupSession> {
+    this.#inStep.delete(conversationId);
+    const before = this.#changes;
+    await this.#sync(conversationId);
+    const s = await this.#reconcile(conversationId);
+    if (this.#live?.connection.state === 'ready' && this.#changes === before) this.#inStep.add(conversationId);
+    return s;
+  }
+
+  /**
+   * Forgets that a conversation's group (or every group) is in step, so that the next send catches up
+   * and reconciles first: after a reconnect (frames may have been missed), or when the server refused
+   * a message as stale (`mls.stale_epoch`).
+   */
+  invalidate(conversationId?: string): void {
+    this.#changes++;
+    if (conversationId === undefined) this.#inStep.clear();
+    else this.#inStep.delete(conversationId);
+  }
+
   /** Brings the MLS group in line with the server's membership (create, add, remove); after a membership change. */
   reconcile(conversation: Conversation | string): Promise<void> {
     const id = typeof conversation === 'string' ? conversation : conversation.id;
     return this.#serial(id, async () => {
       this.#requireLinked();
-      await this.#sync(id);
-      await this.#reconcile(id);
+      await this.#catchUp(id);
     });
   }
 
@@ -254,11 +293,42 @@ export class E2eeEngine {
    * after one of them sends. Returns a function that stops following.
    * @example const stop = engine.followMembership(conn, (e) => console.warn(e));
    */
-  followMembership(connection: { on(event: 'conversation', fn: (c: Conversation) => void): () => void }, onError?: (e: unknown) => void): () => void {
+  followMembership(connection: Pick<Connection, 'on'>, onError?: (e: unknown) => void): () => void {
     return connection.on('conversation', (c) => {
       if (c.mode !== 'e2ee') return;
+      this.invalidate(c.id);
       this.reconcileIfNeeded(c.id).catch((e: unknown) => onError?.(e));
     });
+  }
+
+  /**
+   * Lets sends skip the catch-up while this device hears every change live: `connection` is ready and
+   * its membership frames and device events reach the engine. Without it (a CLI command, a script that
+   * only sends) every send catches up and reconciles first, as the server's state may have changed
+   * unheard. Any change of the connection's state (down, or back with frames possibly missed) forgets
+   * every group's standing. One connection at a time; returns a function that stops.
+   * @example const stop = engine.trackChanges(conn);
+   */
+  trackChanges(connection: Pick<Connection, 'on' | 'state'>): () => void {
+    this.#live?.stop();
+    this.invalidate();
+    const offs = [
+      connection.on('state', () => this.invalidate()),
+      connection.on('conversation', (c) => this.invalidate(c.id)),
+      connection.on('event', (e) => {
+        if (e.event === 'devices.changed') this.invalidate();
+      }),
+    ];
+    const live = {
+      connection,
+      stop: () => {
+        for (const off of offs) off();
+        if (this.#live === live) this.#live = undefined;
+        this.invalidate();
+      },
+    };
+    this.#live = live;
+    return live.stop;
   }
 
   /** Sends a franked report of a message this device decrypted (reason from the fixed list; a note is free text). */
@@ -289,8 +359,18 @@ export class E2eeEngine {
     return b ? Number(new TextDecoder().decode(b)) || 0 : 0;
   }
 
-  async #sync(conversationId: string, untilSeq?: number): Promise<void> {
+  /**
+   * Processes the conversation's messages after this device's cursor, in order, up to `untilSeq` (or all).
+   * `pushed` is the message the caller holds (pushed over the WebSocket): when it is the very next one,
+   * it is processed as it came, without asking the server for the same message again.
+   */
+  async #sync(conversationId: string, untilSeq?: number, pushed?: Message): Promise<void> {
     let after = await this.#cursor(conversationId);
+    if (pushed && pushed.conversationId === conversationId && pushed.seq === after + 1) {
+      await this.#handle(conversationId, pushed);
+      await this.store.put(SEQ + conversationId, new TextEncoder().encode(String(pushed.seq)));
+      return;
+    }
     for (;;) {
       if (untilSeq !== undefined && after >= untilSeq) return;
       const page = await this.client.messages(conversationId, { after, limit: PAGE });
@@ -355,6 +435,8 @@ export class E2eeEngine {
         // The group id is checked against this conversation inside `join`, before any stored state changes.
         const j = await this.device.join(bytes, { conversationId });
         if (!j.ok) return this.#keep(m, { kind: 'undecodable', code: j.error.code, reason: j.error.message });
+        // A new group here: the next send catches up and reconciles first.
+        this.invalidate(conversationId);
         await this.#afterJoin(conversationId, j.value.session, m);
         return this.#keep(m, { kind: 'control', note: 'joined' });
       }
@@ -363,6 +445,8 @@ export class E2eeEngine {
         if (!s?.active) return this.#keep(m, { kind: 'control', note: 'not in the group' });
         const r = await s.process(bytes);
         if (r.ok) await this.device.save(conversationId, s);
+        // Another device changed the group (this device's own commits were merged when the server took them).
+        if (r.ok) this.invalidate(conversationId);
         if (r.ok && r.value.kind === 'commit') await this.#afterCommit(conversationId, r.value, m.sentAt);
         // A commit already applied (our own, merged when the server accepted it) or before we joined.
         if (r.ok || r.error.code === 'mls.stale_epoch' || mine) return this.#keep(m, { kind: 'control' });
@@ -721,6 +805,8 @@ export class E2eeEngine {
    */
   async devicesChanged(data: unknown): Promise<void> {
     if (!this.linked) return;
+    // Whichever conversations it names, a device change may touch any group this device holds.
+    this.invalidate();
     const ids = (data as { conversationIds?: unknown } | undefined)?.conversationIds;
     if (!Array.isArray(ids)) return;
     for (const id of ids) {

@@ -305,19 +305,22 @@ export class HavenSession extends Store<AppState> {
   crypto(): Promise<{ engine: E2eeEngine; guard: HashListGuard; store: { clear(): Promise<void> } }> {
     const p = this.#profile;
     if (!p) return Promise.reject(new HavenError('auth.required'));
-    return (this.#crypto ??= import('./e2ee').then((m) => m.openDeviceCrypto(this.client, { accountId: p.accountId, deviceId: p.deviceId })));
+    return (this.#crypto ??= import('./e2ee').then(async (m) => {
+      const c = await m.openDeviceCrypto(this.client, { accountId: p.accountId, deviceId: p.deviceId });
+      // This browser hears membership and device changes live: sends skip the catch-up while it does.
+      if (this.#conn) c.engine.trackChanges(this.#conn);
+      return c;
+    }));
   }
 
   #connect(token: string): void {
     const conn = new Connection({ serverUrl: this.origin, token, backoff: { initialMs: 500, maxMs: 15_000 } });
     this.#conn = conn;
+    void this.#crypto?.then((c) => c.engine.trackChanges(conn), () => undefined);
     conn.on('state', (s) => {
       if (this.#conn !== conn) return;
       this.set({ connection: s });
-      if (s === 'ready') {
-        void this.#flush();
-        void this.refreshNotices().catch(() => undefined);
-      }
+      if (s === 'ready') void this.#back();
     });
     conn.on('message', (m) => void this.#ingest(m).catch(() => undefined));
     conn.on('conversation', (c) => {
@@ -566,6 +569,12 @@ export class HavenSession extends Store<AppState> {
         return problem ? { ...rest, status, problem } : { ...rest, status };
       }),
     }));
+  }
+
+  /** Connected (again): the outbox goes (e2ee groups catch up first: the engine forgot their standing when the connection changed). */
+  #back(): void {
+    void this.#flush();
+    void this.refreshNotices().catch(() => undefined);
   }
 
   /** Brings an e2ee group in line with its members (adds a new member's or a new device's keys). */
