@@ -102,7 +102,7 @@ const SEEN_LIMIT = 10_000;
  * later messages are emitted, so an app that acknowledges what it was given never skips a message.
  *
  * @example
- * const conn = new Connection({ serverUrl, token, webSocket: nodeWebSocket });
+ * const conn = new Connection({ serverUrls: [nodeA, nodeB], token, webSocket: nodeWebSocket, history: client });
  * conn.on('message', (m) => conn.ack(m.conversationId, m.seq));
  * await conn.open();
  * await conn.send(conversationId, body, PAYLOAD_CONTENT_TYPE);

@@ -98,7 +98,7 @@ export interface CallOptions {
  * cannot be reached).
  *
  * @example
- * const client = new HavenClient({ serverUrl: 'http://127.0.0.1:8080' });
+ * const client = new HavenClient({ serverUrl: 'http://127.0.0.1:8080' }); // or serverUrls: [nodeA, nodeB]
  * const session = await client.login({ handle: 'alice', password });
  * const convo = await client.createDirect('bob');
  */

@@ -309,7 +309,7 @@ export class HavenSession extends Store<AppState> {
   }
 
   #connect(token: string): void {
-    const conn = new Connection({ serverUrl: this.origin, token, backoff: { initialMs: 500, maxMs: 15_000 } });
+    const conn = new Connection({ serverUrl: this.origin, token, history: this.client, backoff: { initialMs: 500, maxMs: 15_000 } });
     this.#conn = conn;
     conn.on('state', (s) => {
       if (this.#conn !== conn) return;
