@@ -6,9 +6,10 @@ import { nats, natsServerBinary, postgres } from '../../../testing/env';
 import { createPgDatabase } from '../../../testing/postgres';
 import { startPrivateNats, waitFor, type PrivateNats } from '../../../testing/private-services';
 import { startChildServer, type ChildServer } from '../../server/test/child-server';
-import { Connection, HavenClient, Messenger, nodeWebSocket, type Message } from '../src/index.node';
+import type { Message } from '@haven/protocol';
+import { Connection, HavenClient, Messenger, nodeWebSocket } from '../src/index.node';
 import { PASSWORD, handle } from './helpers';
-import { converse, expectExactlyOnce, makeUsers, startLoad } from './fault-load';
+import { converse, expectExactlyOnce, makeUsers, startLoad, type LoadUser } from './fault-load';
 
 // Issue 12: live delivery that misses messages. The SDK notices a gap in a conversation's sequence
 // numbers and fetches what is missing before going on; a NATS restart under load loses nothing.
@@ -97,7 +98,7 @@ describe.skipIf(skipRestart)(`a NATS restart under load${skipRestart ? ` (skippe
     const urls = [n0.url, n1.url];
     const users = await makeUsers(4, (i) => [urls[i % 2]!, urls[(i + 1) % 2]!], 'nr');
     cleanups.push(() => users.forEach((u) => u.conn.close()));
-    const [u0, u1, u2, u3] = users as [never, never, never, never];
+    const [u0, u1, u2, u3] = users as [LoadUser, LoadUser, LoadUser, LoadUser];
     await converse([[u0, u1], [u2, u3]], [[u0, u1, u3]]);
     const fanout = async (url: string) => ((await (await fetch(`${url}/readyz`)).json()) as { fanout: string }).fanout;
 

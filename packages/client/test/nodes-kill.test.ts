@@ -6,7 +6,7 @@ import { nats, postgres } from '../../../testing/env';
 import { createPgDatabase } from '../../../testing/postgres';
 import { waitFor } from '../../../testing/private-services';
 import { startChildServer, type ChildServer } from '../../server/test/child-server';
-import { converse, expectExactlyOnce, makeUsers, startLoad } from './fault-load';
+import { converse, expectExactlyOnce, makeUsers, startLoad, type LoadUser } from './fault-load';
 
 // Issue 12: three `haven serve` processes on one PostgreSQL database and one NATS; six users spread over
 // them, each with all three addresses; while pairs and groups send, one node gets kill -9. Its users move
@@ -39,7 +39,7 @@ describe.skipIf(skip)(`three nodes, one killed under load${skip ? ` (skipped: ${
     // User i starts on node i % 3 and falls back on the others in turn.
     const users = await makeUsers(6, (i) => [0, 1, 2].map((k) => urls[(i + k) % 3]!), 'kn');
     cleanups.push(() => users.forEach((u) => u.conn.close()));
-    const [u0, u1, u2, u3, u4, u5] = users as [never, never, never, never, never, never];
+    const [u0, u1, u2, u3, u4, u5] = users as [LoadUser, LoadUser, LoadUser, LoadUser, LoadUser, LoadUser];
     await converse([[u0, u1], [u2, u3], [u4, u5]], [[u0, u2, u4], [u1, u3, u5]]);
     const victim = nodes[1]!;
     const onVictim = users.filter((u) => u.conn.serverUrl === victim.url);

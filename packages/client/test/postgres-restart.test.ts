@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { postgresBinaries } from '../../../testing/env';
 import { startPrivatePostgres, waitFor, type PrivatePostgres } from '../../../testing/private-services';
 import { startChildServer, type ChildServer } from '../../server/test/child-server';
-import { converse, expectExactlyOnce, makeUsers, startLoad } from './fault-load';
+import { converse, expectExactlyOnce, makeUsers, startLoad, type LoadUser } from './fault-load';
 
 // Issue 12: PostgreSQL stops and comes back while clients send. A private instance (initdb in a temporary
 // directory, its own port), never the machine's shared one. The node is not restarted: its pool opens new
@@ -38,7 +38,7 @@ describe.skipIf(!BIN.available)(`a node when PostgreSQL restarts${BIN.available 
 
     const users = await makeUsers(4, () => [url], 'pr');
     cleanups.push(() => users.forEach((u) => u.conn.close()));
-    const [u0, u1, u2, u3] = users as [never, never, never, never];
+    const [u0, u1, u2, u3] = users as [LoadUser, LoadUser, LoadUser, LoadUser];
     await converse([[u0, u1], [u2, u3]], [[u0, u1, u2]]);
     const load = startLoad(users);
     await waitFor(() => load.confirmed() >= 60, 60_000, '60 messages before the restart');
