@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer } from '@haven/server';
 import { nats, postgres } from '../../../testing/env';
 import { createPgDatabase } from '../../../testing/postgres';
 import { freePort, waitFor } from '../../../testing/private-services';
@@ -33,6 +36,41 @@ describe('serverUrls is checked', () => {
     const conn = new Connection({ serverUrls: dead, token: 't', webSocket: nodeWebSocket });
     expect(await code(conn.open())).toBe('server.unavailable');
     expect(conn.state).toBe('closed');
+  });
+});
+
+describe('which answers move a request to the next node', () => {
+  const fakes: Server[] = [];
+  afterAll(() => fakes.forEach((f) => f.close()));
+  /** A node (or the proxy in front of one) that answers every request with `status` and `body`. */
+  const answering = (status: number, body: unknown) =>
+    new Promise<string>((resolve) => {
+      const srv = createServer((_req, res) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body)));
+      fakes.push(srv);
+      srv.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(srv.address() as AddressInfo).port}`));
+    });
+
+  it('a 502, a 503 server.unavailable and a refused connection move on; a 503 server.busy and a 404 do not', async () => {
+    const real = await startTestServer();
+    try {
+      const badGateway = await answering(502, 'Bad Gateway');
+      const unavailable = await answering(503, { error: { code: 'server.unavailable', message: 'The server is shutting down; try again shortly.' } });
+      const refused = `http://127.0.0.1:${await freePort()}`;
+      const client = new HavenClient({ serverUrls: [badGateway, unavailable, refused, real.url] });
+      expect(await client.health()).toEqual({ status: 'ok' });
+      expect(client.serverUrl).toBe(real.url);
+      // A POST too: none of these answers means the request was carried out.
+      await client.register({ handle: handle('fov') as never, password: PASSWORD, birthDate: '1990-01-01' });
+      expect(client.serverUrl).toBe(real.url);
+
+      // server.busy is this node's verdict on this request (try again later), not "unreachable"; nor is a 404.
+      const busy = await answering(503, { error: { code: 'server.busy', message: 'busy' } });
+      expect(await code(new HavenClient({ serverUrls: [busy, real.url] }).health())).toBe('server.busy');
+      const missing = await answering(404, { error: { code: 'request.not_found', message: 'nothing here' } });
+      expect(await code(new HavenClient({ serverUrls: [missing, real.url] }).health())).toBe('request.not_found');
+    } finally {
+      await real.close();
+    }
   });
 });
 
