@@ -49,3 +49,15 @@ export const chromiumPath = (): Dependency => {
   const path = process.env.HAVEN_TEST_CHROMIUM ?? '/usr/bin/chromium';
   return dependency(existsSync(path) ? path : undefined, `no Chromium at ${path} (apt-get install chromium, or set HAVEN_TEST_CHROMIUM; browser tests skipped)`);
 };
+
+/** PostgreSQL's server programs (initdb, pg_ctl) for tests that run a private instance: HAVEN_TEST_PG_BIN. */
+export const postgresBinaries = (): Dependency => {
+  const dir = process.env.HAVEN_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+  return dependency(existsSync(resolve(dir, 'pg_ctl')) ? dir : undefined, `no pg_ctl in ${dir} (install postgresql, or set HAVEN_TEST_PG_BIN; private-PostgreSQL tests skipped)`);
+};
+
+/** The NATS server program for tests that run a private one: HAVEN_TEST_NATS_SERVER. */
+export const natsServerBinary = (): Dependency => {
+  const path = process.env.HAVEN_TEST_NATS_SERVER ?? '/usr/sbin/nats-server';
+  return dependency(existsSync(path) ? path : undefined, `no nats-server at ${path} (install nats-server, or set HAVEN_TEST_NATS_SERVER; private-NATS tests skipped)`);
+};

@@ -11,8 +11,8 @@ import {
 } from '@haven/protocol';
 import { Emitter } from './emitter';
 import { errorFromResponse, unreachable } from './errors';
-import { normaliseServerUrl } from './http-client';
 import { newClientMessageId } from './ids';
+import { ServerUrls, backoffMs, serverUrlsOf } from './server-urls';
 
 /** The part of the WebSocket API Haven uses; browsers' WebSocket and the `ws` package both fit. */
 export interface WebSocketLike {
@@ -42,9 +42,28 @@ export interface ConnectionEvents extends Record<string, unknown> {
   state: ConnectionState;
 }
 
+/** Where a connection fetches messages it missed live (a HavenClient fits). */
+export interface MessageHistory {
+  messages(conversationId: string, opts: { after?: number; limit?: number }): Promise<Message[]>;
+}
+
 export interface ConnectionOptions {
-  serverUrl: string;
+  /** One node's address; or `serverUrls`. */
+  serverUrl?: string;
+  /**
+   * Several nodes of one deployment: the connection uses the first that answers, keeps it while it works,
+   * and moves to the next when it cannot connect (refused, reset, 502/503, `server.unavailable`).
+   */
+  serverUrls?: readonly string[];
   token: string;
+  /**
+   * Fills gaps in live delivery: when a conversation's next message skips sequence numbers this device
+   * has not seen, the missing ones are fetched from here and emitted first, in order. Without it, gaps
+   * stay until the next connect's backlog.
+   */
+  history?: MessageHistory;
+  /** A connect attempt that has not reached `ready` by then is abandoned (next address). Default 15 s. */
+  connectTimeoutMs?: number;
   /** Makes the socket; defaults to globalThis.WebSocket (Node: use `@haven/client/node`). */
   webSocket?: WebSocketFactory;
   /** Reconnect after a lost connection (never after an authentication failure). Default true. */
@@ -61,6 +80,14 @@ interface PendingSend {
   frame: Extract<ClientFrame, { type: 'send' }>;
   resolve: (m: Message) => void;
   reject: (e: HavenError) => void;
+  /** Resends after the server answered `server.unavailable` (its database away, say). */
+  retries: number;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** A conversation whose live messages wait while the ones missed before them are fetched. */
+interface CatchUp {
+  held: Message[];
 }
 
 const OPEN = 1;
@@ -68,19 +95,23 @@ const SEEN_LIMIT = 10_000;
 
 /**
  * One device's live connection: `hello` → `ready` → backlog `message`s → `synced`, then live messages.
- * Sends carry a clientMessageId and are re-sent after a reconnect until the server confirms them (the
- * server makes resends idempotent). Reconnects with backoff unless closed or the token is refused.
+ * Sends carry a clientMessageId and are re-sent after a reconnect, or after the server answered
+ * `server.unavailable`, until the server confirms them (the server makes resends idempotent). Reconnects
+ * with backoff unless closed or the token is refused; with several addresses, moves to the next node when
+ * one cannot be reached. With `history`, a gap in a conversation's sequence numbers is filled before
+ * later messages are emitted, so an app that acknowledges what it was given never skips a message.
  *
  * @example
- * const conn = new Connection({ serverUrl, token, webSocket: nodeWebSocket });
+ * const conn = new Connection({ serverUrls: [nodeA, nodeB], token, webSocket: nodeWebSocket, history: client });
  * conn.on('message', (m) => conn.ack(m.conversationId, m.seq));
  * await conn.open();
  * await conn.send(conversationId, body, PAYLOAD_CONTENT_TYPE);
  */
 export class Connection extends Emitter<ConnectionEvents> {
-  readonly #url: string;
-  readonly #serverUrl: string;
+  readonly #urls: ServerUrls;
   readonly #token: string;
+  readonly #history: MessageHistory | undefined;
+  readonly #connectTimeoutMs: number;
   readonly #factory: WebSocketFactory;
   readonly #reconnect: boolean;
   readonly #initialMs: number;
@@ -91,7 +122,17 @@ export class Connection extends Emitter<ConnectionEvents> {
   #ws: WebSocketLike | undefined;
   #state: ConnectionState = 'idle';
   #attempt = 0;
+  /** Addresses tried since the last `ready` without reaching it. */
+  #failedInRound = 0;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
   #everReady = false;
+  #deviceId: string | undefined;
+  /** Per conversation: the highest seq emitted (or fetched) here; the next one is expected right after it. */
+  readonly #high = new Map<string, number>();
+  /** Per conversation: seqs of this device's own messages above `#high` (they come as `sent`, never as `message`). */
+  readonly #own = new Map<string, Set<number>>();
+  readonly #catchUps = new Map<string, CatchUp>();
+  #syncedHeld = false;
   #syncedSinceReady = false;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
@@ -105,9 +146,10 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   constructor(opts: ConnectionOptions) {
     super();
-    this.#serverUrl = normaliseServerUrl(opts.serverUrl);
-    this.#url = `${this.#serverUrl.replace(/^http/, 'ws')}${WS_PATH}`;
+    this.#urls = new ServerUrls(serverUrlsOf(opts));
     this.#token = opts.token;
+    this.#history = opts.history;
+    this.#connectTimeoutMs = opts.connectTimeoutMs ?? 15_000;
     this.#factory = opts.webSocket ?? defaultWebSocket();
     this.#reconnect = opts.reconnect ?? true;
     this.#initialMs = opts.backoff?.initialMs ?? 250;
@@ -118,6 +160,11 @@ export class Connection extends Emitter<ConnectionEvents> {
 
   get state(): ConnectionState {
     return this.#state;
+  }
+
+  /** The node this connection uses (or tries) now. */
+  get serverUrl(): string {
+    return this.#urls.current;
   }
 
   /**
@@ -159,7 +206,7 @@ export class Connection extends Emitter<ConnectionEvents> {
       ...(contentType ? { contentType } : {}),
     }) as PendingSend['frame'];
     return new Promise<Message>((resolve, reject) => {
-      this.#pending.set(clientMessageId, { frame, resolve, reject });
+      this.#pending.set(clientMessageId, { frame, resolve, reject, retries: 0 });
       if (this.#state === 'ready') this.#write(frame);
     });
   }
@@ -199,6 +246,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     if (this.#state === 'closed') return;
     this.#setState('closed');
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#connectTimer);
     clearInterval(this.#pingTimer);
     const ws = this.#ws;
     this.#ws = undefined;
@@ -211,8 +259,9 @@ export class Connection extends Emitter<ConnectionEvents> {
       }
     }
     const err = new HavenError('server.unavailable', 'The connection was closed before the server confirmed the message.');
-    for (const p of this.#pending.values()) p.reject(err);
+    for (const p of this.#pending.values()) (clearTimeout(p.timer), p.reject(err));
     this.#pending.clear();
+    this.#catchUps.clear();
     this.#opened?.reject(new HavenError('server.unavailable', 'The connection was closed.'));
     this.#opened = undefined;
   }
@@ -220,35 +269,52 @@ export class Connection extends Emitter<ConnectionEvents> {
   #connect(): void {
     this.#setState(this.#everReady ? 'reconnecting' : 'connecting');
     this.#syncedSinceReady = false;
+    this.#syncedHeld = false;
+    const serverUrl = this.#urls.current;
     let ws: WebSocketLike;
     try {
-      ws = this.#factory(this.#url);
+      ws = this.#factory(`${serverUrl.replace(/^http/, 'ws')}${WS_PATH}`);
     } catch (e) {
-      this.#lost(unreachable(this.#serverUrl, e));
+      this.#lost(unreachable(serverUrl, e), serverUrl, false);
       return;
     }
     this.#ws = ws;
     let failure: HavenError | undefined;
+    let reachedReady = false;
+    // A node that accepts the connection but never says `ready` (stopped, overloaded) counts as unreachable.
+    clearTimeout(this.#connectTimer);
+    this.#connectTimer = setTimeout(() => {
+      if (this.#ws !== ws || reachedReady) return;
+      failure ??= new HavenError('server.unavailable', `${serverUrl} did not answer in ${this.#connectTimeoutMs / 1000} s.`);
+      try {
+        ws.close(4000, 'connect timeout');
+      } catch {
+        // not open yet
+      }
+      ws.onclose?.({ code: 4000, reason: 'connect timeout' });
+    }, this.#connectTimeoutMs);
     ws.onopen = () => {
       this.#write({ type: 'hello', token: this.#token });
     };
     ws.onmessage = (ev) => {
       const frame = parseFrame(ev.data);
+      if (frame?.type === 'ready') (reachedReady = true, clearTimeout(this.#connectTimer));
       if (frame) this.#onFrame(frame, (e) => (failure = e));
     };
     ws.onerror = (ev) => {
-      failure ??= unreachable(this.#serverUrl, (ev as { error?: unknown }).error ?? ev);
+      failure ??= unreachable(serverUrl, (ev as { error?: unknown }).error ?? ev);
     };
     ws.onclose = (ev) => {
       if (this.#ws !== ws) return;
       this.#ws = undefined;
+      clearTimeout(this.#connectTimer);
       clearInterval(this.#pingTimer);
       // 4401: the server ended this session (logout, expiry); retrying with the same token is pointless.
       const fallback =
         ev.code === 4401
           ? new HavenError('auth.invalid_token', 'The server ended this session; sign in again.')
-          : new HavenError('server.unavailable', `The connection to ${this.#serverUrl} was lost (${ev.code}${ev.reason ? `: ${ev.reason}` : ''}).`);
-      this.#lost(failure ?? fallback);
+          : new HavenError('server.unavailable', `The connection to ${serverUrl} was lost (${ev.code}${ev.reason ? `: ${ev.reason}` : ''}).`);
+      this.#lost(failure ?? fallback, serverUrl, reachedReady);
     };
   }
 
@@ -256,30 +322,33 @@ export class Connection extends Emitter<ConnectionEvents> {
     switch (frame.type) {
       case 'ready':
         this.#attempt = 0;
+        this.#failedInRound = 0;
         this.#everReady = true;
+        this.#deviceId = frame.deviceId;
         this.#lastPong = Date.now();
         this.#startPings();
         this.#setState('ready');
         this.emit('ready', { accountId: frame.accountId, deviceId: frame.deviceId });
         for (const [conversationId, seq] of this.#unsentAcks) this.#write({ type: 'ack', conversationId: conversationId as never, seq });
         this.#unsentAcks.clear();
-        for (const p of this.#pending.values()) this.#write(p.frame);
+        for (const p of this.#pending.values()) (clearTimeout(p.timer), this.#write(p.frame));
         this.#opened?.resolve();
         this.#opened = undefined;
         return;
       case 'synced':
-        this.#syncedSinceReady = true;
-        this.emit('synced', undefined);
+        // Messages held for a catch-up belong to the backlog: `synced` waits for them.
+        if (this.#catchUps.size > 0) this.#syncedHeld = true;
+        else this.#emitSynced();
         return;
       case 'message':
-        if (this.#seen.has(frame.message.id)) return;
-        this.#remember(frame.message.id);
-        this.emit('message', frame.message);
+        this.#receive(frame.message);
         return;
       case 'sent': {
         const p = this.#pending.get(frame.clientMessageId);
         this.#pending.delete(frame.clientMessageId);
+        clearTimeout(p?.timer);
         this.#remember(frame.message.id);
+        this.#ownSeq(frame.message.conversationId, frame.message.seq);
         p?.resolve(frame.message);
         return;
       }
@@ -299,10 +368,14 @@ export class Connection extends Emitter<ConnectionEvents> {
       case 'error': {
         const err = errorFromResponse(400, { error: frame.error });
         const p = frame.ref ? this.#pending.get(frame.ref) : undefined;
-        if (p && frame.ref) {
+        if (p && frame.ref && err.code === 'server.unavailable') {
+          // Not a refusal: the server could not store it now. Sent again after a backoff (same clientMessageId).
+          clearTimeout(p.timer);
+          p.timer = setTimeout(() => this.#pending.get(p.frame.clientMessageId) === p && this.#write(p.frame), backoffMs(p.retries++, this.#initialMs, this.#maxMs, this.#random));
+        } else if (p && frame.ref) {
           this.#pending.delete(frame.ref);
           p.reject(err);
-        } else if (err.code.startsWith('auth.')) {
+        } else if (err.code.startsWith('auth.') || this.#state !== 'ready') {
           setFailure(err);
         } else {
           this.emit('error', err);
@@ -314,9 +387,22 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
   }
 
-  #lost(err: HavenError): void {
+  /**
+   * A connection ended (`wasReady`: after `ready`) or an attempt failed. A failed attempt moves to the next
+   * address at once until each has been tried; then the first connect gives up, a reconnect backs off.
+   */
+  #lost(err: HavenError, serverUrl: string, wasReady: boolean): void {
     if (this.#state === 'closed') return;
     const fatal = err.code.startsWith('auth.') || err.code === 'account.suspended';
+    if (!wasReady && !fatal && (this.#reconnect || !this.#everReady)) {
+      this.#urls.failed(serverUrl);
+      if (++this.#failedInRound < this.#urls.all.length) {
+        this.emit('error', err);
+        this.#retryTimer = setTimeout(() => this.#connect(), 0);
+        return;
+      }
+      this.#failedInRound = 0;
+    }
     if (!this.#everReady || fatal || !this.#reconnect) {
       // First attempt failed, or the token is refused: report it rather than retry forever.
       const opened = this.#opened;
@@ -328,8 +414,103 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
     this.emit('error', err);
     this.#setState('reconnecting');
-    const ceiling = Math.min(this.#maxMs, this.#initialMs * 2 ** this.#attempt++);
-    this.#retryTimer = setTimeout(() => this.#connect(), Math.round(this.#random() * ceiling));
+    this.#retryTimer = setTimeout(() => this.#connect(), backoffMs(this.#attempt++, this.#initialMs, this.#maxMs, this.#random));
+  }
+
+  /** A delivered message: emitted unless seen, held while its conversation catches up, or the start of a catch-up. */
+  #receive(m: Message): void {
+    if (this.#seen.has(m.id)) return;
+    const catchUp = this.#catchUps.get(m.conversationId);
+    if (catchUp) {
+      catchUp.held.push(m);
+      return;
+    }
+    if (this.#history && this.#missesBefore(m)) {
+      this.#catchUps.set(m.conversationId, { held: [m] });
+      void this.#catchUp(m.conversationId);
+      return;
+    }
+    this.#emitMessage(m);
+  }
+
+  /** Whether seqs between the last one seen in m's conversation and m are missing (not this device's own). */
+  #missesBefore(m: Message): boolean {
+    const high = this.#high.get(m.conversationId);
+    if (high === undefined || m.seq <= high + 1) return false;
+    const own = this.#own.get(m.conversationId);
+    for (let seq = high + 1; seq < m.seq; seq++) if (!own?.has(seq)) return true;
+    return false;
+  }
+
+  #emitMessage(m: Message): void {
+    if (this.#seen.has(m.id)) return;
+    this.#remember(m.id);
+    this.#advance(m.conversationId, m.seq);
+    this.emit('message', m);
+  }
+
+  #advance(conversationId: string, seq: number): void {
+    if (seq <= (this.#high.get(conversationId) ?? 0)) return;
+    this.#high.set(conversationId, seq);
+    const own = this.#own.get(conversationId);
+    if (own) for (const s of own) if (s <= seq) own.delete(s);
+  }
+
+  #ownSeq(conversationId: string, seq: number): void {
+    const high = this.#high.get(conversationId);
+    if (high === undefined) return;
+    if (seq === high + 1) return this.#advance(conversationId, seq);
+    if (seq > high) {
+      let own = this.#own.get(conversationId);
+      if (!own) this.#own.set(conversationId, (own = new Set()));
+      own.add(seq);
+    }
+  }
+
+  /**
+   * Fetches what the conversation missed before its held messages and emits everything in seq order.
+   * An outage is retried with backoff (nothing after the gap is emitted meanwhile, so nothing is
+   * acknowledged past it); a refusal (the conversation left since) emits what is held and gives up the gap.
+   */
+  async #catchUp(conversationId: string): Promise<void> {
+    const history = this.#history!;
+    for (let attempt = 0; ; ) {
+      const catchUp = this.#catchUps.get(conversationId);
+      if (!catchUp || this.#state === 'closed') return;
+      if (catchUp.held.length === 0) break;
+      const held = catchUp.held.splice(0).sort((a, b) => a.seq - b.seq);
+      const upTo = held.at(-1)!.seq;
+      const found = new Map<number, Message>();
+      try {
+        let after = this.#high.get(conversationId) ?? 0;
+        while (after < upTo) {
+          const page = await history.messages(conversationId, { after, limit: 500 });
+          for (const x of page) if (x.seq <= upTo) found.set(x.seq, x);
+          if (page.length < 500) break;
+          after = page.at(-1)!.seq;
+        }
+      } catch (e) {
+        if (e instanceof HavenError && (e.code.startsWith('server.') || e.code === 'request.rate_limited')) {
+          catchUp.held.unshift(...held);
+          await new Promise((r) => setTimeout(r, backoffMs(attempt++, this.#initialMs, this.#maxMs, this.#random)));
+          continue;
+        }
+        this.emit('error', e instanceof HavenError ? e : new HavenError('server.internal', String(e)));
+      }
+      for (const x of held) found.set(x.seq, x);
+      for (const x of [...found.values()].sort((a, b) => a.seq - b.seq)) {
+        if (x.senderDeviceId === this.#deviceId) this.#remember(x.id), this.#advance(conversationId, x.seq);
+        else this.#emitMessage(x);
+      }
+    }
+    this.#catchUps.delete(conversationId);
+    if (this.#syncedHeld && this.#catchUps.size === 0) this.#emitSynced();
+  }
+
+  #emitSynced(): void {
+    this.#syncedHeld = false;
+    this.#syncedSinceReady = true;
+    this.emit('synced', undefined);
   }
 
   #startPings(): void {

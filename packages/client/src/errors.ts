@@ -23,7 +23,8 @@ export function unreachable(serverUrl: string, cause: unknown): HavenError {
   return new HavenError('server.unavailable', `Cannot reach the Haven server at ${serverUrl}${why}; is it running?`);
 }
 
-function causeCode(e: unknown): string | undefined {
+/** The system error code (`ECONNREFUSED`, …) under a fetch or socket error, when there is one. */
+export function causeCode(e: unknown): string | undefined {
   for (let cur: unknown = e, depth = 0; cur && depth < 5; depth++) {
     const c = (cur as { code?: unknown }).code;
     if (typeof c === 'string') return c;

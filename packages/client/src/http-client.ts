@@ -45,11 +45,25 @@ import {
   HavenError,
   MediaUploaded,
 } from '@haven/protocol';
-import { errorFromResponse, unreachable } from './errors';
+import { causeCode, errorFromResponse, unreachable } from './errors';
+import { ServerUrls, backoffMs, serverUrlsOf } from './server-urls';
+
+export { normaliseServerUrl } from './server-urls';
 
 export interface HavenClientOptions {
   /** Base address of the server, e.g. `http://127.0.0.1:8080` (no `/v1`). */
-  serverUrl: string;
+  serverUrl?: string;
+  /**
+   * Several nodes of one deployment, tried in order: a request that finds its node unreachable (refused,
+   * reset, 502, or 503 `server.unavailable`) goes to the next, and the client keeps the one that works.
+   * Start the list at different nodes on different clients to spread them.
+   */
+  serverUrls?: readonly string[];
+  /**
+   * Rounds over the addresses before a request fails, with backoff between rounds. Default 1 for one
+   * address (fail at once, as before), 3 for several.
+   */
+  failover?: { rounds?: number; initialMs?: number; maxMs?: number };
   /** Session token from `login`; can be set later with `setToken`. */
   token?: string | undefined;
   /** Injected fetch (tests, proxies); defaults to globalThis.fetch. */
@@ -84,21 +98,36 @@ export interface CallOptions {
  * cannot be reached).
  *
  * @example
- * const client = new HavenClient({ serverUrl: 'http://127.0.0.1:8080' });
+ * const client = new HavenClient({ serverUrl: 'http://127.0.0.1:8080' }); // or serverUrls: [nodeA, nodeB]
  * const session = await client.login({ handle: 'alice', password });
  * const convo = await client.createDirect('bob');
  */
 export class HavenClient {
-  readonly serverUrl: string;
+  readonly #urls: ServerUrls;
   #token: string | undefined;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
+  readonly #rounds: number;
+  readonly #initialMs: number;
+  readonly #maxMs: number;
 
   constructor(opts: HavenClientOptions) {
-    this.serverUrl = normaliseServerUrl(opts.serverUrl);
+    this.#urls = new ServerUrls(serverUrlsOf(opts));
     this.#token = opts.token;
     this.#fetch = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#rounds = Math.max(1, opts.failover?.rounds ?? (this.#urls.all.length > 1 ? 3 : 1));
+    this.#initialMs = opts.failover?.initialMs ?? 250;
+    this.#maxMs = opts.failover?.maxMs ?? 5000;
+  }
+
+  /** The address in use now (the first given, until it fails). */
+  get serverUrl(): string {
+    return this.#urls.current;
+  }
+  /** Every address this client may use, in order. */
+  get serverUrls(): readonly string[] {
+    return this.#urls.all;
   }
 
   get token(): string | undefined {
@@ -453,12 +482,7 @@ export class HavenClient {
     const headers: Record<string, string> = {};
     if (auth && !this.#token) throw new HavenError('auth.required', 'Not signed in: run `haven login` or `haven register` first.');
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
-    let res: Response;
-    try {
-      res = await this.#fetch(`${this.serverUrl}${path}?${qs}`, { method: 'GET', headers, signal: AbortSignal.timeout(this.#timeoutMs) });
-    } catch (e) {
-      throw unreachable(this.serverUrl, e);
-    }
+    const res = await this.#request(`${path}?${qs}`, () => ({ method: 'GET', headers, signal: AbortSignal.timeout(this.#timeoutMs) }), true);
     const text = await res.text();
     if (!res.ok) {
       let json: unknown;
@@ -477,17 +501,15 @@ export class HavenClient {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
     if (body !== undefined) headers['content-type'] = 'application/octet-stream';
     void size; // fetch sets Content-Length for byte arrays; streams go chunked, limited by the server as they arrive
-    let res: Response;
-    try {
-      res = await this.#fetch(`${this.serverUrl}${path}`, {
+    const init = (): RequestInit =>
+      ({
         method,
         headers,
         ...(body !== undefined ? { body: body as BodyInit, duplex: 'half' } : {}),
         signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(Math.max(this.#timeoutMs, 300_000))]) : AbortSignal.timeout(Math.max(this.#timeoutMs, 300_000)),
-      } as RequestInit);
-    } catch (e) {
-      throw unreachable(this.serverUrl, e);
-    }
+      }) as RequestInit;
+    // A stream can be read once: such an upload goes to one node, and only a refused connection moves it on.
+    const res = await this.#request(path, init, method === 'GET', !(body instanceof ReadableStream));
     if (!res.ok) {
       const text = await res.text();
       let json: unknown;
@@ -499,6 +521,44 @@ export class HavenClient {
       throw errorFromResponse(res.status, json);
     }
     return res;
+  }
+
+  /**
+   * Sends a request to the current node, moving to the next when it is unreachable: a refused
+   * connection or DNS failure, a 502, or a 503 `server.unavailable` (the request was not carried out), for
+   * any method; a reset or timeout (the request may have been carried out) only for `idempotent` requests.
+   * After each round over every address it waits (backoff) and tries again, `failover.rounds` times.
+   */
+  async #request(path: string, init: () => RequestInit, idempotent: boolean, replayable = true): Promise<Response> {
+    const attempts = replayable ? this.#rounds * this.#urls.all.length : 1;
+    let last: HavenError | undefined;
+    for (let i = 0; i < attempts; i++) {
+      if (i > 0 && i % this.#urls.all.length === 0) await sleep(backoffMs(i / this.#urls.all.length - 1, this.#initialMs, this.#maxMs));
+      const base = this.#urls.current;
+      let res: Response;
+      try {
+        res = await this.#fetch(`${base}${path}`, init());
+      } catch (e) {
+        last = unreachable(base, e);
+        this.#urls.failed(base);
+        if (!idempotent && !NEVER_SENT.has(causeCode(e) ?? '')) throw last;
+        continue;
+      }
+      if (res.status !== 502 && res.status !== 503) return res;
+      // Read the answer to see whether this node is unavailable; hand on a copy if it is something else.
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      const err = res.status === 502 ? unreachable(base, { code: 'HTTP 502' }) : errorFromResponse(res.status, json);
+      if (err.code !== 'server.unavailable') return new Response(text, { status: res.status, headers: res.headers });
+      last = err;
+      this.#urls.failed(base);
+    }
+    throw last ?? new HavenError('server.unavailable');
   }
 
   /** Calls a route of the shared table and parses the answer with its schema. */
@@ -525,17 +585,12 @@ export class HavenClient {
     } else if (optionalAuth && this.#token) {
       headers.authorization = `Bearer ${this.#token}`;
     }
-    let res: Response;
-    try {
-      res = await this.#fetch(`${this.serverUrl}${path}`, {
-        method,
-        headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-    } catch (e) {
-      throw unreachable(this.serverUrl, e);
-    }
+    const payload = body !== undefined ? JSON.stringify(body) : undefined;
+    const res = await this.#request(
+      path,
+      () => ({ method, headers, ...(payload !== undefined ? { body: payload } : {}), signal: AbortSignal.timeout(this.#timeoutMs) }),
+      method === 'GET' || method === 'PUT' || method === 'DELETE',
+    );
     const text = await res.text();
     let json: unknown = undefined;
     if (text) {
@@ -550,16 +605,7 @@ export class HavenClient {
   }
 }
 
-/** `http://host:port/` → `http://host:port`; rejects anything that is not http(s). */
-export function normaliseServerUrl(raw: string): string {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    throw new HavenError('request.invalid', `"${raw}" is not a server address; write it like http://127.0.0.1:8080.`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new HavenError('request.invalid', `The server address must start with http:// or https://, not ${u.protocol}.`);
-  }
-  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
-}
+/** Connection failures that mean the request never reached a server: safe to send elsewhere, whatever it was. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

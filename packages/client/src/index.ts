@@ -5,6 +5,7 @@ export {
   type ConnectionEvents,
   type ConnectionOptions,
   type ConnectionState,
+  type MessageHistory,
   type WebSocketFactory,
   type WebSocketLike,
 } from './connection';

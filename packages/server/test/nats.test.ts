@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nats } from '../../../testing/env';
+import { nats, natsServerBinary } from '../../../testing/env';
+import { canConnect, freePort, waitFor } from '../../../testing/private-services';
 import { startChildServer, type ChildServer } from './child-server';
 import { createPgDatabase, PG } from './databases';
-import { b64, directConversation, registerUser, unb64 } from './http-client';
+import { b64, directConversation, registerUser, sendText, unb64 } from './http-client';
 import { FrameClient } from './ws-client';
 
 // Two server processes on one PostgreSQL and one NATS: a client on node A sends, a client on node B receives.
@@ -59,11 +59,11 @@ describe.skipIf(skip)(`several nodes over NATS${skip ? ` (skipped: ${reason})` :
 // Readiness follows NATS: a node whose NATS goes away is not ready, and is again once it is back; live
 // delivery resumes without restarting the node. A private nats-server on a free port, so the shared one
 // other tests use is never touched.
-const NATS_BIN = '/usr/sbin/nats-server';
-describe.skipIf(skip || !existsSync(NATS_BIN))(`a node when NATS restarts${skip ? ` (skipped: ${reason})` : !existsSync(NATS_BIN) ? ` (skipped: ${NATS_BIN} is not installed)` : ''}`, () => {
-  it('readyz says disconnected (503) while NATS is down, connected after, and live delivery resumes', async () => {
+const NATS_BIN = natsServerBinary();
+describe.skipIf(skip || !NATS_BIN.available)(`a node when NATS restarts${skip ? ` (skipped: ${reason})` : !NATS_BIN.available ? ` (skipped: ${NATS_BIN.reason})` : ''}`, () => {
+  it('readyz says disconnected (503) while NATS is down, connected after; sends are stored meanwhile, connections are told to catch up (1012), and live delivery resumes', async () => {
     const port = await freePort();
-    const startNats = (): ChildProcess => spawn(NATS_BIN, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    const startNats = (): ChildProcess => spawn(NATS_BIN.value, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
     let natsProc = startNats();
     const db = await createPgDatabase();
     const dir = mkdtempSync(join(tmpdir(), 'haven-node-'));
@@ -76,15 +76,29 @@ describe.skipIf(skip || !existsSync(NATS_BIN))(`a node when NATS restarts${skip 
         return { status: r.status, fanout: ((await r.json()) as { fanout: string }).fanout };
       };
       expect(await ready()).toEqual({ status: 200, fanout: 'connected' });
-      natsProc.kill('SIGKILL');
-      await waitFor(async () => (await ready()).fanout === 'disconnected');
-      expect(await ready()).toEqual({ status: 503, fanout: 'disconnected' });
-      natsProc = startNats();
-      await waitFor(async () => (await ready()).fanout === 'connected', 20_000);
-      // Live delivery through the reconnected NATS.
       const alice = await registerUser(node.url);
       const bob = await registerUser(node.url);
       const conv = await directConversation(node.url, alice.token, bob.account.handle);
+      const live = await FrameClient.connect(node.url, bob.token);
+      natsProc.kill('SIGKILL');
+      await waitFor(async () => (await ready()).fanout === 'disconnected');
+      expect(await ready()).toEqual({ status: 503, fanout: 'disconnected' });
+      // A send while NATS is down is stored and answered (live delivery is what waits).
+      const during = await sendText(node.url, alice.token, conv.id, 'while NATS was down', 'during-nats-outage');
+      expect(during.status).toBe(201);
+      natsProc = startNats();
+      await waitFor(async () => (await ready()).fanout === 'connected', 20_000);
+      // Events published meanwhile may be lost: the node closes its connections with 1012 so that each
+      // device reconnects and reads its backlog, which has the message.
+      expect((await live.waitClose(10_000)).code).toBe(1012);
+      const again = await FrameClient.connect(node.url, bob.token);
+      const caught = again.messages().find((m) => m.clientMessageId === 'during-nats-outage');
+      expect(caught && unb64(caught.body)).toBe('while NATS was down');
+      again.send({ type: 'ack', conversationId: conv.id, seq: caught!.seq });
+      again.send({ type: 'ping', ref: 'acked' });
+      await again.next((f) => f.type === 'pong');
+      again.close();
+      // Live delivery through the reconnected NATS.
       const onB = await FrameClient.connect(node.url, bob.token);
       const onA = await FrameClient.connect(node.url, alice.token);
       onA.send({ type: 'send', conversationId: conv.id, clientMessageId: 'after-nats-restart', body: b64('still here') });
@@ -100,31 +114,3 @@ describe.skipIf(skip || !existsSync(NATS_BIN))(`a node when NATS restarts${skip 
     }
   }, 90_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
-    sock.once('connect', () => (sock.destroy(), resolve(true)));
-    sock.once('error', () => resolve(false));
-  });
-}
-
-async function waitFor(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`condition not met within ${ms} ms`);
-}

@@ -65,7 +65,9 @@ export function register(program: Command): void {
     // item 20): one that joined by invite can send without waiting for someone to send.
     const keepInStep = (conversationId: string) => e2ee().then((engine) => engine.reconcileIfNeeded(conversationId)).catch(() => false);
 
-    const conn = new Connection({ serverUrl: profile.server, token: profile.token, webSocket: nodeWebSocket, reconnect: !!opts.follow });
+    // `history`: a message missed live is fetched before the ones after it, so acknowledging the highest
+    // shown seq never skips one.
+    const conn = new Connection({ serverUrl: profile.server, token: profile.token, webSocket: nodeWebSocket, reconnect: !!opts.follow, history: client });
     let work: Promise<void> = Promise.resolve();
     let failure: unknown;
     // Per conversation, the highest seq processed (shown, or protocol traffic consumed): what may be acknowledged.

@@ -22,6 +22,11 @@ export interface Fanout {
   subscribe(accountId: string, handler: FanoutHandler): Promise<() => void>;
   /** Whether live delivery works now (NATS: connected; local: always). For /readyz. */
   connected(): boolean;
+  /**
+   * Calls `listener` each time live delivery comes back after an outage (NATS reconnected): events
+   * published meanwhile may have been lost, so connections must catch up from the database.
+   */
+  onResumed(listener: () => void): void;
   close(): Promise<void>;
 }
 

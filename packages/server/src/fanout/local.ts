@@ -14,6 +14,7 @@ export function localFanout(): Fanout {
       return Promise.resolve(() => void subs.remove(accountId, handler));
     },
     connected: () => true,
+    onResumed: () => undefined,
     close: () => Promise.resolve(),
   };
 }

@@ -16,10 +16,17 @@ export async function natsFanout(url: string, log: Logger): Promise<Fanout> {
     throw new Error(`could not connect to NATS at ${redactUrl(url)}: ${redactUrl((e as Error).message)}`);
   }
   let up = true;
+  const resumed = new Set<() => void>();
   void (async () => {
     for await (const st of nc.status()) {
-      if (st.type === 'disconnect') up = false;
-      else if (st.type === 'reconnect') up = true;
+      if (st.type === 'disconnect') {
+        up = false;
+        log.warn('NATS disconnected: live delivery paused');
+      } else if (st.type === 'reconnect') {
+        up = true;
+        log.info('NATS reconnected: live delivery resumed');
+        for (const f of resumed) f();
+      }
     }
   })();
   const subs = new LocalSubscribers();
@@ -31,7 +38,13 @@ export async function natsFanout(url: string, log: Logger): Promise<Fanout> {
     kind: 'nats',
     async publish(accountIds: readonly string[], event: FanoutEvent) {
       const data = encoder.encode(JSON.stringify(event));
-      for (const id of new Set(accountIds)) nc.publish(subject(id), data);
+      // The message is stored by now: a publish that fails (NATS closed, buffer full) costs live delivery
+      // only, which devices recover from the database, so it never fails the send.
+      try {
+        for (const id of new Set(accountIds)) nc.publish(subject(id), data);
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'could not publish a fan-out event');
+      }
     },
     async subscribe(accountId: string, handler: FanoutHandler) {
       if (subs.add(accountId, handler)) {
@@ -57,6 +70,7 @@ export async function natsFanout(url: string, log: Logger): Promise<Fanout> {
       };
     },
     connected: () => up && !nc.isClosed(),
+    onResumed: (listener) => void resumed.add(listener),
     async close() {
       await nc.drain();
     },

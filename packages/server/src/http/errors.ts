@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../storage/unavailable';
 
 // Every error leaves in one shape, `{ error: { code, message } }`, including Fastify's own.
 
@@ -13,6 +14,19 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'request.malformed_json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'request.invalid',
 };
+
+/** What a client is told when the database cannot be reached. */
+export const DATABASE_UNAVAILABLE = 'The database cannot be reached right now; nothing was changed. Try again shortly.';
+
+/**
+ * An error as the client sees it: a HavenError as it is, the database away as `server.unavailable`,
+ * anything else as `server.internal` (`expected: false`: a bug, which the caller logs).
+ */
+export function publicError(e: unknown): { error: HavenError; expected: boolean } {
+  if (e instanceof HavenError) return { error: e, expected: true };
+  if (isDatabaseUnavailable(e)) return { error: new HavenError('server.unavailable', DATABASE_UNAVAILABLE), expected: true };
+  return { error: new HavenError('server.internal'), expected: false };
+}
 
 /** Zod issues as a list a client can show: `path: message`. */
 export function issueDetails(error: z.ZodError): { path: string; message: string }[] {
@@ -74,7 +88,14 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const status = 'statusCode' in err && typeof err.statusCode === 'number' ? err.statusCode : 500;
     if (status >= 400 && status < 500) return reply.status(status === 413 ? 413 : 400).send(errorBody(status === 413 ? 'request.too_large' : 'request.invalid'));
     // A request whose body ended early, or was aborted: the client's fault, not the server's.
-    if ('code' in err && (err.code === 'ECONNRESET' || err.code === 'ERR_STREAM_PREMATURE_CLOSE')) return reply.status(400).send(errorBody('request.invalid', 'The request body ended early.'));
+    const early = errorBody('request.invalid', 'The request body ended early.');
+    if ('code' in err && (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || (err.code === 'ECONNRESET' && req.raw.destroyed))) return reply.status(400).send(early);
+    // The database restarting or out of reach: nothing was stored; the client may try again (here or on another node).
+    if (isDatabaseUnavailable(err)) {
+      req.log.warn({ err: err.message }, 'database unavailable');
+      return reply.status(503).send(errorBody('server.unavailable', DATABASE_UNAVAILABLE));
+    }
+    if ('code' in err && err.code === 'ECONNRESET') return reply.status(400).send(early);
     req.log.error({ err }, 'unhandled error');
     return reply.status(500).send(errorBody('server.internal'));
   });

@@ -70,8 +70,8 @@ async function publishMessage(s: Services, memberIds: readonly string[], message
 
 /**
  * Stores a message durably, then fans it out to every member (the sender's other devices too).
- * A resend with the same clientMessageId returns the stored message with `created: false`, and is not
- * fanned out again.
+ * A resend with the same clientMessageId returns the stored message with `created: false` and fans it out
+ * again (the first fan-out may never have happened); devices drop the second copy by message id.
  */
 export async function sendMessage(s: Services, caller: Caller, input: SendInput): Promise<{ message: Message; created: boolean }> {
   const body = Buffer.from(input.body, 'base64');
@@ -104,10 +104,10 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   });
   const sender = { id: caller.accountId as AccountPublic['id'], handle: caller.handle, displayName: caller.displayName };
   const message = row.id === id ? messageView(row, sender, body) : (await viewMessages(s, [row], sender))[0]!;
-  if (created) {
-    s.metrics.messagesIn.inc({ path: conversation.mode === 'e2ee' ? 'e2ee' : 'visible' });
-    await publishMessage(s, memberIds, message, shields);
-  }
+  if (created) s.metrics.messagesIn.inc({ path: conversation.mode === 'e2ee' ? 'e2ee' : 'visible' });
+  // A resend is published again: the sender resends because it had no answer, so the node that stored
+  // the message may have died before publishing it. Devices drop the copy by message id.
+  await publishMessage(s, memberIds, message, shields);
   // Metadata only (every mode): who wrote to whom and when; the body is never looked at here.
   // Commits and welcomes are MLS housekeeping, not messages between people.
   if (created && contentType !== MLS_CONTENT_TYPES.commit && contentType !== MLS_CONTENT_TYPES.welcome) signalMessage(s, caller.accountId, conversation.id, row.id, memberIds);

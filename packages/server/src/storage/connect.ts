@@ -33,8 +33,11 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   let unlock = (): void => undefined;
   if (options.databaseUrl) {
     pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-    // An idle client's error (e.g. the server restarting) must not crash the process.
+    // A client's error (the database restarting, a dropped connection) must not crash the process: idle
+    // clients report it on the pool, checked-out ones (between a transaction's queries) on themselves. The
+    // query in progress fails (503 `server.unavailable`), the pool drops the client and opens a new one later.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => void client.on('error', () => undefined));
     kind = 'postgres';
   } else {
     if (options.pgliteDir) {

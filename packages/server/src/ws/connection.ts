@@ -1,13 +1,14 @@
-import { ClientFrame, HavenError, assertNever, errorBody, type ErrorCode, type Message, type ServerFrame } from '@haven/protocol';
+import { ClientFrame, HavenError, assertNever, type ErrorCode, type Message, type ServerFrame } from '@haven/protocol';
 import type WebSocket from 'ws';
 import { authenticate } from '../services/accounts';
 import type { Caller, Services } from '../services/context';
 import { acknowledge, backlog, sendMessage } from '../services/messages';
 import type { FanoutEvent } from '../fanout/fanout';
 import { connectionLimits, type ConnectionLimits } from './limits';
+import { publicError } from '../http/errors';
 
 /** WebSocket close codes Haven uses besides the standard ones (1009: frame too large, set by `ws`). */
-export const CLOSE = { goingAway: 1001, unauthorized: 4401, helloTimeout: 4408, tooMany: 4429 } as const;
+export const CLOSE = { goingAway: 1001, serviceRestart: 1012, tryAgainLater: 1013, unauthorized: 4401, helloTimeout: 4408, tooMany: 4429 } as const;
 
 /** Frames refused for rate in a row before the connection is closed (a client that ignores `connection.rate_limited`). */
 const MAX_REFUSED_IN_A_ROW = 100;
@@ -44,9 +45,10 @@ export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionL
       ws.send(JSON.stringify(frame), () => resolve());
     });
   const sendError = (e: unknown, ref?: string): Promise<void> => {
-    const body = e instanceof HavenError ? e.toBody() : errorBody('server.internal');
-    if (!(e instanceof HavenError)) s.log.error({ err: e }, 'websocket frame failed');
-    return send({ type: 'error', error: { code: body.error.code, message: body.error.message }, ...(ref ? { ref } : {}) });
+    const { error, expected } = publicError(e);
+    if (!expected) s.log.error({ err: e }, 'websocket frame failed');
+    else if (!(e instanceof HavenError)) s.log.warn({ err: (e as Error).message }, 'database unavailable');
+    return send({ type: 'error', error: { code: error.code, message: error.message }, ...(ref ? { ref } : {}) });
   };
 
   const endSession = (code: ErrorCode): void => {
@@ -90,7 +92,9 @@ export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionL
       caller = await authenticate(s, token);
     } catch (e) {
       await sendError(e);
-      ws.close(CLOSE.unauthorized, 'authentication failed');
+      // The database away is no verdict on the token: 1013 (try again later) rather than 4401, which ends the session.
+      if (publicError(e).error.code === 'server.unavailable') ws.close(CLOSE.tryAgainLater, 'try again later');
+      else ws.close(CLOSE.unauthorized, 'authentication failed');
       state = 'closed';
       return;
     }
@@ -115,8 +119,14 @@ export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionL
     await send({ type: 'ready', accountId: caller.accountId as Message['sender']['id'], deviceId: caller.deviceId as Message['senderDeviceId'] });
     // Not awaited: frames after hello (acks above all) are handled while the backlog streams out.
     void deliverBacklog(caller).catch((e: unknown) => {
-      s.log.error({ err: e }, 'backlog delivery failed');
-      ws.close(1011, 'backlog delivery failed');
+      // The client reconnects and resumes from its cursor; 1013 when the database is away, else 1011.
+      if (publicError(e).expected) {
+        s.log.warn({ err: (e as Error).message }, 'backlog delivery stopped');
+        ws.close(CLOSE.tryAgainLater, 'try again later');
+      } else {
+        s.log.error({ err: e }, 'backlog delivery failed');
+        ws.close(1011, 'backlog delivery failed');
+      }
     });
   }
 

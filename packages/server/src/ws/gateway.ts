@@ -31,6 +31,11 @@ export function attachGateway(server: Server, s: Services): { close(): Promise<v
     });
   });
 
+  // Live events published while NATS was away are lost; the devices reconnect and read their backlog.
+  s.fanout.onResumed(() => {
+    for (const ws of wss.clients) ws.close(CLOSE.serviceRestart, 'live delivery resumed: reconnect to catch up');
+  });
+
   // Drop connections whose peer vanished without closing (a laptop lid, a dead NAT entry).
   const timer = setInterval(() => {
     for (const ws of wss.clients) {

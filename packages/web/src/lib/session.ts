@@ -314,7 +314,7 @@ export class HavenSession extends Store<AppState> {
   }
 
   #connect(token: string): void {
-    const conn = new Connection({ serverUrl: this.origin, token, backoff: { initialMs: 500, maxMs: 15_000 } });
+    const conn = new Connection({ serverUrl: this.origin, token, history: this.client, backoff: { initialMs: 500, maxMs: 15_000 } });
     this.#conn = conn;
     void this.#crypto?.then((c) => c.engine.trackChanges(conn), () => undefined);
     conn.on('state', (s) => {
