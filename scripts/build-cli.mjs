@@ -5,7 +5,7 @@
 // modules. Packages with native code or WebAssembly (sharp, PGlite, TensorFlow…) and the server's own
 // dependencies stay imports of node_modules. Each command module and the server are chunks loaded on
 // use, so a command loads only what it needs (`haven --version` loads commander alone).
-// `--metafile` also writes dist/meta.json (esbuild's metafile) to see what each chunk holds and imports.
+// `--metafile` also writes dist/meta.json (esbuild's metafile), to see what each chunk holds and imports.
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
@@ -81,10 +81,12 @@ const result = await build({
   // Bundled CommonJS packages (ws) call require() for Node's modules; ESM has none, so give each chunk one.
   banner: { js: "import { createRequire as __havenRequire } from 'node:module'; const require = __havenRequire(import.meta.url);" },
   plugins: [havenPackages, zodEnglishOnly, directImports({ isWorkspaceFile })],
-  metafile: process.argv.includes('--metafile'),
+  metafile: true,
   logLevel: 'warning',
 });
-if (result.metafile) writeFileSync(join(out, 'meta.json'), JSON.stringify(result.metafile));
-// When this build was made: bin/haven.js runs the sources instead when any of them is newer.
-writeFileSync(join(out, 'stamp.json'), `${JSON.stringify({ builtAt: Date.now() })}\n`);
+if (process.argv.includes('--metafile')) writeFileSync(join(out, 'meta.json'), JSON.stringify(result.metafile));
+// When this build was made, and from which workspace sources: bin/haven.js runs the sources instead when
+// one of them is newer or gone (a new file counts through the changed file that imports it).
+const sources = Object.keys(result.metafile.inputs).filter((f) => isWorkspaceFile(join(root, f)));
+writeFileSync(join(out, 'stamp.json'), `${JSON.stringify({ builtAt: Date.now(), sources })}\n`);
 process.stdout.write(`built packages/cli/dist in ${Date.now() - started} ms\n`);
