@@ -1,4 +1,4 @@
-// `npm run bench -- cli [--runs N]` (default 9; `--quick`: 3): how long a `haven` command takes from a cold
+// `npm run bench -- cli [--runs N]` (default 7; `--quick`: 3): how long a `haven` command takes from a cold
 // process to its exit: `haven --version`, `haven conversations`, and `haven send` to an end-to-end
 // encrypted conversation and to a visible one, each run as a new process (`node packages/cli/bin/haven.js`,
 // as a user runs it) against a real server (`haven serve` on an embedded database in a temporary
@@ -10,14 +10,16 @@
 //   - tsx: the sources compiled at start (bin/haven.js with HAVEN_FROM_SOURCE=1, the development path),
 //     for `--version` and `conversations` only (it takes seconds a run).
 // Wall time and CPU time (user + system of the child, from /proc: on a loaded machine wall time waits
-// for the CPU, CPU time much less) are recorded with the machine's load average. Builds dist first, as
-// `npm install` does. Results: bench/results/cli.json.
+// for the CPU, CPU time much less) are recorded with the machine's load average, and so is the server's
+// own time for the request `conversations` makes (the same request from the bench process). Builds dist
+// first, as `npm install` does. Results: bench/results/cli.json.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { ROUTES } from '@haven/protocol';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'packages/cli/bin/haven.js');
@@ -151,7 +153,7 @@ interface Case {
 
 export async function main(argv: string[]): Promise<void> {
   const runsFlag = argv.indexOf('--runs');
-  const runs = argv.includes('--quick') ? 3 : runsFlag >= 0 ? Number(argv[runsFlag + 1]) : 9;
+  const runs = argv.includes('--quick') ? 3 : runsFlag >= 0 ? Number(argv[runsFlag + 1]) : 7;
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a whole number of runs');
   const started = performance.now();
   const loadBefore = loadavg();
@@ -194,10 +196,21 @@ export async function main(argv: string[]): Promise<void> {
       { name: 'eager', argv: (a) => [eager, ...a] },
       { name: 'tsx', argv: (a) => [BIN, ...a], env: { HAVEN_FROM_SOURCE: '1' } },
     ];
+    // The server's own share of `conversations`: the same request from this process, on a new connection.
+    const amyToken = (JSON.parse(readFileSync(join(profile(amy), 'profile.json'), 'utf8')) as { token: string }).token;
+    const serverRequest = async (): Promise<number> => {
+      const t0 = performance.now();
+      const res = await fetch(`${server.url}${ROUTES.listConversations.path}`, { headers: { authorization: `Bearer ${amyToken}`, connection: 'close' } });
+      await res.text();
+      if (!res.ok) throw new Error(`GET ${ROUTES.listConversations.path}: ${res.status}`);
+      return performance.now() - t0;
+    };
+    const serverMs: number[] = [];
     const floor: Run[] = [];
     const samples = new Map<string, Run[]>();
     for (let r = 0; r < runs; r++) {
       floor.push(await run(['-e', '0']));
+      serverMs.push(await serverRequest());
       for (const c of cases) {
         for (const v of variants) {
           if (v.name === 'tsx' && !c.tsx) continue;
@@ -231,6 +244,7 @@ export async function main(argv: string[]): Promise<void> {
       commands[c.name] = {
         args: c.args[0] === '--version' ? c.args : [c.args[0]],
         ...byVariant,
+        ...(c.name === 'conversations' ? { serverRequestMedianMs: round(quantile(serverMs, 0.5)) } : {}),
         aboveNodeFloorMs: round(compiled.medianMs - floorStats.medianMs),
         eagerOverCompiled: ratio(byVariant.eager),
         tsxOverCompiled: ratio(byVariant.tsx),
