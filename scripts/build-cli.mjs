@@ -28,7 +28,7 @@ const packageName = (spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 
 
 const packagesDir = join(root, 'packages') + sep;
 
-// Keeps the external packages imports of node_modules, and declares the workspace sources free of
+// Leaves the external packages as imports of node_modules, and declares the workspace sources free of
 // side effects at import (as they are: no module does work at its top level beyond declarations), so
 // esbuild leaves out every module whose exports a chunk does not use instead of following each
 // package's index through all of it. Only this build sees the declaration; the web app's is unchanged.
@@ -78,7 +78,7 @@ const result = await build({
   sourcemap: 'linked',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
-  // Bundled CommonJS packages (ws) call require() for Node's modules; ESM has none, so give each chunk one.
+  // Bundled CommonJS packages (commander, ws) call require() for Node's modules; ESM has none, so give each chunk one.
   banner: { js: "import { createRequire as __havenRequire } from 'node:module'; const require = __havenRequire(import.meta.url);" },
   plugins: [havenPackages, zodEnglishOnly, directImports({ isWorkspaceFile })],
   metafile: true,
