@@ -6,7 +6,6 @@ import {
   Messenger,
   defaultProfileDir,
   e2eeCodecs,
-  openProfileE2ee,
   type CodecSelector,
   type E2eeEngine,
   type Profile,
@@ -58,14 +57,18 @@ export async function signedIn(opts: ProfileOptions): Promise<SignedIn> {
   return { store, profile: profile as SignedIn['profile'], client, messenger, e2ee };
 }
 
-/** The profile device's e2ee engine, opened once on first use (state in `<profile>/e2ee-<deviceId>/`). */
+/**
+ * The profile device's e2ee engine, opened once on first use (state in `<profile>/e2ee-<deviceId>/`);
+ * the MLS code loads then too (see e2ee.ts).
+ */
 export function e2eeOf(store: FileProfileStore, client: HavenClient, profile: Profile): () => Promise<E2eeEngine> {
   let engine: Promise<E2eeEngine> | undefined;
   return () => {
-    if (!profile.accountId || !profile.deviceId) {
+    const { accountId, deviceId } = profile;
+    if (!accountId || !deviceId) {
       return Promise.reject(new HavenError('auth.required', 'The profile names no device; sign in again with `haven login`.'));
     }
-    return (engine ??= openProfileE2ee(store.dir, client, { accountId: profile.accountId, deviceId: profile.deviceId }));
+    return (engine ??= import('./e2ee').then(({ openProfileE2ee }) => openProfileE2ee(store.dir, client, { accountId, deviceId })));
   };
 }
 

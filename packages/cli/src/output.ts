@@ -1,15 +1,7 @@
 import { HavenError } from '@haven/protocol';
+import { EXIT, UsageError } from './exit';
 
-/** Exit codes: 0 done, 1 refused or failed, 2 usage or configuration error. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
-
-/** A mistake in how the command was called (missing option, malformed value): exit 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { EXIT, UsageError };
 
 /**
  * Prints an error as a person should read it and exits non-zero: a refusal with its sentence and code

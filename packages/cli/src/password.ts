@@ -1,4 +1,4 @@
-import { UsageError } from './output';
+import { UsageError } from './exit';
 
 /** The options that would put a password on the command line, refused before parsing. */
 const PASSWORD_FLAGS = /^--(password|passwd|pass|pw)(=.*)?$/;

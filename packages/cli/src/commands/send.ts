@@ -1,11 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { ConversationId, type AttachmentRef, type MessagePayload } from '@haven/protocol';
-import { uploadGuardedAttachment } from '@haven/client/node';
-import { deviceGuard } from '../guard';
 import { handleArg, signedIn, withJson, withProfile, type ProfileOptions } from '../context';
 import { UsageError, printJson, printLine } from '../output';
 
@@ -49,13 +44,8 @@ export function register(program: Command): void {
     }
     const { messenger, client, e2ee } = await signedIn(opts);
     const conversation = to ? await messenger.directWith(to) : await messenger.conversation(groupId!);
-    const attachments: AttachmentRef[] = [];
     // e2ee: every attachment is checked on this device against the synced hash lists before it is encrypted (D5).
-    const guard = conversation.mode === 'e2ee' && opts.attach.length > 0 ? await deviceGuard(client) : undefined;
-    for (const f of opts.attach) {
-      const stream = Readable.toWeb(createReadStream(f)) as unknown as ReadableStream<Uint8Array>;
-      attachments.push(await uploadGuardedAttachment(client, conversation, { stream, contentType: opts.type ?? guessType(f), name: basename(f) }, guard));
-    }
+    const attachments: AttachmentRef[] = opts.attach.length > 0 ? await (await import('./send-attachments')).uploadFiles(client, conversation, opts.attach, opts.type) : [];
     const payload: MessagePayload = { v: 1, ...(text.trim() !== '' ? { text } : {}), ...(attachments.length ? { attachments } : {}) };
     const m = await messenger.send(conversation, payload);
     if (conversation.mode === 'e2ee') await (await e2ee()).ensureKeyPackages().catch(() => undefined);
@@ -66,11 +56,6 @@ export function register(program: Command): void {
       printLine(`Sent to ${where} (${conversation.mode === 'e2ee' ? 'end-to-end encrypted' : 'visible to safety checks'}).`);
     }
   });
-}
-
-const TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif', webp: 'image/webp', txt: 'text/plain', pdf: 'application/pdf', mp4: 'video/mp4' };
-function guessType(file: string): string {
-  return TYPES[(/\.([^.]+)$/.exec(file)?.[1] ?? '').toLowerCase()] ?? 'application/octet-stream';
 }
 
 async function readStdin(): Promise<string> {
