@@ -26,6 +26,7 @@ import {
   type Message,
   type MessagePayload,
   type ReportReason,
+  type SelfReportAccepted,
   type SessionResponse,
 } from '@haven/protocol';
 import { Store } from './store';
@@ -675,6 +676,25 @@ export class HavenSession extends Store<AppState> {
   async unblock(handle: string): Promise<void> {
     await this.client.unblock(handle);
     await this.refreshContacts();
+  }
+
+  // A picture of you, blocked everywhere (issue 11, 6; ui/SelfReport.tsx)
+
+  /** Hashes a picture in this page (lazily loaded hashing) and sends only the hashes. */
+  async selfReportImage(file: Blob): Promise<SelfReportAccepted> {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const { selfReportHashes } = await import('./self-report');
+    const req = await selfReportHashes(bytes, file.type);
+    if (!req) throw new HavenError('request.invalid', 'We couldn’t open this picture. Try a photo saved as JPEG or PNG.');
+    return this.client.selfReport(req);
+  }
+
+  selfReports(): Promise<{ id: string; createdAt: string; hashes: number }[]> {
+    return this.client.selfReports();
+  }
+
+  removeSelfReport(id: string): Promise<void> {
+    return this.client.removeSelfReport(id);
   }
 
   // Help and safety notices

@@ -4,12 +4,13 @@ import { Messenger } from './Messenger';
 import { CompliancePage } from './Compliance';
 import { ModerationPage } from './Moderation';
 import { ContactsPage, HelpDialog, JoinInvite, NoticeDialog, SettingsPage } from './Pages';
+import { SelfReportPage } from './SelfReport';
 import { TransparencyPage } from './Transparency';
 import { Welcome } from './Welcome';
 
 type Route =
   | { page: 'messages'; conversation: string | null }
-  | { page: 'contacts' | 'settings' | 'transparency' | 'compliance' }
+  | { page: 'contacts' | 'settings' | 'transparency' | 'compliance' | 'block-picture' }
   | { page: 'moderation'; caseId: string | null }
   | { page: 'join'; token: string };
 
@@ -23,6 +24,7 @@ function parseRoute(hash: string): Route {
     case 'settings':
     case 'transparency':
     case 'compliance':
+    case 'block-picture':
       return { page };
     case 'moderation':
       return { page, caseId: arg ?? null };
@@ -52,7 +54,7 @@ export function App({ session }: { session: HavenSession }) {
     else session.setActive(null);
   }, [route, session, state.phase]);
   useEffect(() => {
-    const title = route.page === 'messages' ? 'Messages' : route.page[0]!.toUpperCase() + route.page.slice(1);
+    const title = route.page === 'messages' ? 'Messages' : route.page === 'block-picture' ? 'Block a picture of you' : route.page[0]!.toUpperCase() + route.page.slice(1);
     document.title = state.phase === 'signed-in' || route.page === 'transparency' ? `${title} · Haven` : 'Haven';
   }, [route, state.phase]);
 
@@ -143,6 +145,9 @@ export function App({ session }: { session: HavenSession }) {
         break;
       case 'compliance':
         body = <CompliancePage session={session} state={state} />;
+        break;
+      case 'block-picture':
+        body = <SelfReportPage session={session} state={state} />;
         break;
     }
   }

@@ -25,6 +25,11 @@ export function HelpDialog({ state, onClose }: { state: AppState; onClose: () =>
           <strong>Block</strong> anyone from their conversation: they can no longer contact you.
         </li>
         <li>Adults cannot start a conversation with someone under 18 unless that person added them first.</li>
+        {state.phase === 'signed-in' && (
+          <li>
+            A nude picture of you, or someone threatening to share one? <a href="#/block-picture" onClick={onClose}>Block it on Haven</a>: the picture stays on your device.
+          </li>
+        )}
       </ul>
       {state.help && (
         <>
@@ -196,6 +201,13 @@ export function SettingsPage({ session, state }: { session: HavenSession; state:
         )}
       </section>
       <DevicesCard session={session} state={state} />
+      <section className="card">
+        <h2>A picture of you</h2>
+        <p>If there is a nude or intimate picture of you, Haven can stop anyone sending it here. The picture stays on your device.</p>
+        <a className="button-like" href="#/block-picture">
+          Block a picture of you
+        </a>
+      </section>
       <section className="card">
         <h2>Sign out</h2>
         <p>Signing out deletes this browser’s keys and messages. Your conversations stay on your other devices.</p>
