@@ -5,25 +5,15 @@
 // from the scheduled send to the recipient's receipt. Not a benchmark of its own (the name starts with _).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { client, xml } from '@xmpp/client';
+import { freePort } from '../testing/private-services';
 
 const EJABBERDCTL = '/usr/sbin/ejabberdctl';
 
 export const ejabberdInstalled = (): boolean => existsSync(EJABBERDCTL);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Ejabberd {
   port: number;

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { postgres } from '../../../testing/env';
 import { createPgDatabase } from '../../../testing/postgres';
 import { startChildServer, type ChildServer } from '../../server/test/child-server';
 import { haven, jsonLines, startHaven } from './run';
+import { freePort } from '../../../testing/private-services';
 
 // Issue 13, item 10: `kill -9` of the server while `haven inbox` reads. Counting what the user sees over
 // every run: each message exactly once (never shown again once seen, never lost), and the run that met the
@@ -18,16 +18,6 @@ const PG = postgres();
 const N = 800;
 const PASSWORD = 'correct horse battery staple';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe.each([
   { name: 'pglite', skip: false, reason: '' },

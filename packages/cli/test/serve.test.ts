@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../../testing/env';
 import { haven as havenAsync } from './run';
+import { freePort } from '../../../testing/private-services';
 
 // `haven serve` and `haven admin` as an operator runs them.
 
@@ -29,13 +29,6 @@ function haven(args: string[], options: { env?: Record<string, string>; input?: 
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 describe('haven serve', () => {
   it('--help lists every option and the environment variables', () => {
