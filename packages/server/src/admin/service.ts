@@ -1,12 +1,13 @@
 import { HavenError, type AgeAssurance } from '@haven/protocol';
 import { HashListError, type HashListManifest } from '@haven/pdq/node';
 import { ageBand, modeFits } from '@haven/safety';
-import { isMediaRestricted } from '../storage/repos/sanctions';
 import { bandOf, participantOf } from '../policy/participants';
 import type { Caller, Services } from '../services/context';
 import type { AccountRow } from '../storage/database';
-import { findAccountByHandle, findAccountsByIds } from '../storage/repos/accounts';
-import { membersOf } from '../storage/repos/conversations';
+import { findAccountByHandle, findAccountsByIds, updateAgeAssurance } from '../storage/repos/accounts';
+import { closeConversation, membersOf, openE2eeConversationsOf } from '../storage/repos/conversations';
+import { deleteMediaRestriction, isMediaRestricted } from '../storage/repos/sanctions';
+import { inTransaction } from '../storage/transaction';
 import { appendAudit } from './audit';
 
 // Admin actions of the safety policy (issue 6, point 6). Each is written to the audit log with who,
@@ -49,7 +50,7 @@ export async function listHashLists(s: Services) {
 export async function setHashListEnabled(s: Services, caller: Caller, name: string, enabled: boolean, reason: string) {
   // The audit row is written first, in a transaction that commits only if the change is made: no change
   // without its record, and no record of a change that failed.
-  const m = await s.db.transaction().execute(async (tx) => {
+  const m = await inTransaction(s.db, async (tx) => {
     const before = await s.hashLists.store.manifest(name).catch((e: unknown) => {
       if (e instanceof HashListError && (e.code === 'hashlist.not_found' || e.code === 'hashlist.bad_name')) throw new HavenError('hashlist.not_found');
       throw e;
@@ -80,23 +81,11 @@ export async function setAgeAssurance(s: Services, caller: Caller, handle: strin
     const band = ageBand(input.birthDate, now, s.policy.timeZone);
     if (!band.ok) throw new HavenError(band.error.code, band.error.message);
   }
-  const updated = await s.db.transaction().execute(async (tx) => {
-    const row = await tx
-      .updateTable('accounts')
-      .set({ age_assurance: input.ageAssurance, ...(input.birthDate ? { birth_date: input.birthDate } : {}) })
-      .where('id', '=', account.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+  const updated = await inTransaction(s.db, async (tx) => {
+    const row = await updateAgeAssurance(tx, account.id, input.ageAssurance, input.birthDate);
     const closed: string[] = [];
     if (input.birthDate && input.birthDate !== account.birth_date) {
-      const convs = await tx
-        .selectFrom('conversations')
-        .innerJoin('conversation_members as m', 'm.conversation_id', 'conversations.id')
-        .selectAll('conversations')
-        .where('m.account_id', '=', account.id)
-        .where('conversations.mode', '=', 'e2ee')
-        .where('conversations.closed_reason', 'is', null)
-        .execute();
+      const convs = await openE2eeConversationsOf(tx, account.id);
       const members = await membersOf(tx, convs.map((c) => c.id));
       const accounts = new Map((await findAccountsByIds(tx, [...new Set([...members.values()].flat())])).map((a) => [a.id, a]));
       for (const c of convs) {
@@ -104,7 +93,7 @@ export async function setAgeAssurance(s: Services, caller: Caller, handle: strin
         const fit = modeFits(s.policy, ps, c.mode);
         if (fit.fits) continue;
         const reason = `This conversation is end-to-end encrypted, but it must now be ${fit.required.reason}. Start a new conversation instead.`;
-        await tx.updateTable('conversations').set({ closed_reason: reason }).where('id', '=', c.id).execute();
+        await closeConversation(tx, c.id, reason);
         closed.push(c.id);
       }
     }
@@ -127,8 +116,8 @@ export async function setAgeAssurance(s: Services, caller: Caller, handle: strin
 
 export async function liftMediaRestriction(s: Services, caller: Caller, handle: string, reason: string): Promise<AdminAccountView> {
   const account = await target(s, handle);
-  await s.db.transaction().execute(async (tx) => {
-    const r = await tx.deleteFrom('media_restrictions').where('account_id', '=', account.id).returningAll().executeTakeFirst();
+  await inTransaction(s.db, async (tx) => {
+    const r = await deleteMediaRestriction(tx, account.id);
     if (!r) throw new HavenError('request.invalid', 'This account is not restricted from sending media.');
     await appendAudit(tx, s.now(), {
       actorId: caller.accountId,

@@ -12,6 +12,7 @@ import { membersOf } from '../storage/repos/conversations';
 import { insertDetection, insertQuarantine } from '../storage/repos/detections';
 import { isMediaRestricted, restrictMedia } from '../storage/repos/sanctions';
 import { raiseDetectionCase } from '../moderation/detections';
+import { inTransaction } from '../storage/transaction';
 
 // What a known-image match does (D4–D7), wherever it was found: a detection row (list, entry,
 // distance, hashes, never content for device matches; status `open` until a moderator reviews it),
@@ -64,7 +65,7 @@ export async function recordMatch(s: Services, f: MatchFacts): Promise<RecordedM
     partyOf(policy, sender, now),
     f.recipientIds.flatMap((r) => (accounts.get(r) ? [partyOf(policy, accounts.get(r)!, now)] : [])),
   );
-  await s.db.transaction().execute(async (tx) => {
+  await inTransaction(s.db, async (tx) => {
     await insertDetection(tx, {
         id,
         source: f.source,

@@ -8,6 +8,7 @@ import { helpOf } from '../policy/refusal';
 import type { Caller, Services } from '../services/context';
 import { findAccountById } from '../storage/repos/accounts';
 import { findConversationForMember } from '../storage/repos/conversations';
+import { findMessageSender } from '../storage/repos/messages';
 import { recipientsOf, recordMatch } from './record';
 import { syncFor } from './sync';
 import { PLATFORM_PDQ_LIST, PLATFORM_SHA256_LIST, platformSync } from './platform-list';
@@ -51,7 +52,7 @@ export async function fileDeviceReport(s: Services, caller: Caller, r: DeviceDet
   let recipients: string[];
   if (r.source === 'client-incoming') {
     if (!r.messageId) throw new HavenError('request.invalid', 'An incoming match names the message that carried it.');
-    const m = await s.db.selectFrom('messages').select(['sender_account_id', 'conversation_id']).where('id', '=', r.messageId).executeTakeFirst();
+    const m = await findMessageSender(s.db, r.messageId);
     if (!m || m.conversation_id !== conversation.id) throw new HavenError('message.not_found');
     if (m.sender_account_id === caller.accountId) throw new HavenError('request.invalid', 'Your own message is an outgoing match.');
     senderId = m.sender_account_id;

@@ -2,6 +2,7 @@ import { HavenError, PAYLOAD_CONTENT_TYPE, decodePayload } from '@haven/protocol
 import type { Caller, Services } from '../services/context';
 import type { ConversationRow } from '../storage/database';
 import { findAccountById } from '../storage/repos/accounts';
+import { mediaIdsInConversation } from '../storage/repos/media';
 import { assertMayShareMedia } from './record';
 
 /**
@@ -19,6 +20,6 @@ export async function checkVisibleAttachments(s: Services, caller: Caller, conve
   await assertMayShareMedia(s, me);
   const ids = [...new Set(refs.map((r) => r.mediaId))];
   const wellFormed = ids.filter((i) => /^[0-9a-f-]{36}$/.test(i));
-  const found = wellFormed.length === ids.length ? await s.db.selectFrom('media').select('id').where('conversation_id', '=', conversation.id).where('id', 'in', wellFormed).execute() : [];
+  const found = wellFormed.length === ids.length ? await mediaIdsInConversation(s.db, conversation.id, wellFormed) : [];
   if (found.length !== ids.length) throw new HavenError('media.not_found', 'Attachments must be uploaded to this conversation before they are sent.');
 }

@@ -6,6 +6,7 @@ import { authenticate } from '../services/accounts';
 import type { Caller, Services } from '../services/context';
 import type { ConversationRow } from '../storage/database';
 import { findConversationForMember } from '../storage/repos/conversations';
+import { findMediaForDownload, insertMedia } from '../storage/repos/media';
 import { bearerToken } from '../http/route';
 import { parseInput } from '../http/errors';
 import { MediaStore, mediaDirOf, type StagedBlob } from './store.node.ts';
@@ -63,10 +64,7 @@ export function mediaRoutes(app: FastifyInstance, s: Services, inspectors: Media
         await store.discard(staged);
         throw e;
       }
-      await s.db
-        .insertInto('media')
-        .values({ id, uploader_account_id: caller.accountId, uploader_device_id: caller.deviceId, conversation_id: conversationId, size: staged.size, sha256: staged.sha256, sealed: true })
-        .execute();
+      await insertMedia(s.db, { id, uploader_account_id: caller.accountId, uploader_device_id: caller.deviceId, conversation_id: conversationId, size: staged.size, sha256: staged.sha256, sealed: true });
       await recordIp(s, caller.accountId, 'Upload', req.ip);
       const out: MediaUploaded = { id, size: staged.size, sha256: staged.sha256, conversationId: conversationId as MediaUploaded['conversationId'] };
       return reply.status(201).send(out);
@@ -75,7 +73,7 @@ export function mediaRoutes(app: FastifyInstance, s: Services, inspectors: Media
   app.get('/v1/media/:id', async (req, reply) => {
     const caller = await authenticate(s, bearerToken(req));
     const { id } = parseInput(MediaParams, req.params, 'path');
-    const row = await s.db.selectFrom('media').select(['conversation_id', 'size', 'sealed']).where('id', '=', id).executeTakeFirst();
+    const row = await findMediaForDownload(s.db, id);
     // Not a member and no such file look the same.
     if (!row || !(await findConversationForMember(s.db, row.conversation_id, caller.accountId))) throw new HavenError('media.not_found');
     // Opened as it streams out; the length is that of the bytes uploaded.

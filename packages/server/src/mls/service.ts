@@ -44,6 +44,7 @@ import {
   storeKeyPackages,
   type StoredKeyPackage,
 } from '../storage/repos/mls';
+import { inTransaction } from '../storage/transaction';
 
 // The server as MLS Delivery and Authentication Service (docs/decisions/0002-e2ee-delivery.md). It never
 // holds a group secret: everything here reads public MLS framing with @haven/crypto's inspectors.
@@ -201,7 +202,7 @@ export async function submitCommit(s: Services, caller: Caller, conversationId: 
     if (info.commit.adds.some((a) => a.suite !== w.suite)) throw new HavenError('mls.bad_message', 'The welcome uses another cipher suite than the key packages the commit adds.');
   } else if (addedRefs.length > 0) throw new HavenError('mls.bad_message', 'A commit that adds devices needs their welcome.');
 
-  const rows = await s.db.transaction().execute(async (tx) => {
+  const rows = await inTransaction(s.db, async (tx) => {
     if (!(await advanceEpoch(tx, conversationId, epoch, JSON.stringify(next), now))) throw new HavenError('mls.stale_epoch');
     // A Welcome is delivered once: the same bytes again (here or in another conversation) are a replay.
     if (welcome && !(await recordWelcome(tx, createHash('sha256').update(welcome).digest(), conversationId)))

@@ -10,6 +10,7 @@ import { findAccountsByIds } from '../storage/repos/accounts';
 import { preserve } from './evidence.node.ts';
 import { ipEventsBefore } from './ip-capture';
 import { caseItemFacts, claimCase, findCase, insertCaseIfNone, insertCaseItem, lockCase, lockLiveCase, releaseCase, updateCase } from '../storage/repos/cases';
+import { inTransaction } from '../storage/transaction';
 
 // Cases (issue 9, point 2): every report, hash match, device detection and signal about an account opens
 // or joins that account's one live case. Its priority is the most urgent of its items (packages/safety
@@ -126,7 +127,7 @@ async function summaryOf(s: Services, c: CaseRow): Promise<CaseSummary> {
 /** Claims a case: `case.claimed` when another moderator holds it, `case.closed` when it is closed. */
 export async function claim(s: Services, caller: Caller, caseId: string): Promise<CaseSummary> {
   const now = s.now();
-  const row = await s.db.transaction().execute(async (tx) => {
+  const row = await inTransaction(s.db, async (tx) => {
     const r = await claimCase(tx, caseId, caller.accountId, now);
     if (!r) {
       const c = await findCase(tx, caseId);
@@ -142,7 +143,7 @@ export async function claim(s: Services, caller: Caller, caseId: string): Promis
 
 export async function release(s: Services, caller: Caller, caseId: string): Promise<CaseSummary> {
   const now = s.now();
-  const row = await s.db.transaction().execute(async (tx) => {
+  const row = await inTransaction(s.db, async (tx) => {
     const r = await releaseCase(tx, caseId, caller.accountId, now);
     if (!r) {
       const c = await findCase(tx, caseId);

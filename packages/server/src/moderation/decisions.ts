@@ -16,6 +16,7 @@ import { endSessions, liftMediaRestrictionOf, removeFromEverything, setSuspensio
 import { markIncidentAppealDecided, markIncidentAppealed } from '../stats/service';
 import { lockHeldCase, raiseCase } from './cases';
 import { recordCaseIncident } from './incidents';
+import { inTransaction } from '../storage/transaction';
 
 // Decisions (issue 9, point 3): a moderator who holds a case acts on its subject with a reason from the
 // policy list and a note. Every decision is audited with the change it makes, the actioned user is told
@@ -60,7 +61,7 @@ async function announceRemoved(s: Services, removed: readonly { id: string; conv
 export async function act(s: Services, caller: Caller, caseId: string, req: ActRequest): Promise<void> {
   if (req.action === 'suspend' && !req.hours) throw new HavenError('request.invalid', 'Say how long the suspension lasts (hours).');
   const now = s.now();
-  const done = await s.db.transaction().execute(async (tx) => {
+  const done = await inTransaction(s.db, async (tx) => {
     const c = await lockHeldCase(tx, caller, caseId);
     const subject = await findAccountById(tx, c.subject_account_id);
     if (!subject) throw new HavenError('account.not_found');
@@ -136,7 +137,7 @@ export async function act(s: Services, caller: Caller, caseId: string, req: ActR
 /** Closes a case the caller holds; a case closed without a decision is `no_violation`. */
 export async function close(s: Services, caller: Caller, caseId: string, note: string | undefined): Promise<void> {
   const now = s.now();
-  const toTell = await s.db.transaction().execute(async (tx) => {
+  const toTell = await inTransaction(s.db, async (tx) => {
     const c = await lockHeldCase(tx, caller, caseId);
     const outcome = c.outcome ?? 'no_violation';
     await updateCase(tx, c.id, { status: 'closed', outcome, updated_at: now });
@@ -168,7 +169,7 @@ export async function appeal(s: Services, caller: Caller, decisionId: string, te
   if (!me) throw new HavenError('auth.invalid_token');
   const now = s.now();
   const id = randomUUID();
-  await s.db.transaction().execute(async (tx) => {
+  await inTransaction(s.db, async (tx) => {
     if (!(await insertAppeal(tx, { id, decision_id: d.id, account_id: caller.accountId, text, created_at: now }))) throw new HavenError('appeal.already');
     // The appeal joins the account's live case (reopening it), so a moderator sees it in the queue.
     await markIncidentAppealed(tx, d.case_id, now);
@@ -181,7 +182,7 @@ export async function appeal(s: Services, caller: Caller, decisionId: string, te
 /** A moderator other than the one who decided upholds or overturns; overturning undoes the decision. */
 export async function decideAppeal(s: Services, caller: Caller, appealId: string, req: { outcome: 'upheld' | 'overturned'; reason: ReportReason; note?: string | undefined }) {
   const now = s.now();
-  const done = await s.db.transaction().execute(async (tx) => {
+  const done = await inTransaction(s.db, async (tx) => {
     const a = await lockAppeal(tx, appealId);
     if (!a) throw new HavenError('appeal.not_found');
     if (a.status !== 'pending') throw new HavenError('appeal.decided');

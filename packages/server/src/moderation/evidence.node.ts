@@ -9,6 +9,7 @@ import type { Database, EvidenceRow, EvidenceTable } from '../storage/database';
 import { findCase, insertReveal, revealsSince, updateCase } from '../storage/repos/cases';
 import { purgeIpEvents } from './ip-capture';
 import { expiredCases, findEvidence, insertEvidence, lockExpiredCase, purgeCaseEvidence } from '../storage/repos/evidence';
+import { inTransaction } from '../storage/transaction';
 
 // Evidence (issue 9, point 5): a copy of what a case is about, sealed at rest with the server key (the
 // evidence id and the case id bound as associated data), with SHA-256 and MD5 (and PDQ for images) and
@@ -124,7 +125,7 @@ export async function evidenceContent(s: Services, caller: Caller, id: string, r
       throw new HavenError('media.not_image', 'This image cannot be decoded to be shown blurred; download the referral package instead.');
     }
   }
-  await s.db.transaction().execute(async (tx) => {
+  await inTransaction(s.db, async (tx) => {
     if (image && reveal) await insertReveal(tx, { id: randomUUID(), moderator_id: caller.accountId, evidence_id: e.id, at: now });
     await appendAudit(tx, now, {
       actorId: caller.accountId,
@@ -141,7 +142,7 @@ export async function evidenceContent(s: Services, caller: Caller, id: string, r
 /** Legal hold on or off for a case's evidence (admin; audited). */
 export async function setLegalHold(s: Services, caller: Caller, caseId: string, hold: boolean, reason: string) {
   const now = s.now();
-  return s.db.transaction().execute(async (tx) => {
+  return inTransaction(s.db, async (tx) => {
     const c = await findCase(tx, caseId);
     if (!c) throw new HavenError('case.not_found');
     const row = await updateCase(tx, caseId, { legal_hold: hold, updated_at: now });
@@ -165,7 +166,7 @@ export async function purgeExpired(s: Services, actor: { id: string | null; hand
     if (due.length === 0) break;
     let progressed = false;
     for (const { id } of due) {
-      const done = await s.db.transaction().execute(async (tx) => {
+      const done = await inTransaction(s.db, async (tx) => {
         const c = await lockExpiredCase(tx, id, now);
         if (!c) return undefined;
         const deleted = await purgeCaseEvidence(tx, id, now);

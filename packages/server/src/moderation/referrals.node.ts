@@ -15,6 +15,7 @@ import { ipEventsOfEvidence } from './ip-capture';
 import { cyberTipReport, fileDetails, incidentTypeFor, toJsonValue, toXml, type ReferralFacts, type ReferralPerson } from './cybertip';
 import { IMAGE_TYPES, openEvidence } from './evidence.node.ts';
 import { submitToHotline } from './submitter.node.ts';
+import { inTransaction } from '../storage/transaction';
 
 // Referrals (issue 9, point 6): a moderator refers a case; the package (CyberTipline-shaped XML and the
 // same as JSON, the evidence files, police force areas, a manifest of SHA-256 digests) is built from the
@@ -92,7 +93,7 @@ async function referralFacts(s: Services, caseId: string, referralId: string) {
 export async function refer(s: Services, caller: Caller, caseId: string, note: string | undefined): Promise<ReferralView> {
   const now = s.now();
   const id = randomUUID();
-  await s.db.transaction().execute(async (tx) => {
+  await inTransaction(s.db, async (tx) => {
     const c = await lockHeldCase(tx, caller, caseId);
     if (c.evidence_purged_at) throw new HavenError('evidence.purged');
     await preserveIpEvents(s, tx, c.id, c.subject_account_id, now, `ip-events-referral-${id}.json`);
@@ -105,7 +106,7 @@ export async function refer(s: Services, caller: Caller, caseId: string, note: s
   if (s.config.moderation.referral.submitUrl) {
     const { facts, evidence, opened } = await referralFacts(s, caseId, id);
     const result = await submitToHotline(s.config.moderation.referral, facts, evidence.filter((e) => facts.files.some((f) => f.fileId === e.id)).map((e) => ({ fileId: e.id, name: e.name, contentType: e.content_type, bytes: opened.get(e.id)! })));
-    row = await s.db.transaction().execute(async (tx) => {
+    row = await inTransaction(s.db, async (tx) => {
       const r = await updateReferral(tx, id, result.ok ? { status: 'submitted', remote_report_id: result.reportId } : { status: 'failed', remote_report_id: result.reportId ?? null, error: result.error });
       await appendAudit(tx, s.now(), { actorId: caller.accountId, actorHandle: caller.handle, action: result.ok ? 'referral.submitted' : 'referral.failed', target: `case:${caseId}`, reason: '', details: { referralId: id, remoteReportId: result.reportId ?? null, ...(result.ok ? {} : { error: result.error, retracted: result.retracted }) } });
       return r;
@@ -152,7 +153,7 @@ export async function referralPackage(s: Services, caller: Caller, referralId: s
     files: files.map((f) => ({ path: f.path, size: f.bytes.length, sha256: sha256(f.bytes) })),
   };
   text('manifest.json', 'application/json', `${JSON.stringify(manifest, null, 2)}\n`);
-  await s.db.transaction().execute((tx) =>
+  await inTransaction(s.db, (tx) =>
     appendAudit(tx, s.now(), { actorId: caller.accountId, actorHandle: caller.handle, action: 'referral.export', target: `case:${r.case_id}`, reason: '', details: { referralId: r.id, manifestSha256: sha256(files.at(-1)!.bytes) } }),
   );
   return {

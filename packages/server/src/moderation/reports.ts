@@ -15,6 +15,7 @@ import { findCase } from '../storage/repos/cases';
 import { findMediaForReporter, findMessageForReporter, findReportByKey, insertFrankedReport, findMediaRow, insertReport, related, setReportCase } from '../storage/repos/reports';
 import { raiseCase } from './cases';
 import { preserve, sniffImage } from './evidence.node.ts';
+import { inTransaction } from '../storage/transaction';
 
 // Reports from users (issue 9, point 1; issue 13, points 3 and 4). A report must belong to its subject:
 // the reporter received the message (a member who joined before it, not its sender), the message is in
@@ -43,7 +44,7 @@ export async function fileAnyReport(s: Services, caller: Caller, req: AnyReportR
   const reporterBand = bandOf(s.policy, reporter.birth_date, now);
   const subjectBand = bandOf(s.policy, prepared.subject.birth_date, now);
   const facts: CaseFacts = { source: 'user-report', reason: req.reason, reporterBand, subjectBand, childInvolved: reporterBand === 'child' || subjectBand === 'child' };
-  const result = await s.db.transaction().execute(async (tx) => {
+  const result = await inTransaction(s.db, async (tx) => {
     const id = randomUUID();
     const row = await insertReport(tx, {
       id,

@@ -3,6 +3,7 @@ import type { Services } from '../services/context';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { markSignalCasesQueued, takeSignalCases } from '../signals/moderation-feed';
 import { raiseCase } from './cases';
+import { inTransaction } from '../storage/transaction';
 
 // Risk signals into the moderators' queue: a job (every moderation.signalQueueSeconds, server.ts) takes
 // the signal hits waiting (signals/moderation-feed.ts) and raises or joins the case about each account,
@@ -24,7 +25,7 @@ export async function queueSignalCases(s: Services): Promise<{ accounts: number;
     if (!subject) continue;
     const subjectBand = bandOf(s.policy, subject.birth_date, now);
     const childInvolved = people.some((a) => a.id !== c.accountId && bandOf(s.policy, a.birth_date, now) === 'child');
-    const caseId = await s.db.transaction().execute(async (tx) => {
+    const caseId = await inTransaction(s.db, async (tx) => {
       let id = '';
       for (const h of c.hits) id = (await raiseCase(s, tx, { subjectId: c.accountId, kind: 'signal', refId: h.id, facts: { source: 'signal', subjectBand, childInvolved }, at: now })).caseId;
       return id;

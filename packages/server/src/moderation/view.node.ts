@@ -10,6 +10,7 @@ import { caseEvidence } from '../storage/repos/evidence';
 import { reportsOfCase } from '../storage/repos/reports';
 import { caseSummaries } from './cases';
 import { evidenceInfo, openEvidence, revealCount } from './evidence.node.ts';
+import { inTransaction } from '../storage/transaction';
 
 // What moderators see: the queue (most urgent first, keyset-paginated) and one case with everything that
 // led to it. Opening a case is an evidence view and is audited.
@@ -114,7 +115,7 @@ export async function caseDetail(s: Services, caller: Caller, caseId: string, au
   const subject = accounts.get(c.subject_account_id);
   const [summary] = await caseSummaries(s, [{ ...c, item_count: items.length }]);
   if (audit) {
-    await s.db.transaction().execute((tx) =>
+    await inTransaction(s.db, (tx) =>
       appendAudit(tx, now, { actorId: caller.accountId, actorHandle: caller.handle, action: 'case.view', target: `case:${c.id}`, reason: '', details: { evidence: evidence.map((e) => e.sha256) } }),
     );
   }

@@ -3,6 +3,7 @@ import { HavenError, type Conversation, type Invite } from '@haven/protocol';
 import { canJoinViaInvite } from '@haven/safety';
 import { findAccountsByIds } from '../storage/repos/accounts';
 import { findConversationForMember } from '../storage/repos/conversations';
+import { findInviteByTokenHash, insertInvite } from '../storage/repos/invites';
 import { announce, fullConversation, joinChecked, viewFor } from '../services/conversations';
 import type { Caller, Services } from '../services/context';
 import { modeForCheck, participantOf } from './participants';
@@ -25,13 +26,13 @@ export async function createInvite(s: Services, caller: Caller, conversationId: 
   // (`haven join -abc…` failed 1 time in 64).
   const token = randomBytes(24).toString('hex');
   const expiresAt = new Date(s.now().getTime() + INVITE_TTL_MS);
-  await s.db.insertInto('invites').values({ token_hash: tokenHash(token), conversation_id: row.id, created_by: caller.accountId, expires_at: expiresAt }).execute();
+  await insertInvite(s.db, { token_hash: tokenHash(token), conversation_id: row.id, created_by: caller.accountId, expires_at: expiresAt });
   return { token, conversationId: row.id as Invite['conversationId'], expiresAt: expiresAt.toISOString() };
 }
 
 export async function joinByInvite(s: Services, caller: Caller, token: string): Promise<Conversation> {
   const invalid = new HavenError('conversation.not_found', 'This invite link is no longer valid.');
-  const invite = await s.db.selectFrom('invites').selectAll().where('token_hash', '=', tokenHash(token)).executeTakeFirst();
+  const invite = await findInviteByTokenHash(s.db, tokenHash(token));
   const now = s.now();
   if (!invite || invite.expires_at.getTime() <= now.getTime()) throw invalid;
   const [joiner] = await findAccountsByIds(s.db, [caller.accountId]);

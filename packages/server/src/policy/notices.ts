@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Services } from '../services/context';
+import { insertNotice, listRecentNotices, setNoticesSeen } from '../storage/repos/notices';
 
 // Safety events (`media.blocked`, `contact.blocked`, …) go live to the account's devices and are kept, so
 // that an account that was offline still sees them and their help (GET /v1/notices). A client marks the
@@ -12,12 +13,7 @@ export async function notify(s: Services, accountIds: readonly string[], event: 
   const now = s.now();
   for (const account_id of accountIds) {
     const id = randomUUID();
-    const stored = await s.db
-      .insertInto('safety_notices')
-      .values({ id, account_id, event, data: JSON.stringify(data), created_at: now, dedupe_key: opts.dedupeKey ?? null })
-      .onConflict((oc) => oc.columns(['account_id', 'dedupe_key']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
+    const stored = await insertNotice(s.db, { id, account_id, event, data: JSON.stringify(data), created_at: now, dedupe_key: opts.dedupeKey ?? null });
     if (!stored) continue; // the same fact was noticed before: one notice
     // The live copy names its notice, so a client that shows it can mark it seen.
     const live = typeof data === 'object' && data !== null && !Array.isArray(data) ? { ...data, noticeId: id } : data;
@@ -27,18 +23,11 @@ export async function notify(s: Services, accountIds: readonly string[], event: 
 
 /** The account's most recent notices, newest first. */
 export async function listNotices(s: Services, accountId: string): Promise<{ id: string; event: string; data: unknown; at: string; seenAt: string | null }[]> {
-  const rows = await s.db.selectFrom('safety_notices').selectAll().where('account_id', '=', accountId).orderBy('created_at', 'desc').limit(KEEP).execute();
+  const rows = await listRecentNotices(s.db, accountId, KEEP);
   return rows.map((r) => ({ id: r.id, event: r.event, data: JSON.parse(r.data) as unknown, at: r.created_at.toISOString(), seenAt: r.seen_at?.toISOString() ?? null }));
 }
 
 /** Marks the account's own notices as seen (others' ids are ignored); returns how many changed. */
 export async function markNoticesSeen(s: Services, accountId: string, ids: readonly string[]): Promise<number> {
-  const r = await s.db
-    .updateTable('safety_notices')
-    .set({ seen_at: s.now() })
-    .where('account_id', '=', accountId)
-    .where('id', 'in', ids)
-    .where('seen_at', 'is', null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+  return setNoticesSeen(s.db, accountId, ids, s.now());
 }

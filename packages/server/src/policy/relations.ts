@@ -1,6 +1,7 @@
 import { NO_RELATIONSHIP, relationshipFromStates, type Relationship, type RelationsOf } from '@haven/safety';
 import type { Kysely } from 'kysely';
 import type { ContactsTable, Database } from '../storage/database';
+import { contactStatesBetween } from '../storage/repos/contacts';
 
 // Relationships as the safety library sees them, built from the two contact rows the server keeps.
 
@@ -9,18 +10,7 @@ type State = ContactsTable['state'];
 /** Every contact row between any two of `ids` (both directions), keyed `owner:other`. */
 async function rowsAmong(db: Kysely<Database>, ids: readonly string[], others: readonly string[] = ids): Promise<Map<string, State>> {
   const out = new Map<string, State>();
-  if (ids.length === 0 || others.length === 0) return out;
-  const rows = await db
-    .selectFrom('contacts')
-    .select(['owner_id', 'other_id', 'state'])
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('owner_id', 'in', ids), eb('other_id', 'in', others)]),
-        eb.and([eb('owner_id', 'in', others), eb('other_id', 'in', ids)]),
-      ]),
-    )
-    .execute();
-  for (const r of rows) out.set(`${r.owner_id}:${r.other_id}`, r.state);
+  for (const r of await contactStatesBetween(db, ids, others)) out.set(`${r.owner_id}:${r.other_id}`, r.state);
   return out;
 }
 

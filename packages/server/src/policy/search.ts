@@ -1,6 +1,6 @@
 import { HavenError, type AccountPublic } from '@haven/protocol';
 import { appearsInSearch } from '@haven/safety';
-import { findAccountsByIds } from '../storage/repos/accounts';
+import { findAccountsByIds, searchActiveAccounts } from '../storage/repos/accounts';
 import type { Caller, Services } from '../services/context';
 import { accountPublic } from '../services/views';
 import { participantOf } from './participants';
@@ -15,17 +15,8 @@ const LIMIT = 20;
 export async function searchAccounts(s: Services, caller: Caller, q: string): Promise<AccountPublic[]> {
   const [me] = await findAccountsByIds(s.db, [caller.accountId]);
   if (!me) throw new HavenError('auth.invalid_token');
-  const prefix = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
   // Over-fetch: some candidates are filtered out below, and the page should still be useful.
-  const candidates = await s.db
-    .selectFrom('accounts')
-    .selectAll()
-    .where('handle', 'like', `${prefix}%`)
-    .where('status', '=', 'active')
-    .where('id', '<>', me.id)
-    .orderBy('handle')
-    .limit(LIMIT * 5)
-    .execute();
+  const candidates = await searchActiveAccounts(s.db, q.toLowerCase(), me.id, LIMIT * 5);
   const now = s.now();
   const rels = await relationsOf(s.db, me.id, candidates.map((c) => c.id));
   const pMe = participantOf(s.policy, me, now);

@@ -13,6 +13,7 @@ import { appendAudit } from '../admin/audit';
 import type { Caller, Services } from './context';
 import { hashToken, newToken } from './tokens.node.ts';
 import { accountSelf } from './views';
+import { inTransaction } from '../storage/transaction';
 
 const MIN_PASSWORD = 10;
 // Argon2id (the const enum's value 2; const enums cannot be imported under verbatimModuleSyntax).
@@ -31,7 +32,7 @@ export interface NewAccountInput extends RegisterRequest {
 export async function createAccount(db: Kysely<Database>, now: Date, input: NewAccountInput, timeZone?: string, actor?: { id: string | null; handle: string }): Promise<AccountSelf> {
   // Creating a moderator or an admin is written to the audit log with the account, in one transaction.
   if ((input.role ?? 'user') === 'user') return accountSelf(await insertNewAccount(db, now, input, timeZone), now, timeZone);
-  const row = await db.transaction().execute(async (tx) => {
+  const row = await inTransaction(db, async (tx) => {
     const a = await insertNewAccount(tx, now, input, timeZone);
     await appendAudit(tx, now, { actorId: actor?.id ?? null, actorHandle: actor?.handle ?? 'cli:admin create-user', action: 'account.create_staff', target: `account:${a.handle}`, reason: `role ${a.role}`, details: { role: a.role } });
     return a;

@@ -11,6 +11,7 @@ import { deleteContact, findContact, listContacts as listRows, upsertContact } f
 import type { Caller, Services } from './context';
 import { contactView } from './views';
 import { assertFriction, signalBlockOrReport, signalContactAnswer, signalContactAttempt } from '../signals/hooks';
+import { inTransaction } from '../storage/transaction';
 
 // Contact requests, acceptance, blocks. Each account has its own row about the other; see repos/contacts.
 
@@ -71,7 +72,7 @@ export async function acceptContact(s: Services, caller: Caller, handle: string)
 
 /** Both directions of a relationship change together, in one transaction; returns the caller's view. */
 function writePair(s: Services, caller: Caller, them: AccountRow, mine: ContactState, theirs: ContactState, now: Date): Promise<Contact> {
-  return s.db.transaction().execute(async (tx) => {
+  return inTransaction(s.db, async (tx) => {
     const row = await upsertContact(tx, caller.accountId, them.id, mine, now);
     await upsertContact(tx, them.id, caller.accountId, theirs, now);
     return contactView(row, them);
@@ -82,7 +83,7 @@ export async function declineContact(s: Services, caller: Caller, handle: string
   const { them } = await other(s, caller, handle, 'contact.decline');
   const mine = await findContact(s.db, caller.accountId, them.id);
   if (mine?.state !== 'pending_incoming') throw new HavenError('contact.not_found');
-  await s.db.transaction().execute(async (tx) => {
+  await inTransaction(s.db, async (tx) => {
     await deleteContact(tx, caller.accountId, them.id);
     await deleteContact(tx, them.id, caller.accountId);
   });
@@ -93,7 +94,7 @@ export async function declineContact(s: Services, caller: Caller, handle: string
 export async function blockContact(s: Services, caller: Caller, handle: string): Promise<Contact> {
   const { me, them } = await other(s, caller, handle, 'contact.block');
   const now = s.now();
-  const view = await s.db.transaction().execute(async (tx) => {
+  const view = await inTransaction(s.db, async (tx) => {
     const row = await upsertContact(tx, caller.accountId, them.id, 'blocked', now);
     const theirs = await findContact(tx, them.id, caller.accountId);
     if (theirs && theirs.state !== 'blocked') await deleteContact(tx, them.id, caller.accountId);

@@ -9,9 +9,11 @@ import {
   findConversationForMember,
   insertConversation,
   listConversationsForMember,
+  lockConversation,
   membersOf,
   removeMember as removeMemberRow,
 } from '../storage/repos/conversations';
+import { inTransaction } from '../storage/transaction';
 import { modeForCheck, participantOf } from '../policy/participants';
 import { refusalError } from '../policy/refusal';
 import { resolveHandle, resolveHandles } from '../policy/lookup';
@@ -145,11 +147,6 @@ async function groupForMember(s: Services, caller: Caller, id: string): Promise<
   return row;
 }
 
-/** Locks the conversation row for the rest of the transaction: membership changes and sends queue behind it. */
-export async function lockConversation(tx: Kysely<Database>, id: string): Promise<ConversationRow | undefined> {
-  return tx.selectFrom('conversations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-}
-
 /**
  * Brings `joiner` into group `id`, checked by `check` against the members as they are inside one
  * transaction that holds the conversation's row lock, so two concurrent joins cannot each pass against
@@ -161,7 +158,7 @@ export async function joinChecked(
   joiner: AccountRow,
   check: (members: AccountRow[], row: ConversationRow, tx: Kysely<Database>) => Promise<void>,
 ): Promise<void> {
-  await s.db.transaction().execute(async (tx) => {
+  await inTransaction(s.db, async (tx) => {
     const row = await lockConversation(tx, id);
     if (!row) throw new HavenError('conversation.not_found');
     const current = (await membersOf(tx, [id])).get(id) ?? [];

@@ -80,3 +80,19 @@ export async function anyHandleFoldsTo(db: Kysely<Database>, folded: string, exc
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** Active accounts other than `exceptId` whose handle starts with `prefix` (taken literally), by handle, at most `limit`. */
+export function searchActiveAccounts(db: Kysely<Database>, prefix: string, exceptId: string, limit: number): Promise<AccountRow[]> {
+  const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return db.selectFrom('accounts').selectAll().where('handle', 'like', pattern).where('status', '=', 'active').where('id', '<>', exceptId).orderBy('handle').limit(limit).execute();
+}
+
+/** Sets how an account's age is known and, when given, corrects its birth date; returns the updated row. */
+export function updateAgeAssurance(db: Kysely<Database>, id: string, ageAssurance: AccountRow['age_assurance'], birthDate?: string): Promise<AccountRow> {
+  return db
+    .updateTable('accounts')
+    .set({ age_assurance: ageAssurance, ...(birthDate ? { birth_date: birthDate } : {}) })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

@@ -35,3 +35,18 @@ export async function isBlockedEitherWay(db: Kysely<Database>, a: string, b: str
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** Every contact row from one of `ids` to one of `others`, in either direction (both sides of each relationship). */
+export async function contactStatesBetween(db: Kysely<Database>, ids: readonly string[], others: readonly string[]): Promise<Pick<ContactRow, 'owner_id' | 'other_id' | 'state'>[]> {
+  if (ids.length === 0 || others.length === 0) return [];
+  return db
+    .selectFrom('contacts')
+    .select(['owner_id', 'other_id', 'state'])
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('owner_id', 'in', ids), eb('other_id', 'in', others)]),
+        eb.and([eb('owner_id', 'in', others), eb('other_id', 'in', ids)]),
+      ]),
+    )
+    .execute();
+}

@@ -198,3 +198,25 @@ export async function findForSendMany(
     };
   });
 }
+
+/** Locks the conversation row for the rest of the transaction: membership changes and sends queue behind it. */
+export function lockConversation(tx: Kysely<Database>, id: string): Promise<ConversationRow | undefined> {
+  return tx.selectFrom('conversations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/** The `e2ee` conversations `accountId` is a member of that are not closed. */
+export function openE2eeConversationsOf(db: Kysely<Database>, accountId: string): Promise<ConversationRow[]> {
+  return db
+    .selectFrom('conversations')
+    .innerJoin('conversation_members as m', 'm.conversation_id', 'conversations.id')
+    .selectAll('conversations')
+    .where('m.account_id', '=', accountId)
+    .where('conversations.mode', '=', 'e2ee')
+    .where('conversations.closed_reason', 'is', null)
+    .execute();
+}
+
+/** Closes a conversation to new messages, with the reason its members are shown (P9). */
+export async function closeConversation(db: Kysely<Database>, id: string, reason: string): Promise<void> {
+  await db.updateTable('conversations').set({ closed_reason: reason }).where('id', '=', id).execute();
+}

@@ -11,6 +11,11 @@ export function findByClientId(db: Kysely<Database>, conversationId: string, sen
     .executeTakeFirst();
 }
 
+/** Who sent message `id` and in which conversation; `undefined` when there is no such message. */
+export function findMessageSender(db: Kysely<Database>, id: string): Promise<Pick<MessageRow, 'sender_account_id' | 'conversation_id'> | undefined> {
+  return db.selectFrom('messages').select(['sender_account_id', 'conversation_id']).where('id', '=', id).executeTakeFirst();
+}
+
 /**
  * Stores a message with the next sequence number of its conversation, in one statement: the
  * `UPDATE … SET last_seq = last_seq + 1 RETURNING` takes the conversation's row lock, so concurrent

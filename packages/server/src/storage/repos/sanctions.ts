@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../database';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, MediaRestrictionsTable } from '../database';
 
 // What moderators' decisions and known-image matches change on an account (migration 0008): suspension
 // and ban (status and end time), the end of its sessions, a banned account's memberships and key
@@ -55,3 +55,8 @@ export async function isMediaRestricted(db: Kysely<Database>, accountId: string)
   return (await db.selectFrom('media_restrictions').select('account_id').where('account_id', '=', accountId).executeTakeFirst()) !== undefined;
 }
 
+
+/** Lifts the account's media restriction; the row that was lifted, or `undefined` when there was none. */
+export function deleteMediaRestriction(db: Kysely<Database>, accountId: string): Promise<Selectable<MediaRestrictionsTable> | undefined> {
+  return db.deleteFrom('media_restrictions').where('account_id', '=', accountId).returningAll().executeTakeFirst();
+}
