@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Storage } from '../src/storage/connect';
+import { describe, expect, it } from 'vitest';
 import { Batcher } from '../src/storage/batcher';
 import { hotPath, observeHotPath } from '../src/storage/hot-path';
-import { insertAccount } from '../src/storage/repos/accounts';
 import { upsertContact } from '../src/storage/repos/contacts';
-import { insertConversation } from '../src/storage/repos/conversations';
 import { getCursor } from '../src/storage/repos/cursors';
-import { insertDevice } from '../src/storage/repos/devices';
 import { insertCheckedMessages, insertMessages, listMessagesAfter } from '../src/storage/repos/messages';
 import { sql } from 'kysely';
-import { TARGETS } from './databases';
+import { describeOnDatabases, plainMessage, seedAccount, seedDirect } from './databases';
 
 // Group commit (issue 12): many senders' messages, contexts and acks go to the database as one statement
 // per batch, and every guarantee of the one-at-a-time path still holds.
@@ -43,177 +39,138 @@ describe('Batcher', () => {
   });
 });
 
-for (const target of TARGETS) {
-  describe.skipIf(target.skip)(`hot path on ${target.name}${target.skip ? ` (skipped: ${target.reason})` : ''}`, () => {
-    let storage: Storage & { dispose(): Promise<void> };
-    beforeEach(async () => {
-      storage = await target.open();
-    });
-    afterEach(async () => {
-      await storage.dispose();
-    });
+describeOnDatabases('hot path', (storage) => {
+  const account = (handle: string) => seedAccount(storage.db, handle);
+  const direct = (a: string, b: string) => seedDirect(storage.db, a, b);
+  const msg = plainMessage;
 
-    async function account(handle: string) {
-      const a = await insertAccount(storage.db, {
-        id: randomUUID(),
-        handle,
-        display_name: null,
-        password_hash: 'x',
-        birth_date: '1990-01-01',
-        age_assurance: 'self-declared',
-        role: 'user',
-        region: null,
-      });
-      const d = await insertDevice(storage.db, { id: randomUUID(), account_id: a!.id, name: null });
-      return { id: a!.id, device: d.id };
-    }
-    async function direct(a: string, b: string) {
-      const c = await insertConversation(
-        storage.db,
-        { id: randomUUID(), kind: 'direct', title: null, mode: 'visible', mode_reason_code: 'mode.default_visible', created_by: a, direct_key: [a, b].sort().join(':') },
-        [a, b],
-      );
-      return c.row;
-    }
-    const msg = (conversation: string, sender: { id: string; device: string }, clientId: string) => ({
-      id: randomUUID(),
-      conversation_id: conversation,
-      sender_account_id: sender.id,
-      sender_device_id: sender.device,
-      client_message_id: clientId,
-      content_type: 'application/octet-stream',
-      body: new Uint8Array([1, 2, 3]),
-      sent_at: new Date(),
-    });
-
-    it('one batch into several conversations: per-conversation seqs in the order given, resends return the first copy', async () => {
-      const a = await account('ann');
-      const b = await account('ben');
-      const c = await account('cal');
-      const ab = await direct(a.id, b.id);
-      const ac = await direct(a.id, c.id);
-      const out = await insertMessages(storage.db, [
-        msg(ab.id, a, 'm1'),
-        msg(ac.id, a, 'x1'),
-        msg(ab.id, b, 'm2'),
-        msg(ab.id, a, 'm1'), // a resend inside the same batch
-        msg(ac.id, c, 'x2'),
-      ]);
-      expect(out.map((o) => [o.row.conversation_id === ab.id ? 'ab' : 'ac', o.row.seq, o.created])).toEqual([
-        ['ab', 1, true],
-        ['ac', 1, true],
-        ['ab', 2, true],
-        ['ab', 1, false],
-        ['ac', 2, true],
-      ]);
-      // A later batch continues the sequences and recognises an earlier resend.
-      const again = await insertMessages(storage.db, [msg(ab.id, b, 'm2'), msg(ab.id, b, 'm3')]);
-      expect(again.map((o) => [o.row.seq, o.created])).toEqual([
-        [2, false],
-        [3, true],
-      ]);
-      expect((await listMessagesAfter(storage.db, ab.id, 0, 10)).map((m) => m.client_message_id)).toEqual(['m1', 'm2', 'm3']);
-    });
-
-    it('concurrent senders through the hot path: every message stored once, seqs gap-free, in fewer batches than messages', async () => {
-      const a = await account('amy');
-      const b = await account('bo');
-      const ab = await direct(a.id, b.id);
-      const sizes: number[] = [];
-      observeHotPath(storage.db, (kind, size) => kind === 'insert' && sizes.push(size));
-      const hp = hotPath(storage.db);
-      const n = 120;
-      const results = await Promise.all(Array.from({ length: n }, (_, i) => hp.insert(msg(ab.id, i % 2 ? a : b, `c${i}`))));
-      expect(results.every((r) => r.created)).toBe(true);
-      expect(results.map((r) => r.row.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
-      expect(sizes.reduce((x, y) => x + y, 0)).toBe(n);
-      expect(sizes.length).toBeLessThan(n);
-      // Resending all of them again creates nothing.
-      const resent = await Promise.all(Array.from({ length: n }, (_, i) => hp.insert(msg(ab.id, i % 2 ? a : b, `c${i}`))));
-      expect(resent.some((r) => r.created)).toBe(false);
-      expect(await listMessagesAfter(storage.db, ab.id, 0, 1000)).toHaveLength(n);
-    });
-
-    it('a message into a conversation that does not exist fails alone, the rest of its batch is stored', async () => {
-      const a = await account('ava');
-      const b = await account('bea');
-      const ab = await direct(a.id, b.id);
-      const hp = hotPath(storage.db);
-      const results = await Promise.allSettled([hp.insert(msg(ab.id, a, 'ok1')), hp.insert(msg(randomUUID(), a, 'bad')), hp.insert(msg(ab.id, a, 'ok2'))]);
-      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-      expect((await listMessagesAfter(storage.db, ab.id, 0, 10)).map((m) => [m.client_message_id, m.seq])).toEqual([
-        ['ok1', 1],
-        ['ok2', 2],
-      ]);
-    });
-
-    it('checked (MLS) messages: each check sees its group under lock; a refusal or a replay fails only that message', async () => {
-      const a = await account('aria');
-      const b = await account('bert');
-      const ab = await direct(a.id, b.id);
-      await sql`insert into mls_groups (conversation_id, epoch, roster, updated_at) values (${ab.id}::uuid, 3, '{"leaves":[]}', now())`.execute(storage.db);
-      const digest = (n: number) => new Uint8Array(32).fill(n);
-      const epochIs3 = ({ group }: { group?: { epoch: number } | undefined }) => (group?.epoch === 3 ? undefined : new Error('stale'));
-      const noReplay = ({ replayed }: { replayed: boolean }) => (replayed ? new Error('replay') : undefined);
-      const out = await insertCheckedMessages(storage.db, [
-        { message: { ...msg(ab.id, a, 'e1'), mls_digest: digest(1) }, check: (c) => epochIs3(c) ?? noReplay(c) },
-        { message: { ...msg(ab.id, a, 'e2'), mls_digest: digest(1) }, check: (c) => epochIs3(c) ?? noReplay(c) }, // same ciphertext, new id
-        { message: { ...msg(ab.id, b, 'e3'), mls_digest: digest(3) }, check: () => new Error('not a member') },
-        { message: { ...msg(ab.id, b, 'e4'), mls_digest: digest(4) }, check: (c) => epochIs3(c) ?? noReplay(c) },
-      ]);
-      expect(out.map((r) => (r instanceof Error ? r.message : [r.row.client_message_id, r.row.seq, r.created]))).toEqual([
-        ['e1', 1, true],
-        'replay',
-        'not a member',
-        ['e4', 2, true],
-      ]);
-      // The stored ciphertext is a replay in a later batch too; a resend of e1 is not (it returns e1).
-      const later = await insertCheckedMessages(storage.db, [
-        { message: { ...msg(ab.id, b, 'e5'), mls_digest: digest(4) }, check: noReplay },
-        { message: { ...msg(ab.id, a, 'e1'), mls_digest: digest(1) }, check: noReplay },
-      ]);
-      expect(later.map((r) => (r instanceof Error ? r.message : [r.row.client_message_id, r.row.seq, r.created]))).toEqual(['replay', ['e1', 1, false]]);
-    });
-
-    it('send context in a batch: members only, blocks seen in either direction, unknown ids undefined', async () => {
-      const a = await account('ada');
-      const b = await account('bram');
-      const c = await account('cleo');
-      const ab = await direct(a.id, b.id);
-      const ac = await direct(a.id, c.id);
-      await upsertContact(storage.db, c.id, a.id, 'blocked', new Date());
-      const hp = hotPath(storage.db);
-      const [x, y, z, w] = await Promise.all([
-        hp.findForSend(ab.id, a.id),
-        hp.findForSend(ac.id, a.id),
-        hp.findForSend(ab.id, c.id), // not a member
-        hp.findForSend(randomUUID(), a.id),
-      ]);
-      expect(x?.blocked).toBe(false);
-      expect(x?.memberIds.slice().sort()).toEqual([a.id, b.id].sort());
-      expect(y?.blocked).toBe(true);
-      expect(z).toBeUndefined();
-      expect(w).toBeUndefined();
-    });
-
-    it('acks in a batch: merged per device and conversation, clamped, monotonic, refused for non-members', async () => {
-      const a = await account('abe');
-      const b = await account('bill');
-      const c = await account('cora');
-      const ab = await direct(a.id, b.id);
-      await insertMessages(storage.db, [msg(ab.id, a, '1'), msg(ab.id, a, '2'), msg(ab.id, a, '3')]);
-      const hp = hotPath(storage.db);
-      const at = new Date();
-      const [r1, r2, r3, r4] = await Promise.all([
-        hp.acknowledge({ accountId: b.id, deviceId: b.device, conversationId: ab.id, seq: 2 }, at),
-        hp.acknowledge({ accountId: b.id, deviceId: b.device, conversationId: ab.id, seq: 99 }, at),
-        hp.acknowledge({ accountId: c.id, deviceId: c.device, conversationId: ab.id, seq: 1 }, at),
-        hp.acknowledge({ accountId: a.id, deviceId: a.device, conversationId: ab.id, seq: 1 }, at),
-      ]);
-      expect([r1, r2, r3, r4]).toEqual([3, 3, undefined, 1]);
-      expect(await hp.acknowledge({ accountId: b.id, deviceId: b.device, conversationId: ab.id, seq: 1 }, at)).toBe(3);
-      expect(await getCursor(storage.db, b.device, ab.id)).toBe(3);
-      expect(await getCursor(storage.db, c.device, ab.id)).toBe(0);
-    });
+  it('one batch into several conversations: per-conversation seqs in the order given, resends return the first copy', async () => {
+    const a = await account('ann');
+    const b = await account('ben');
+    const c = await account('cal');
+    const ab = await direct(a.id, b.id);
+    const ac = await direct(a.id, c.id);
+    const out = await insertMessages(storage.db, [
+      msg(ab.id, a, 'm1'),
+      msg(ac.id, a, 'x1'),
+      msg(ab.id, b, 'm2'),
+      msg(ab.id, a, 'm1'), // a resend inside the same batch
+      msg(ac.id, c, 'x2'),
+    ]);
+    expect(out.map((o) => [o.row.conversation_id === ab.id ? 'ab' : 'ac', o.row.seq, o.created])).toEqual([
+      ['ab', 1, true],
+      ['ac', 1, true],
+      ['ab', 2, true],
+      ['ab', 1, false],
+      ['ac', 2, true],
+    ]);
+    // A later batch continues the sequences and recognises an earlier resend.
+    const again = await insertMessages(storage.db, [msg(ab.id, b, 'm2'), msg(ab.id, b, 'm3')]);
+    expect(again.map((o) => [o.row.seq, o.created])).toEqual([
+      [2, false],
+      [3, true],
+    ]);
+    expect((await listMessagesAfter(storage.db, ab.id, 0, 10)).map((m) => m.client_message_id)).toEqual(['m1', 'm2', 'm3']);
   });
-}
+
+  it('concurrent senders through the hot path: every message stored once, seqs gap-free, in fewer batches than messages', async () => {
+    const a = await account('amy');
+    const b = await account('bo');
+    const ab = await direct(a.id, b.id);
+    const sizes: number[] = [];
+    observeHotPath(storage.db, (kind, size) => kind === 'insert' && sizes.push(size));
+    const hp = hotPath(storage.db);
+    const n = 120;
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => hp.insert(msg(ab.id, i % 2 ? a : b, `c${i}`))));
+    expect(results.every((r) => r.created)).toBe(true);
+    expect(results.map((r) => r.row.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(sizes.reduce((x, y) => x + y, 0)).toBe(n);
+    expect(sizes.length).toBeLessThan(n);
+    // Resending all of them again creates nothing.
+    const resent = await Promise.all(Array.from({ length: n }, (_, i) => hp.insert(msg(ab.id, i % 2 ? a : b, `c${i}`))));
+    expect(resent.some((r) => r.created)).toBe(false);
+    expect(await listMessagesAfter(storage.db, ab.id, 0, 1000)).toHaveLength(n);
+  });
+
+  it('a message into a conversation that does not exist fails alone, the rest of its batch is stored', async () => {
+    const a = await account('ava');
+    const b = await account('bea');
+    const ab = await direct(a.id, b.id);
+    const hp = hotPath(storage.db);
+    const results = await Promise.allSettled([hp.insert(msg(ab.id, a, 'ok1')), hp.insert(msg(randomUUID(), a, 'bad')), hp.insert(msg(ab.id, a, 'ok2'))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await listMessagesAfter(storage.db, ab.id, 0, 10)).map((m) => [m.client_message_id, m.seq])).toEqual([
+      ['ok1', 1],
+      ['ok2', 2],
+    ]);
+  });
+
+  it('checked (MLS) messages: each check sees its group under lock; a refusal or a replay fails only that message', async () => {
+    const a = await account('aria');
+    const b = await account('bert');
+    const ab = await direct(a.id, b.id);
+    await sql`insert into mls_groups (conversation_id, epoch, roster, updated_at) values (${ab.id}::uuid, 3, '{"leaves":[]}', now())`.execute(storage.db);
+    const digest = (n: number) => new Uint8Array(32).fill(n);
+    const epochIs3 = ({ group }: { group?: { epoch: number } | undefined }) => (group?.epoch === 3 ? undefined : new Error('stale'));
+    const noReplay = ({ replayed }: { replayed: boolean }) => (replayed ? new Error('replay') : undefined);
+    const out = await insertCheckedMessages(storage.db, [
+      { message: { ...msg(ab.id, a, 'e1'), mls_digest: digest(1) }, check: (c) => epochIs3(c) ?? noReplay(c) },
+      { message: { ...msg(ab.id, a, 'e2'), mls_digest: digest(1) }, check: (c) => epochIs3(c) ?? noReplay(c) }, // same ciphertext, new id
+      { message: { ...msg(ab.id, b, 'e3'), mls_digest: digest(3) }, check: () => new Error('not a member') },
+      { message: { ...msg(ab.id, b, 'e4'), mls_digest: digest(4) }, check: (c) => epochIs3(c) ?? noReplay(c) },
+    ]);
+    expect(out.map((r) => (r instanceof Error ? r.message : [r.row.client_message_id, r.row.seq, r.created]))).toEqual([
+      ['e1', 1, true],
+      'replay',
+      'not a member',
+      ['e4', 2, true],
+    ]);
+    // The stored ciphertext is a replay in a later batch too; a resend of e1 is not (it returns e1).
+    const later = await insertCheckedMessages(storage.db, [
+      { message: { ...msg(ab.id, b, 'e5'), mls_digest: digest(4) }, check: noReplay },
+      { message: { ...msg(ab.id, a, 'e1'), mls_digest: digest(1) }, check: noReplay },
+    ]);
+    expect(later.map((r) => (r instanceof Error ? r.message : [r.row.client_message_id, r.row.seq, r.created]))).toEqual(['replay', ['e1', 1, false]]);
+  });
+
+  it('send context in a batch: members only, blocks seen in either direction, unknown ids undefined', async () => {
+    const a = await account('ada');
+    const b = await account('bram');
+    const c = await account('cleo');
+    const ab = await direct(a.id, b.id);
+    const ac = await direct(a.id, c.id);
+    await upsertContact(storage.db, c.id, a.id, 'blocked', new Date());
+    const hp = hotPath(storage.db);
+    const [x, y, z, w] = await Promise.all([
+      hp.findForSend(ab.id, a.id),
+      hp.findForSend(ac.id, a.id),
+      hp.findForSend(ab.id, c.id), // not a member
+      hp.findForSend(randomUUID(), a.id),
+    ]);
+    expect(x?.blocked).toBe(false);
+    expect(x?.memberIds.slice().sort()).toEqual([a.id, b.id].sort());
+    expect(y?.blocked).toBe(true);
+    expect(z).toBeUndefined();
+    expect(w).toBeUndefined();
+  });
+
+  it('acks in a batch: merged per device and conversation, clamped, monotonic, refused for non-members', async () => {
+    const a = await account('abe');
+    const b = await account('bill');
+    const c = await account('cora');
+    const ab = await direct(a.id, b.id);
+    await insertMessages(storage.db, [msg(ab.id, a, '1'), msg(ab.id, a, '2'), msg(ab.id, a, '3')]);
+    const hp = hotPath(storage.db);
+    const at = new Date();
+    const [r1, r2, r3, r4] = await Promise.all([
+      hp.acknowledge({ accountId: b.id, deviceId: b.device, conversationId: ab.id, seq: 2 }, at),
+      hp.acknowledge({ accountId: b.id, deviceId: b.device, conversationId: ab.id, seq: 99 }, at),
+      hp.acknowledge({ accountId: c.id, deviceId: c.device, conversationId: ab.id, seq: 1 }, at),
+      hp.acknowledge({ accountId: a.id, deviceId: a.device, conversationId: ab.id, seq: 1 }, at),
+    ]);
+    expect([r1, r2, r3, r4]).toEqual([3, 3, undefined, 1]);
+    expect(await hp.acknowledge({ accountId: b.id, deviceId: b.device, conversationId: ab.id, seq: 1 }, at)).toBe(3);
+    expect(await getCursor(storage.db, b.device, ab.id)).toBe(3);
+    expect(await getCursor(storage.db, c.device, ab.id)).toBe(0);
+  });
+});
