@@ -107,6 +107,32 @@ describe('T1–T9 K5: text signals in a visible conversation, sextortion notice 
     // The hit names the message, never copies its text.
     expect(JSON.stringify(mine)).not.toContain('£200');
   });
+
+  it('R10 T9: every message an adult sends to a child is recorded and classified; the child\'s own messages are not', async () => {
+    const a = await account(server.url, 'r10adult');
+    const c = await account(server.url, 'r10kid', CHILD);
+    await c.client.requestContact(a.handle);
+    await a.client.acceptContact(c.handle);
+    const withChild = await a.client.createDirect(c.handle);
+    expect(withChild.mode).toBe('visible');
+    seen.length = 0;
+    const toChild = [await a.messenger.sendText(withChild, 'r10 first'), await a.messenger.sendText(withChild, 'r10 second')];
+    await c.messenger.sendText(withChild, 'r10 from the child');
+    await flushSignals(server.services);
+    const events = await server.services.db
+      .selectFrom('signal_events')
+      .select(['type', 'actor_id', 'subject_id', 'message_id'])
+      .where('actor_id', 'in', [a.session.account.id, c.session.account.id])
+      .execute();
+    // R10: one message_sent per message to the child; R1: the first one is also a contact attempt.
+    const sent = events.filter((e) => e.type === 'message_sent');
+    expect(sent.map((e) => e.message_id).sort()).toEqual(toChild.map((m) => m.id).sort());
+    expect(sent.every((e) => e.actor_id === a.session.account.id && e.subject_id === c.session.account.id)).toBe(true);
+    // (The child's contact request before it is an attempt too, with no message.)
+    expect(events.filter((e) => e.type === 'contact_attempt' && e.message_id !== null).map((e) => [e.actor_id, e.message_id])).toEqual([[a.session.account.id, toChild[0]!.id]]);
+    // The classifier saw the adult's messages to the child, not the child's own.
+    expect(seen.flat().map((m) => m.text).sort()).toEqual(['r10 first', 'r10 second']);
+  });
 });
 
 describe('K2: friction when adults may request children (rules.adultsMayRequestChildren)', () => {

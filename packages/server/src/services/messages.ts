@@ -13,7 +13,7 @@ import { insertMlsApplication } from '../mls/service';
 import { checkVisibleAttachments } from '../detection/send-check';
 import { REMOVABLE_CONTENT_TYPES, removedAmong } from '../storage/repos/cases';
 import { MLS_CONTENT_TYPES, REMOVED_CONTENT_TYPE } from '@haven/protocol';
-import { signalMessage } from '../signals/hooks';
+import { othersIncludeChild, signalMessage } from '../signals/hooks';
 import { signalText } from '../signals/text';
 
 export interface SendInput {
@@ -79,7 +79,7 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   const found = await hotPath(s.db).findForSend(input.conversationId, caller.accountId);
   // Not a member and no such conversation look the same: existence is not leaked.
   if (!found) throw new HavenError('conversation.not_found');
-  const { conversation, memberIds, blocked, shields } = found;
+  const { conversation, memberIds, memberBirthDates, blocked, shields } = found;
   if (blocked) throw new HavenError('policy.blocked');
   // P9: an age correction left this conversation's mode unfit for its members; it takes no new messages.
   if (conversation.closed_reason) throw new HavenError('policy.mode_change', conversation.closed_reason);
@@ -108,11 +108,14 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   // A resend is published again: the sender resends because it had no answer, so the node that stored
   // the message may have died before publishing it. Devices drop the copy by message id.
   await publishMessage(s, memberIds, message, shields);
-  // Metadata only (every mode): who wrote to whom and when; the body is never looked at here.
-  // Commits and welcomes are MLS housekeeping, not messages between people.
-  if (created && contentType !== MLS_CONTENT_TYPES.commit && contentType !== MLS_CONTENT_TYPES.welcome) signalMessage(s, caller.accountId, conversation.id, row.id, memberIds);
-  // Text signals: visible conversations with a child only (T9); signalText refuses any other mode.
-  if (created) signalText(s, conversation, caller.accountId, row.id, contentType, body, memberIds);
+  // Risk signals concern conversations with a child only; between adults they would record nothing.
+  if (created && othersIncludeChild(s, caller.accountId, memberIds, memberBirthDates, s.now())) {
+    // Metadata only (every mode): who wrote to whom and when; the body is never looked at here.
+    // Commits and welcomes are MLS housekeeping, not messages between people.
+    if (contentType !== MLS_CONTENT_TYPES.commit && contentType !== MLS_CONTENT_TYPES.welcome) signalMessage(s, caller.accountId, conversation.id, row.id, memberIds);
+    // Text signals: visible conversations with a child only (T9); signalText refuses any other mode.
+    signalText(s, conversation, caller.accountId, row.id, contentType, body, memberIds);
+  }
   return { message, created };
 }
 

@@ -99,6 +99,18 @@ export function signalGroupJoin(s: Services, memberId: string, conversationId: s
 }
 
 /**
+ * Whether a stored message can concern risk signals at all: a member other than the sender is a child
+ * (`signalMessage` and `signalText` record nothing otherwise). Decided from the birth dates the send's
+ * context query read, so a message between adults costs no query for signals.
+ */
+export function othersIncludeChild(s: Services, senderId: string, memberIds: readonly string[], birthDates: readonly string[], at: Date): boolean {
+  return memberIds.some((id, i) => {
+    const born = birthDates[i];
+    return id !== senderId && (born === undefined || bandOf(s.policy, born, at) === 'child');
+  });
+}
+
+/**
  * A message was stored (every mode; content is never looked at here): an adult's message to each child
  * member (R10), and an adult's first message in a conversation with a child (R1).
  */

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Batcher, type BatchStats } from './batcher';
-import type { ConversationRow, Database, MessageRow } from './database';
-import { findForSendMany, type ShieldPair } from './repos/conversations';
+import type { Database, MessageRow } from './database';
+import { findForSendMany, type SendContext } from './repos/conversations';
 import { acknowledgeManyAsMember, type AckInput } from './repos/cursors';
 import { insertCheckedMessages, type CheckedMessage } from './repos/messages';
 
@@ -11,7 +11,7 @@ import { insertCheckedMessages, type CheckedMessage } from './repos/messages';
  * One per database handle, so every connection of a node shares the same batches.
  */
 export interface HotPath {
-  findForSend(conversationId: string, accountId: string): Promise<{ conversation: ConversationRow; memberIds: string[]; blocked: boolean; shields: ShieldPair[] } | undefined>;
+  findForSend(conversationId: string, accountId: string): Promise<SendContext | undefined>;
   /** Stores a message (a resend returns the stored one); `check` runs under the batch's locks (MLS). */
   insert(message: CheckedMessage['message'], check?: CheckedMessage['check']): Promise<{ row: MessageRow; created: boolean }>;
   acknowledge(ack: AckInput, at: Date): Promise<number | undefined>;

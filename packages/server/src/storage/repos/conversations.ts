@@ -155,20 +155,29 @@ export interface ShieldPair {
   childId: string;
 }
 
+/** What a send needs to know of its conversation and its members. */
+export interface SendContext {
+  conversation: ConversationRow;
+  memberIds: string[];
+  /** The birth date of each member, in the order of `memberIds` (risk signals look only at conversations with a child). */
+  memberBirthDates: string[];
+  blocked: boolean;
+  shields: ShieldPair[];
+}
+
 /**
  * The send context of each (conversation, sender) pair, in one statement: the conversation if the sender
- * is a member, every member, whether a block stands between them (direct conversations), and the
- * sextortion shields in force between its members (K6: who gets a message with its writer hidden).
- * Results in input order (`undefined` where the sender is not a member).
+ * is a member, every member and their birth dates, whether a block stands between them (direct
+ * conversations), and the sextortion shields in force between its members (K6: who gets a message with
+ * its writer hidden). Results in input order (`undefined` where the sender is not a member).
  */
-export async function findForSendMany(
-  db: Kysely<Database>,
-  pairs: { conversationId: string; accountId: string }[],
-): Promise<({ conversation: ConversationRow; memberIds: string[]; blocked: boolean; shields: ShieldPair[] } | undefined)[]> {
-  const values = sql.join(pairs.map((p, ord) => sql`(${ord}::integer, ${p.conversationId}::uuid, ${p.accountId}::uuid)`));
-  const res = await sql<ConversationRow & { ord: number; member_ids: string[] | null; blocked: boolean; shields: string[] | null }>`
+export async function findForSendMany(db: Kysely<Database>, pairs: { conversationId: string; accountId: string }[]): Promise<(SendContext | undefined)[]> {
+  // One JSON parameter for the whole batch: the statement's text is the same for any batch size.
+  const input = JSON.stringify(pairs.map((p, ord) => ({ ord, conversation_id: p.conversationId, account_id: p.accountId })));
+  const res = await sql<ConversationRow & { ord: number; member_ids: string[] | null; member_birth_dates: string[] | null; blocked: boolean; shields: string[] | null }>`
     select q.ord, c.*,
       (select array_agg(all_m.account_id::text order by all_m.account_id) from conversation_members all_m where all_m.conversation_id = c.id) as member_ids,
+      (select array_agg(a.birth_date order by a.id) from conversation_members bd_m join accounts a on a.id = bd_m.account_id where bd_m.conversation_id = c.id) as member_birth_dates,
       exists (
         select 1 from contacts k join conversation_members om on om.conversation_id = c.id
         where k.state = 'blocked' and om.account_id <> q.account_id
@@ -179,17 +188,18 @@ export async function findForSendMany(
         join conversation_members sc on sc.conversation_id = c.id and sc.account_id = sh.child_id
         join conversation_members ss on ss.conversation_id = c.id and ss.account_id = sh.suspect_id
         where sh.lifted_at is null) as shields
-    from (values ${values}) as q(ord, conversation_id, account_id)
+    from json_to_recordset(${input}::json) as q(ord integer, conversation_id uuid, account_id uuid)
     join conversations c on c.id = q.conversation_id
     where exists (select 1 from conversation_members me where me.conversation_id = c.id and me.account_id = q.account_id)`.execute(db);
   const byOrd = new Map(res.rows.map((r) => [r.ord, r]));
   return pairs.map((_, ord) => {
     const row = byOrd.get(ord);
     if (!row) return undefined;
-    const { ord: _o, member_ids, blocked, shields, ...conversation } = row;
+    const { ord: _o, member_ids, member_birth_dates, blocked, shields, ...conversation } = row;
     return {
       conversation,
       memberIds: member_ids ?? [],
+      memberBirthDates: member_birth_dates ?? [],
       blocked: conversation.kind === 'direct' && Boolean(blocked),
       shields: (shields ?? []).map((p) => {
         const [suspectId, childId] = p.split(' ') as [string, string];
