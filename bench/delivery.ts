@@ -70,7 +70,8 @@ function parseArgs(args: string[]): Params {
 }
 
 async function startServer(dataDir: string, path: DeliveryPath, databaseUrl?: string): Promise<{ url: string; proc: ChildProcess }> {
-  const args = [join(ROOT, 'packages/cli/bin/haven.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
+  // BENCH_SERVER: another build's entry point (a copy of packages/cli/dist/haven.mjs), to compare two builds in one period.
+  const args = [process.env.BENCH_SERVER ?? join(ROOT, 'packages/cli/bin/haven.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
   if (databaseUrl) args.push('--database-url', databaseUrl);
   const config = join(dataDir, 'bench.config.json');
   // Loopback clients all share one address: lift the sign-up limit for the benchmark only.

@@ -74,11 +74,12 @@ export async function acknowledgeManyAsMember(db: Kysely<Database>, acks: AckInp
     const prev = merged.get(k);
     if (!prev || a.seq > prev.seq) merged.set(k, a);
   }
-  const values = sql.join([...merged.values()].map((a) => sql`(${a.accountId}::uuid, ${a.deviceId}::uuid, ${a.conversationId}::uuid, ${a.seq}::integer)`));
+  // One JSON parameter for the whole batch: the statement's text is the same for any batch size.
+  const input = JSON.stringify([...merged.values()].map((a) => ({ account_id: a.accountId, device_id: a.deviceId, conversation_id: a.conversationId, seq: a.seq })));
   const res = await sql<{ device_id: string; conversation_id: string; acked_seq: number }>`
     insert into cursors (device_id, conversation_id, acked_seq, updated_at)
     select q.device_id, c.id, least(q.seq, c.last_seq), ${at}::timestamptz
-    from (values ${values}) as q(account_id, device_id, conversation_id, seq)
+    from json_to_recordset(${input}::json) as q(account_id uuid, device_id uuid, conversation_id uuid, seq integer)
     join conversations c on c.id = q.conversation_id
     join conversation_members m on m.conversation_id = c.id and m.account_id = q.account_id
     on conflict (device_id, conversation_id) do update set acked_seq = greatest(cursors.acked_seq, excluded.acked_seq), updated_at = excluded.updated_at
