@@ -175,13 +175,13 @@ export async function findForSendMany(db: Kysely<Database>, pairs: { conversatio
   // One JSON parameter for the whole batch: the statement's text is the same for any batch size.
   const input = JSON.stringify(pairs.map((p, ord) => ({ ord, conversation_id: p.conversationId, account_id: p.accountId })));
   const res = await sql<ConversationRow & { ord: number; member_ids: string[] | null; member_birth_dates: string[] | null; blocked: boolean; shields: string[] | null }>`
-    select q.ord, c.*,
-      (select array_agg(all_m.account_id::text order by all_m.account_id) from conversation_members all_m where all_m.conversation_id = c.id) as member_ids,
-      (select array_agg(a.birth_date order by a.id) from conversation_members bd_m join accounts a on a.id = bd_m.account_id where bd_m.conversation_id = c.id) as member_birth_dates,
-      exists (
-        select 1 from contacts k join conversation_members om on om.conversation_id = c.id
-        where k.state = 'blocked' and om.account_id <> q.account_id
-          and ((k.owner_id = q.account_id and k.other_id = om.account_id) or (k.other_id = q.account_id and k.owner_id = om.account_id))
+    select q.ord, c.*, m.member_ids, m.member_birth_dates,
+      -- Blocks matter in direct conversations only; each direction is a primary-key probe (owner_id, other_id).
+      c.kind = 'direct' and (
+        exists (select 1 from conversation_members om join contacts k on k.owner_id = q.account_id and k.other_id = om.account_id
+                where om.conversation_id = c.id and om.account_id <> q.account_id and k.state = 'blocked')
+        or exists (select 1 from conversation_members om join contacts k on k.owner_id = om.account_id and k.other_id = q.account_id
+                where om.conversation_id = c.id and om.account_id <> q.account_id and k.state = 'blocked')
       ) as blocked,
       (select array_agg(sh.suspect_id::text || ' ' || sh.child_id::text)
         from sextortion_shields sh
@@ -190,7 +190,12 @@ export async function findForSendMany(db: Kysely<Database>, pairs: { conversatio
         where sh.lifted_at is null) as shields
     from json_to_recordset(${input}::json) as q(ord integer, conversation_id uuid, account_id uuid)
     join conversations c on c.id = q.conversation_id
-    where exists (select 1 from conversation_members me where me.conversation_id = c.id and me.account_id = q.account_id)`.execute(db);
+    -- The members are read once: their ids, their birth dates, and whether the sender is one of them.
+    cross join lateral (
+      select array_agg(a.id::text order by a.id) as member_ids, array_agg(a.birth_date order by a.id) as member_birth_dates, bool_or(a.id = q.account_id) as is_member
+      from conversation_members cm join accounts a on a.id = cm.account_id where cm.conversation_id = c.id
+    ) m
+    where m.is_member`.execute(db);
   const byOrd = new Map(res.rows.map((r) => [r.ord, r]));
   return pairs.map((_, ord) => {
     const row = byOrd.get(ord);

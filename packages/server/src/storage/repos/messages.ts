@@ -156,11 +156,14 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
  * earlier, or earlier in the same batch) returns the stored row with `created: false` and is not checked
  * again. For the rest: the MLS groups of checked messages are locked (in conversation order), each check
  * runs, then the conversations' rows are locked in id order (groups before conversations, as commits do,
- * so batches and commits on any node cannot deadlock) and one statement leaves out what is already stored,
- * allocates each conversation's next sequence numbers in the order given, and inserts every message that
- * passed. Results are in input order. As with `insertMessage`, only a copy racing on another node can leave
- * a seq gap. Unchecked messages are looked up only when the insert did not store them (a resend, a race):
- * the common batch costs four statements (begin, lock, insert, commit).
+ * so batches and commits on any node cannot deadlock), each conversation's next sequence numbers are
+ * allocated in the order given, and one statement inserts every message that passed and moves the
+ * conversations' `last_seq`. Results are in input order.
+ *
+ * The common batch costs four statements (begin, lock, insert, commit). Unchecked messages are not looked
+ * up first: when the insert meets a stored copy (a resend; while the conversations are locked nothing else
+ * can add one), the transaction is rolled back, the stored copies are read, and the batch runs again
+ * without them, so no sequence number is ever skipped.
  */
 export async function insertCheckedMessages(db: Kysely<Database>, items: CheckedMessage[]): Promise<({ row: MessageRow; created: boolean } | Error)[]> {
   const msgs = items.map((i) => i.message);
@@ -169,59 +172,75 @@ export async function insertCheckedMessages(db: Kysely<Database>, items: Checked
     const k = idempotencyKey(m);
     if (!firstOf.has(k)) firstOf.set(k, ord);
   });
-  // A checked resend must find its stored copy before the check, which would take it for a replay.
   const firsts = [...firstOf.values()];
+  // A checked resend must find its stored copy before the check, which would take it for a replay.
   const stored = await findByIdempotencyKeys(db, firsts.filter((ord) => items[ord]!.check).map((ord) => msgs[ord]!));
-  const results: ({ row: MessageRow; created: boolean } | Error | undefined)[] = msgs.map(() => undefined);
-  const candidates = firsts.filter((ord) => !stored.has(idempotencyKey(msgs[ord]!)));
-  const inserted = candidates.length === 0 ? new Map<string, MessageRow>() : await db.transaction().execute(async (tx) => {
-    const checked = candidates.filter((ord) => items[ord]!.check);
-    const groups = new Map<string, MlsGroupRow>();
-    const seen = new Set<string>();
-    if (checked.length > 0) {
-      const convs = [...new Set(checked.map((ord) => msgs[ord]!.conversation_id))].sort();
-      const g = await tx.selectFrom('mls_groups').selectAll().where('conversation_id', 'in', convs).orderBy('conversation_id').forUpdate().execute();
-      for (const row of g) groups.set(row.conversation_id, row);
-      const digests = checked.map((ord) => msgs[ord]!).filter((m) => m.mls_digest);
-      if (digests.length > 0) {
-        const found = await tx
-          .selectFrom('messages')
-          .select(['conversation_id', 'mls_digest'])
-          .where((eb) => eb.or(digests.map((m) => eb.and([eb('conversation_id', '=', m.conversation_id), eb('mls_digest', '=', m.mls_digest!)]))))
-          .execute();
-        for (const f of found) if (f.mls_digest) seen.add(`${f.conversation_id} ${hex(f.mls_digest)}`);
-      }
+  const refused = new Map<number, Error>();
+  let inserted = new Map<string, MessageRow>();
+  for (let attempt = 1; ; attempt++) {
+    const candidates = firsts.filter((ord) => !stored.has(idempotencyKey(msgs[ord]!)));
+    if (candidates.length === 0) break;
+    refused.clear();
+    try {
+      inserted = await db.transaction().execute((tx) => checkAndInsert(tx, items, candidates, refused));
+      break;
+    } catch (e) {
+      // Copies stored by another node between the lookup and the lock can repeat this; a few times at most.
+      if (!(e instanceof StoredCopyFound) || attempt === 3) throw e;
+      for (const [k, row] of await findByIdempotencyKeys(db, candidates.map((ord) => msgs[ord]!))) stored.set(k, row);
     }
-    const passing: number[] = [];
-    for (const ord of candidates) {
-      const { message: m, check } = items[ord]!;
-      if (check) {
-        const d = m.mls_digest ? `${m.conversation_id} ${hex(m.mls_digest)}` : undefined;
-        const err = check({ group: groups.get(m.conversation_id), replayed: d !== undefined && seen.has(d) });
-        if (err) {
-          results[ord] = err;
-          continue;
-        }
-        if (d) seen.add(d);
-      }
-      passing.push(ord);
-    }
-    return passing.length === 0 ? new Map<string, MessageRow>() : insertNumbered(tx, passing.map((ord) => ({ ord, m: msgs[ord]! })));
-  });
-  const missing = candidates.filter((ord) => results[ord] === undefined && !inserted.has(idempotencyKey(msgs[ord]!))).map((ord) => msgs[ord]!);
-  // Stored before (a resend), or lost a race with a copy on another node: that copy is the stored one.
-  const earlier = missing.length > 0 ? await findByIdempotencyKeys(db, missing) : new Map<string, MessageRow>();
+  }
   return msgs.map((m, ord) => {
     const k = idempotencyKey(m);
     const first = firstOf.get(k)!;
-    const own = results[first];
-    if (own instanceof Error) return own;
+    const own = refused.get(first);
+    if (own) return own;
     const fresh = inserted.get(k);
     if (fresh) return { row: fresh, created: first === ord };
-    const row = stored.get(k) ?? earlier.get(k);
+    const row = stored.get(k);
     if (!row) return new Error(`conversation ${m.conversation_id} does not exist`);
     return { row, created: false };
   });
+}
+
+/** The insert of a batch met a message that is already stored: the transaction is rolled back. */
+class StoredCopyFound extends Error {}
+
+/** Within a batch's transaction: checks (`refused` gets each refusal by ord), then numbers and inserts the rest. */
+async function checkAndInsert(tx: Transaction<Database>, items: CheckedMessage[], candidates: number[], refused: Map<number, Error>): Promise<Map<string, MessageRow>> {
+  const msgs = items.map((i) => i.message);
+  const checked = candidates.filter((ord) => items[ord]!.check);
+  const groups = new Map<string, MlsGroupRow>();
+  const seen = new Set<string>();
+  if (checked.length > 0) {
+    const convs = [...new Set(checked.map((ord) => msgs[ord]!.conversation_id))].sort();
+    const g = await tx.selectFrom('mls_groups').selectAll().where('conversation_id', 'in', convs).orderBy('conversation_id').forUpdate().execute();
+    for (const row of g) groups.set(row.conversation_id, row);
+    const digests = checked.map((ord) => msgs[ord]!).filter((m) => m.mls_digest);
+    if (digests.length > 0) {
+      const found = await tx
+        .selectFrom('messages')
+        .select(['conversation_id', 'mls_digest'])
+        .where((eb) => eb.or(digests.map((m) => eb.and([eb('conversation_id', '=', m.conversation_id), eb('mls_digest', '=', m.mls_digest!)]))))
+        .execute();
+      for (const f of found) if (f.mls_digest) seen.add(`${f.conversation_id} ${hex(f.mls_digest)}`);
+    }
+  }
+  const passing: PlainMessage[] = [];
+  for (const ord of candidates) {
+    const { message: m, check } = items[ord]!;
+    if (check) {
+      const d = m.mls_digest ? `${m.conversation_id} ${hex(m.mls_digest)}` : undefined;
+      const err = check({ group: groups.get(m.conversation_id), replayed: d !== undefined && seen.has(d) });
+      if (err) {
+        refused.set(ord, err);
+        continue;
+      }
+      if (d) seen.add(d);
+    }
+    passing.push(m);
+  }
+  return passing.length === 0 ? new Map<string, MessageRow>() : insertNumbered(tx, passing);
 }
 
 /** `insertCheckedMessages` without checks: throws if a message's conversation does not exist. */
@@ -246,50 +265,53 @@ async function findByIdempotencyKeys(db: Kysely<Database>, msgs: PlainMessage[])
 const base64 = (b: Uint8Array | null | undefined): string | null => (b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64') : null);
 
 /**
- * Locks the conversations in id order, then numbers and inserts `fresh` in one statement, leaving out
- * messages already stored. The batch travels as one JSON parameter (bytes in base64): the statement's text
- * is the same for any batch size, and the database parses one value instead of twelve per message.
+ * Locks the conversations of `fresh` in id order and reads their last seq, numbers the messages in the
+ * order given, then inserts them and moves each conversation's `last_seq` in one statement. Messages of a
+ * conversation that does not exist are left out. Throws `StoredCopyFound` if one is already stored. The
+ * batch travels as JSON (bytes in base64): one statement text for any batch size, one value to bind, and
+ * the rows come back from what was sent, not from the database.
  */
-async function insertNumbered(tx: Transaction<Database>, fresh: { ord: number; m: PlainMessage }[]): Promise<Map<string, MessageRow>> {
-  const conversationIds = [...new Set(fresh.map((f) => f.m.conversation_id))].sort();
-  await sql`select id from conversations where id in (select value::uuid from json_array_elements_text(${JSON.stringify(conversationIds)}::json)) order by id for update`.execute(tx);
+async function insertNumbered(tx: Transaction<Database>, fresh: PlainMessage[]): Promise<Map<string, MessageRow>> {
+  const conversationIds = JSON.stringify([...new Set(fresh.map((m) => m.conversation_id))].sort());
+  const locked = await sql<{ id: string; last_seq: number }>`
+    select id, last_seq from conversations where id in (select value::uuid from json_array_elements_text(${conversationIds}::json)) order by id for update`.execute(tx);
+  const last = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
+  const rows: MessageRow[] = [];
+  for (const m of fresh) {
+    const seq = last.get(m.conversation_id);
+    if (seq === undefined) continue;
+    last.set(m.conversation_id, seq + 1);
+    rows.push({ ...m, seq: seq + 1, recipient_device_id: null, franking_key_id: m.franking_key_id ?? null, franking_tag: m.franking_tag ?? null, mls_digest: m.mls_digest ?? null });
+  }
+  if (rows.length === 0) return new Map();
   const input = JSON.stringify(
-    fresh.map(({ ord, m }) => ({
-      ord,
+    rows.map((m) => ({
       id: m.id,
       conversation_id: m.conversation_id,
+      seq: m.seq,
       sender_account_id: m.sender_account_id,
       sender_device_id: m.sender_device_id,
       client_message_id: m.client_message_id,
       content_type: m.content_type,
       body: base64(m.body),
       sent_at: m.sent_at,
-      franking_key_id: m.franking_key_id ?? null,
+      franking_key_id: m.franking_key_id,
       franking_tag: base64(m.franking_tag),
       mls_digest: base64(m.mls_digest),
     })),
   );
-  const res = await sql<MessageRow>`
-    with input as (
-      select i.* from json_to_recordset(${input}::json) as i(ord integer, id uuid, conversation_id uuid, sender_account_id uuid, sender_device_id uuid,
-        client_message_id text, content_type text, body text, sent_at timestamptz, franking_key_id text, franking_tag text, mls_digest text)
-      where not exists (select 1 from messages s where s.conversation_id = i.conversation_id and s.sender_device_id = i.sender_device_id and s.client_message_id = i.client_message_id)
-    ),
-    numbered as (
-      select i.*, row_number() over (partition by i.conversation_id order by i.ord) as rn, count(*) over (partition by i.conversation_id) as n
-      from input i
-    ),
-    bump as (
-      update conversations c set last_seq = c.last_seq + k.n
-      from (select conversation_id, max(n) as n from numbered group by conversation_id) k
-      where c.id = k.conversation_id
-      returning c.id, c.last_seq
+  const bumps = JSON.stringify([...last].map(([id, seq]) => ({ id, last_seq: seq })));
+  const res = await sql<{ id: string }>`
+    with bump as (
+      update conversations c set last_seq = b.last_seq from json_to_recordset(${bumps}::json) as b(id uuid, last_seq integer) where c.id = b.id
     )
     insert into messages (id, conversation_id, seq, sender_account_id, sender_device_id, client_message_id, content_type, body, sent_at, franking_key_id, franking_tag, mls_digest)
-    select nb.id, nb.conversation_id, (b.last_seq - nb.n + nb.rn)::integer, nb.sender_account_id, nb.sender_device_id, nb.client_message_id, nb.content_type,
-      decode(nb.body, 'base64'), nb.sent_at, nb.franking_key_id, decode(nb.franking_tag, 'base64'), decode(nb.mls_digest, 'base64')
-    from numbered nb join bump b on b.id = nb.conversation_id
+    select i.id, i.conversation_id, i.seq, i.sender_account_id, i.sender_device_id, i.client_message_id, i.content_type, decode(i.body, 'base64'), i.sent_at,
+      i.franking_key_id, decode(i.franking_tag, 'base64'), decode(i.mls_digest, 'base64')
+    from json_to_recordset(${input}::json) as i(id uuid, conversation_id uuid, seq integer, sender_account_id uuid, sender_device_id uuid, client_message_id text,
+      content_type text, body text, sent_at timestamptz, franking_key_id text, franking_tag text, mls_digest text)
     on conflict (conversation_id, sender_device_id, client_message_id) do nothing
-    returning *`.execute(tx);
-  return new Map(res.rows.map((r) => [idempotencyKey(r), r]));
+    returning id`.execute(tx);
+  if (res.rows.length !== rows.length) throw new StoredCopyFound('a message of the batch is already stored');
+  return new Map(rows.map((r) => [idempotencyKey(r), r]));
 }
