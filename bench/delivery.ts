@@ -290,7 +290,8 @@ export async function main(args: string[]): Promise<void> {
     } finally {
       peer.stop();
     }
-  } else process.stdout.write('ejabberd not installed (apt-get install -y ejabberd): no peer in this run\n');
+  } else if (args.includes('--no-peer')) process.stdout.write('--no-peer: no peer in this run\n');
+  else process.stdout.write('ejabberd not installed (apt-get install -y ejabberd): no peer in this run\n');
   // The e2ee path against the visible one, same database and offered rate: the cost of MLS to the server.
   for (const r of results.filter((x) => x.path === 'e2ee')) {
     const v = results.find((x) => x.path === 'visible' && x.database === r.database && x.offeredRate === r.offeredRate);
