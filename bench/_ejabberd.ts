@@ -20,7 +20,12 @@ export interface Ejabberd {
   stop(): void;
 }
 
-export async function startEjabberd(): Promise<Ejabberd> {
+/**
+ * `backlog`: the listener's queue of connections not yet accepted (ejabberd's default is 5: with many
+ * clients connecting at once the rest wait for retransmissions). `muc`: load mod_muc on
+ * conference.localhost (rooms made on first join, no history, no occupant limit below 1,000).
+ */
+export async function startEjabberd(opts: { backlog?: number; muc?: boolean } = {}): Promise<Ejabberd> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'haven-bench-ejabberd-'));
   const node = `havenbench${port}@localhost`;
@@ -31,13 +36,15 @@ export async function startEjabberd(): Promise<Ejabberd> {
       'loglevel: warning',
       'certfiles: []',
       'listen:',
-      `  - {port: ${port}, ip: "127.0.0.1", module: ejabberd_c2s, max_stanza_size: 262144, shaper: none, access: all, starttls_required: false}`,
+      `  - {port: ${port}, ip: "127.0.0.1", module: ejabberd_c2s, max_stanza_size: 262144, shaper: none, access: all, starttls_required: false${opts.backlog ? `, backlog: ${opts.backlog}` : ''}}`,
       'auth_method: anonymous',
       'anonymous_protocol: sasl_anon',
       'acl: {}',
       'access_rules: {local: {allow: all}, c2s: {allow: all}}',
       'shaper_rules: {c2s_shaper: none, max_user_sessions: 10000}',
-      'modules: {}',
+      opts.muc
+        ? 'modules: {mod_muc: {host: "conference.localhost", access: all, access_create: all, access_persistent: all, access_admin: none, history_size: 0, max_users: 1000, max_user_conferences: 100, min_message_interval: 0, default_room_options: {persistent: false, logging: false, mam: false}}}'
+        : 'modules: {}',
       '',
     ].join('\n'),
   );
@@ -50,18 +57,19 @@ export async function startEjabberd(): Promise<Ejabberd> {
   const gid = Number(execFileSync('id', ['-g', 'ejabberd']).toString().trim());
   chmodSync(dir, 0o755);
   for (const f of ['', 'ejabberd.yml', 'ejabberdctl.cfg']) chownSync(join(dir, f), uid, gid);
+  // Run as the ejabberd user directly (setpriv, no PAM): through `su`, pam_limits would reset the node's
+  // open-file limit to 1,024, and raising another user's limit afterwards needs CAP_SYS_RESOURCE, which
+  // a container may not have. The node inherits this process's limit (Node raises it to the hard limit).
   const ctl = (...args: string[]) =>
-    spawnSync(EJABBERDCTL, ['--ctl-config', join(dir, 'ejabberdctl.cfg'), '--config', join(dir, 'ejabberd.yml'), '--spool', dir, '--logs', dir, '--node', node, ...args], {
+    spawnSync('setpriv', ['--reuid', String(uid), '--regid', String(gid), '--init-groups', EJABBERDCTL, '--ctl-config', join(dir, 'ejabberdctl.cfg'), '--config', join(dir, 'ejabberd.yml'), '--spool', dir, '--logs', dir, '--node', node, ...args], {
       encoding: 'utf8',
       cwd: dir,
+      env: { ...process.env, HOME: '/var/lib/ejabberd', USER: 'ejabberd', LOGNAME: 'ejabberd' },
     });
   const started = ctl('start');
   if (started.status !== 0) throw new Error(`ejabberdctl start failed: ${started.stderr || started.stdout}`);
   const ready = ctl('started');
   if (ready.status !== 0) throw new Error(`ejabberd did not start: ${ready.stderr || ready.stdout}`);
-  // Debian's start leaves a soft limit of 1,024 open files: too few for the clients. Raise it on the VM.
-  const pid = spawnSync('pgrep', ['-f', `-sname ${node.split('@')[0]}|-name ${node}|${node}`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
-  for (const p of pid) spawnSync('prlimit', ['--pid', p, '--nofile=20000:20000']);
   return {
     port,
     stop() {
