@@ -44,6 +44,8 @@ export interface HavenProcess {
   proc: ChildProcess;
   /** The server's memory after two full garbage collections (asked over IPC, see bench/_memory-probe.cjs). */
   memory(): Promise<{ heapUsed: number; heapTotal: number; rss: number; external: number; arrayBuffers: number }>;
+  /** Log lines the server wrote at level error or above (pino level ≥ 50) since it started. */
+  errorLines(): number;
   /** Resident set of the server process from /proc, without collecting garbage. */
   rssNow(): number;
   stop(): Promise<void>;
@@ -71,6 +73,15 @@ export async function startHaven(opts: { dataDir?: string; databaseUrl?: string 
   if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
   const proc = spawn('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   let out = '';
+  let errorLines = 0;
+  // The server logs (warn and above) to its stdout: shown here, and errors counted for the result.
+  proc.stdout!.on('data', (d: Buffer) => {
+    for (const line of d.toString().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      if (/"level":(5|6)\d/.test(line)) errorLines++;
+      process.stderr.write(`server: ${line.slice(0, 400)}\n`);
+    }
+  });
   const url = await new Promise<string>((resolve, reject) => {
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -94,6 +105,7 @@ export async function startHaven(opts: { dataDir?: string; databaseUrl?: string 
         });
         proc.send('memory');
       }),
+    errorLines: () => errorLines,
     rssNow() {
       const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) * 1024;

@@ -8,6 +8,7 @@ declare module '@xmpp/client' {
     start(): Promise<{ toString(): string }>;
     stop(): Promise<void>;
     send(element: Element): Promise<void>;
+    iqCaller: { request(element: Element): Promise<Element> };
     on(event: 'stanza', handler: (stanza: Element) => void): void;
     on(event: 'error', handler: (err: Error) => void): void;
   }
