@@ -44,6 +44,8 @@ export interface HavenProcess {
   proc: ChildProcess;
   /** The server's memory after two full garbage collections (asked over IPC, see bench/_memory-probe.cjs). */
   memory(): Promise<{ heapUsed: number; heapTotal: number; rss: number; external: number; arrayBuffers: number }>;
+  /** CPU seconds (user + system) the server process has used so far. */
+  cpuSeconds(): Promise<number>;
   /** Log lines the server wrote at level error or above (pino level ≥ 50) since it started. */
   errorLines(): number;
   /** Resident set of the server process from /proc, without collecting garbage. */
@@ -106,6 +108,11 @@ export async function startHaven(opts: { dataDir?: string; databaseUrl?: string 
         proc.send('memory');
       }),
     errorLines: () => errorLines,
+    cpuSeconds: () =>
+      new Promise((resolve) => {
+        proc.once('message', (m) => resolve(((m as { user: number; system: number }).user + (m as { user: number; system: number }).system) / 1e6));
+        proc.send('cpu');
+      }),
     rssNow() {
       const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) * 1024;

@@ -1,4 +1,4 @@
-// `npm run bench -- connections [--connections 20000] [--probe 300] [--database-url URL] [--no-peer]`
+// `npm run bench -- connections [--connections 19800] [--probe 1600] [--database-url URL] [--no-peer]`
 //
 // Idle connections (issue 12): the server's memory per idle authenticated WebSocket connection, and
 // whether it still delivers promptly with 20,000 of them open on one node. Each connection is its own
@@ -9,6 +9,9 @@
 // idle connections open and again while they are all open (latency from the scheduled send to receipt).
 // Reference in the same run: ejabberd (memory only) with the same number of idle client sessions (SASL
 // ANONYMOUS, bound resource, initial presence), its resident set before and after.
+// The count: this container's hard open-file limit is 20,000 per process and cannot be raised (no
+// CAP_SYS_RESOURCE), and the server needs some for itself, so 19,800 is the most one server process can
+// hold here. The probe runs 32 s at 50 messages/s by default, so it spans one heartbeat sweep (30 s).
 import { spawnSync } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ejabberdInstalled, startEjabberd } from './_ejabberd';
-import { ROOT, api, connect, machine, round, seedAccounts, sendAtRate, startHaven, stats, visibleBody, waitFor, sleep, withPgDatabase } from './_haven';
+import { ROOT, api, connect, machine, round, seedAccounts, sendAtRate, startHaven, stats, visibleBody, waitFor, sleep, withPgDatabase, type HavenProcess } from './_haven';
 
 const KB = 1024;
 /** Sockets per client process: each process may hold at most its open-file limit. */
@@ -28,7 +31,7 @@ function arg(args: string[], name: string): string | undefined {
 }
 
 /** A message every 1000/rate ms from one member of the probe pair to the other: latency per message. */
-async function probe(h: { url: string; wsUrl: string }, a: { token: string }, b: { token: string; handle: string }, count: number) {
+async function probe(h: HavenProcess, a: { token: string }, b: { token: string; handle: string }, count: number) {
   const conv = await api<{ id: string }>(h.url, a.token, 'POST', '/v1/conversations', { kind: 'direct', with: b.handle });
   const scheduled = new Map<string, number>();
   const latencies: number[] = [];
@@ -47,12 +50,18 @@ async function probe(h: { url: string; wsUrl: string }, a: { token: string }, b:
     },
   });
   const sender = await connect(h.wsUrl, a.token);
+  await scrape(h.url); // resets the event-loop delay histogram: the next read covers the probe only
+  const cpu0 = await h.cpuSeconds();
+  const t0 = performance.now();
   await sendAtRate([{ ws: sender.ws, conversationId: conv.id }], 50, count, `p${randomBytes(3).toString('hex')}`, scheduled, visibleBody());
   await waitFor(() => seen.size >= count, 30_000);
+  const serverCpuShare = round((await h.cpuSeconds() - cpu0) / ((performance.now() - t0) / 1000));
+  const lagMaxMs = round((await scrape(h.url)).haven_nodejs_eventloop_lag_max_seconds! * 1000);
   sender.ws.close();
   receiver.ws.close();
   if (seen.size === 0) throw new Error('probe: no message delivered: the bench measures nothing');
-  return { sent: count, delivered: seen.size, duplicates, latencyMs: stats(latencies) };
+  // serverCpuShare: the server's CPU time over the probe's wall time (1 = one core all the time).
+  return { sent: count, delivered: seen.size, duplicates, latencyMs: stats(latencies), eventLoopLagMaxMs: lagMaxMs, serverCpuShare };
 }
 
 async function scrape(url: string): Promise<Record<string, number>> {
@@ -199,8 +208,8 @@ async function ejabberdRun(n: number) {
 }
 
 export async function main(args: string[]): Promise<void> {
-  const n = Number(arg(args, 'connections') ?? 19_900);
-  const probeCount = Number(arg(args, 'probe') ?? 300);
+  const n = Number(arg(args, 'connections') ?? 19_800);
+  const probeCount = Number(arg(args, 'probe') ?? 1600);
   const databaseUrl = arg(args, 'database-url');
   if (!Number.isInteger(n) || n <= 0) throw new Error(`--connections must be a positive integer`);
   const loadBefore = loadavg().map(round);
