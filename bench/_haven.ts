@@ -71,7 +71,8 @@ export async function startHaven(opts: { dataDir?: string; databaseUrl?: string 
       ...opts.config,
     }),
   );
-  const args = ['--expose-gc', '--require', join(ROOT, 'bench/_memory-probe.cjs'), join(ROOT, 'packages/cli/bin/haven.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--config', config];
+  // BENCH_PROF=DIR: the server writes a CPU profile there when it exits (as in the delivery bench).
+  const args = [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), '--expose-gc', '--require', join(ROOT, 'bench/_memory-probe.cjs'), join(ROOT, 'packages/cli/bin/haven.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--config', config];
   if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
   const proc = spawn('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   let out = '';
