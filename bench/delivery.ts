@@ -16,12 +16,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import WebSocket from 'ws';
 import { MemoryStateStore } from '@haven/crypto';
 import { E2eeEngine, HavenClient, bytesToBase64 } from '@haven/client';
 import { MLS_CONTENT_TYPES, PAYLOAD_CONTENT_TYPE, encodePayload } from '@haven/protocol';
 import { ejabberdInstalled, percentile, round, runXmpp, startEjabberd } from './_ejabberd';
+import { withPgDatabase } from './_haven';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -228,21 +228,6 @@ async function runOnce(label: string, path: DeliveryPath, params: Params & { rat
     server.proc.kill('SIGTERM');
     await new Promise((r) => server.proc.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-async function withPgDatabase<T>(baseUrl: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `haven_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  try {
-    return await fn(url.toString());
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
   }
 }
 
