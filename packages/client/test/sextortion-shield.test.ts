@@ -13,6 +13,21 @@ import { PASSWORD, account, handle, until } from './helpers';
 
 const CHILD = '2011-03-01';
 
+/** A live connection that acknowledges every message and keeps the message and conversation frames it gets. */
+async function listen(serverUrl: string, token: string) {
+  const conn = new Connection({ serverUrl, token, webSocket: nodeWebSocket, backoff: { initialMs: 50, maxMs: 300 } });
+  const frames: Message[] = [];
+  const views: Conversation[] = [];
+  conn.on('message', (m) => {
+    frames.push(m);
+    conn.ack(m.conversationId, m.seq);
+  });
+  conn.on('conversation', (v) => views.push(v));
+  await conn.open();
+  await conn.synced();
+  return { conn, frames, views };
+}
+
 for (const db of DATABASES) {
   describe.skipIf(db.skip)(`K6: the sextortion suspect's view of the child's contacts is hidden (${db.name}${db.skip ? `: ${db.reason}` : ''})`, () => {
     let server: TestServer;
@@ -99,16 +114,7 @@ for (const db of DATABASES) {
       const direct = await a.client.createDirect(c.handle);
 
       // The suspect's live connection, open before the shield is placed: it gets the shielded view.
-      const conn = new Connection({ serverUrl: server.url, token: a.session.token, webSocket: nodeWebSocket, backoff: { initialMs: 50, maxMs: 300 } });
-      const frames: Message[] = [];
-      const views: Conversation[] = [];
-      conn.on('message', (m) => {
-        frames.push(m);
-        conn.ack(m.conversationId, m.seq);
-      });
-      conn.on('conversation', (v) => views.push(v));
-      await conn.open();
-      await conn.synced();
+      const { conn, frames, views } = await listen(server.url, a.session.token);
 
       // Before any signal the suspect sees who writes.
       const early = await d.messenger.sendText(group, 'hi all');
@@ -159,16 +165,7 @@ for (const db of DATABASES) {
       // Backlog on a new connection (messages sent while the suspect was away) hides them as well.
       conn.close();
       const away = await d.messenger.sendText(group, 'sent while he was offline');
-      const later: Message[] = [];
-      const conn2 = new Connection({ serverUrl: server.url, token: a.session.token, webSocket: nodeWebSocket, backoff: { initialMs: 50, maxMs: 300 } });
-      const views2: Conversation[] = [];
-      conn2.on('message', (m) => {
-        later.push(m);
-        conn2.ack(m.conversationId, m.seq);
-      });
-      conn2.on('conversation', (v) => views2.push(v));
-      await conn2.open();
-      await conn2.synced();
+      const { conn: conn2, frames: later, views: views2 } = await listen(server.url, a.session.token);
       await until(() => later.some((m) => m.id === away.id), 10_000, 'the backlog message');
       expect(later.find((m) => m.id === away.id)).toMatchObject({ senderHidden: true, sender: { handle: 'hidden member' } });
 

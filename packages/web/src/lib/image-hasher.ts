@@ -8,8 +8,9 @@ import type { AttachmentHashes } from '@haven/client';
 /** Larger images are hashed from a 512x512 nearest-neighbour sample anyway; this only bounds decoding. */
 const MAX_PIXELS = 64 * 1024 * 1024;
 
-function hex(bytes: ArrayBuffer): string {
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
+/** Lower-case hex of bytes (digests). */
+export function hex(bytes: ArrayBuffer | Uint8Array): string {
+  return [...(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** Decoded RGBA pixels of an image, or undefined when the browser cannot decode it. */

@@ -321,7 +321,11 @@ export class HavenSession extends Store<AppState> {
     conn.on('state', (s) => {
       if (this.#conn !== conn) return;
       this.set({ connection: s });
-      if (s === 'ready') void this.#back();
+      if (s === 'ready') {
+        // e2ee groups catch up before their next send: the engine forgot their standing when the connection changed.
+        void this.#flush();
+        void this.refreshNotices().catch(() => undefined);
+      }
     });
     conn.on('message', (m) => void this.#ingest(m).catch(() => undefined));
     conn.on('conversation', (c) => {
@@ -570,12 +574,6 @@ export class HavenSession extends Store<AppState> {
         return problem ? { ...rest, status, problem } : { ...rest, status };
       }),
     }));
-  }
-
-  /** Connected (again): the outbox goes (e2ee groups catch up first: the engine forgot their standing when the connection changed). */
-  #back(): void {
-    void this.#flush();
-    void this.refreshNotices().catch(() => undefined);
   }
 
   /** Brings an e2ee group in line with its members (adds a new member's or a new device's keys). */
