@@ -484,7 +484,15 @@ export class HavenClient {
     if (this.#token) headers.authorization = `Bearer ${this.#token}`;
     const res = await this.#request(`${path}?${qs}`, () => ({ method: 'GET', headers, signal: AbortSignal.timeout(this.#timeoutMs) }), true);
     const text = await res.text();
-    if (!res.ok) throw errorFromResponse(res.status, jsonOrUndefined(text));
+    if (!res.ok) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      throw errorFromResponse(res.status, json);
+    }
     return text;
   }
 
@@ -502,7 +510,16 @@ export class HavenClient {
       }) as RequestInit;
     // A stream can be read once: such an upload goes to one node, and only a refused connection moves it on.
     const res = await this.#request(path, init, method === 'GET', !(body instanceof ReadableStream));
-    if (!res.ok) throw errorFromResponse(res.status, jsonOrUndefined(await res.text()));
+    if (!res.ok) {
+      const text = await res.text();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      throw errorFromResponse(res.status, json);
+    }
     return res;
   }
 
@@ -530,7 +547,13 @@ export class HavenClient {
       if (res.status !== 502 && res.status !== 503) return res;
       // Read the answer to see whether this node is unavailable; hand on a copy if it is something else.
       const text = await res.text();
-      const err = res.status === 502 ? unreachable(base, { code: 'HTTP 502' }) : errorFromResponse(res.status, jsonOrUndefined(text));
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+      const err = res.status === 502 ? unreachable(base, { code: 'HTTP 502' }) : errorFromResponse(res.status, json);
       if (err.code !== 'server.unavailable') return new Response(text, { status: res.status, headers: res.headers });
       last = err;
       this.#urls.failed(base);
@@ -579,15 +602,6 @@ export class HavenClient {
     }
     if (!res.ok) throw errorFromResponse(res.status, json);
     return json;
-  }
-}
-
-/** An error answer's body as JSON, or undefined when it is not JSON (a proxy's HTML page, nothing). */
-function jsonOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }
 
