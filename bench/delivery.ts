@@ -1,5 +1,5 @@
 // `npm run bench -- delivery [--clients N] [--rate MSGS_PER_S[,MSGS_PER_S…]] [--seconds S] [--path visible|e2ee|both]
-//                           [--database-url URL]`
+//                           [--database pglite|postgres|both] [--database-url URL]`
 //
 // N clients over loopback WebSockets exchange direct messages in pairs at a fixed total send rate (each
 // send is scheduled, never waiting for a reply, so latency includes any queueing: no coordinated
@@ -37,6 +37,21 @@ interface RunResult {
   deliveredPerSecond: number;
   latencySamples: number;
   latencyMs: { p50: number; p99: number; p999: number; max: number };
+  /** The server's group-commit batches over the run (from its /metrics), by kind: count, mean size, mean ms. */
+  batches?: Record<string, { count: number; meanSize: number; meanMs: number }>;
+}
+
+/** Mean batch size and time per kind, read from the server's Prometheus histograms after a run. */
+async function batchSummary(url: string): Promise<RunResult['batches']> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string, kind: string): number => Number(new RegExp(`^${name}\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const out: NonNullable<RunResult['batches']> = {};
+  for (const kind of ['context', 'insert', 'ack']) {
+    const count = value('haven_batch_size_count', kind);
+    if (!(count > 0)) continue;
+    out[kind] = { count, meanSize: round(value('haven_batch_size_sum', kind) / count), meanMs: round((value('haven_commit_seconds_sum', kind) / count) * 1000) };
+  }
+  return out;
 }
 
 interface Params {
@@ -45,6 +60,8 @@ interface Params {
   seconds: number;
   paths: DeliveryPath[];
   databaseUrl: string | undefined;
+  /** Which databases to run: both by default; one alone for quick iterations. */
+  databases: ('pglite' | 'postgres')[];
 }
 
 function parseArgs(args: string[]): Params {
@@ -66,7 +83,10 @@ function parseArgs(args: string[]): Params {
   const path = get('path') ?? 'both';
   if (!['visible', 'e2ee', 'both'].includes(path)) throw new Error(`--path must be visible, e2ee or both, got ${path}`);
   const paths: DeliveryPath[] = path === 'both' ? ['visible', 'e2ee'] : [path as DeliveryPath];
-  return { clients, rates, seconds: num('seconds', 8), paths, databaseUrl: get('database-url') ?? process.env.HAVEN_TEST_DATABASE_URL };
+  const database = get('database') ?? 'both';
+  if (!['pglite', 'postgres', 'both'].includes(database)) throw new Error(`--database must be pglite, postgres or both, got ${database}`);
+  const databases = database === 'both' ? (['pglite', 'postgres'] as const) : ([database] as ['pglite' | 'postgres']);
+  return { clients, rates, seconds: num('seconds', 8), paths, databaseUrl: get('database-url') ?? process.env.HAVEN_TEST_DATABASE_URL, databases: [...databases] };
 }
 
 async function startServer(dataDir: string, path: DeliveryPath, databaseUrl?: string): Promise<{ url: string; proc: ChildProcess }> {
@@ -208,6 +228,7 @@ async function runOnce(label: string, path: DeliveryPath, params: Params & { rat
     const deadline = sendEnd + 30_000;
     while (delivered < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const c of clients) c.ws.close();
+    const batches = await batchSummary(server.url);
 
     const sorted = latencies.slice().sort((a, b) => a - b);
     const elapsed = (Math.max(lastDelivery, sendEnd) - start) / 1000;
@@ -222,6 +243,7 @@ async function runOnce(label: string, path: DeliveryPath, params: Params & { rat
       deliveredPerSecond: round(delivered / elapsed),
       latencySamples: latencies.length,
       latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), p999: round(percentile(sorted, 0.999)), max: round(sorted.at(-1) ?? NaN) },
+      batches,
     };
     return result;
   } finally {
@@ -241,15 +263,17 @@ export async function main(args: string[]): Promise<void> {
   const ratios: Record<string, string | number>[] = [];
   for (const path of params.paths) {
     for (const rate of params.rates) {
-      const lite = await runOnce('pglite', path, { ...params, rate });
-      const postgres = params.databaseUrl ? await withPgDatabase(params.databaseUrl, (url) => runOnce('postgres', path, { ...params, rate }, url)) : undefined;
-      for (const r of postgres ? [lite, postgres] : [lite]) {
+      const lite = params.databases.includes('pglite') ? await runOnce('pglite', path, { ...params, rate }) : undefined;
+      const postgres = params.databaseUrl && params.databases.includes('postgres') ? await withPgDatabase(params.databaseUrl, (url) => runOnce('postgres', path, { ...params, rate }, url)) : undefined;
+      for (const r of [lite, postgres]) {
+        if (!r) continue;
         results.push(r);
         process.stdout.write(
-          `${path.padEnd(7)} ${String(rate).padStart(5)}/s ${r.database.padEnd(9)} delivered ${r.delivered}/${r.sent} (${r.deliveredPerSecond} msgs/s), latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, p999 ${r.latencyMs.p999} ms, errors ${r.errors}\n`,
+          `${path.padEnd(7)} ${String(rate).padStart(5)}/s ${r.database.padEnd(9)} delivered ${r.delivered}/${r.sent} (${r.deliveredPerSecond} msgs/s), latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, p999 ${r.latencyMs.p999} ms, errors ${r.errors}\n` +
+            `        batches: ${Object.entries(r.batches ?? {}).map(([k, b]) => `${k} ${b.count}× mean ${b.meanSize} in ${b.meanMs} ms`).join(', ')}\n`,
         );
       }
-      if (postgres) {
+      if (lite && postgres) {
         ratios.push({
           path,
           offeredRate: rate,

@@ -79,7 +79,15 @@ describe('sends while the device hears changes live (trackChanges)', () => {
     const bob = await e2eeUser(server.url, 'lsgbob');
     const carol = await e2eeUser(server.url, 'lsgcarol');
     alice.engine.trackChanges(alice.conn);
+    // The new group's membership frame may reach the connection after the HTTP answer: a frame heard
+    // during a send puts the group back on the full path, so the first send waits for it here.
+    let created = false;
+    const offCreated = alice.conn.on('conversation', (c) => {
+      if (c.members.length === 2) created = true;
+    });
     const group = await alice.client.createGroup('Live', [bob.handle]);
+    await until(() => created, 10_000, 'the new group frame at alice');
+    offCreated();
     await alice.messenger.sendText(group, 'first', { via: alice.conn });
     expect(await requestsOf(alice, () => alice.messenger.sendText(group, 'second', { via: alice.conn }))).toEqual([]);
 

@@ -162,6 +162,47 @@ describe('WebSocket delivery', () => {
     s.close();
   });
 
+  it('sends without waiting are stored and answered in the order they were sent, refusals included', async () => {
+    const alice = await registerUser(server.url);
+    const bob = await registerUser(server.url);
+    const carol = await registerUser(server.url);
+    const conv = await directConversation(server.url, alice.token, bob.account.handle);
+    const other = await directConversation(server.url, bob.token, carol.account.handle);
+    const a = await FrameClient.connect(server.url, alice.token);
+    const b = await FrameClient.connect(server.url, bob.token);
+    // 100 sends in one burst (more than a connection may have in flight): the server works on many at once
+    // (group commit) but must keep their order.
+    const ids: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const id = `burst-${String(i).padStart(3, '0')}`;
+      ids.push(id);
+      if (i === 17) a.send({ type: 'send', conversationId: conv.id, clientMessageId: id, body: Buffer.alloc(1500).toString('base64') });
+      else if (i === 31) a.send({ type: 'send', conversationId: other.id, clientMessageId: id, body: b64('not mine') });
+      else a.send({ type: 'send', conversationId: conv.id, clientMessageId: id, body: b64(`n${i}`) });
+      if (i === 40) a.send({ type: 'ack', conversationId: other.id, seq: 1 });
+    }
+    a.send({ type: 'ping', ref: 'burst-done' });
+    await a.next((f) => f.type === 'pong' && f.ref === 'burst-done');
+    const answers = a.frames.flatMap((f) =>
+      f.type === 'sent' ? [[f.clientMessageId, f.message.seq]] : f.type === 'error' ? [[f.ref ?? f.error.code, f.error.code]] : f.type === 'pong' ? [['pong']] : [],
+    );
+    const stored = ids.filter((_, i) => i !== 17 && i !== 31);
+    expect(answers).toEqual([
+      ...ids.slice(0, 41).map((id, i) =>
+        i === 17 ? [id, 'message.too_large'] : i === 31 ? [id, 'conversation.not_found'] : [id, stored.indexOf(id) + 1],
+      ),
+      ...ids.slice(41).map((id) => [id, stored.indexOf(id) + 1]),
+      // Acks are merged and stored after the frames already waiting, so the refused one is answered here.
+      ['conversation.not_found', 'conversation.not_found'],
+      ['pong'],
+    ]);
+    // The recipient gets them in the same order, numbered without gaps.
+    await b.next((f) => f.type === 'message' && f.message.clientMessageId === 'burst-099');
+    expect(b.messages().map((m) => [m.seq, unb64(m.body)])).toEqual(stored.map((id, i) => [i + 1, `n${Number(id.slice(6))}`]));
+    a.close();
+    b.close();
+  });
+
   it('frames before hello are refused; a bad token closes with 4401', async () => {
     const c = await FrameClient.open(server.url);
     c.send({ type: 'ping' });

@@ -30,8 +30,7 @@ import { certificateWire, checkDeviceCertificate } from '../services/devices';
 import { messageView } from '../services/views';
 import type { ConversationRow, MessageRow } from '../storage/database';
 import { findForSend } from '../storage/repos/conversations';
-import { findByClientId, insertMessage } from '../storage/repos/messages';
-import { hotPath } from '../storage/hot-path';
+import { findByClientId, insertMessage, type CheckedMessage } from '../storage/repos/messages';
 import {
   advanceEpoch,
   claimKeyPackage,
@@ -251,14 +250,16 @@ function view(s: Services, row: MessageRow, caller: Caller) {
  * The send path of an `e2ee` conversation: only MLS application messages (PrivateMessages) at the
  * group's current epoch, from a device in its roster, carrying a franking commitment in their
  * authenticated data. The group row is locked for the insert, so no commit can slip in between.
- * The server tags the commitment and stores the tag with the message.
+ * The server tags the commitment and stores the tag with the message. Returns the message to store and the
+ * check to run under the group's lock (`hotPath(db).insert(message, check)`), so a caller can choose when
+ * it enters the store (a connection keeps its sends in order).
  */
-export async function insertMlsApplication(
+export async function prepareMlsApplication(
   s: Services,
   caller: Caller,
   conversation: ConversationRow,
   msg: { id: string; clientMessageId: string; contentType: string; body: Uint8Array; sentAt: Date },
-): Promise<{ row: MessageRow; created: boolean }> {
+): Promise<Required<CheckedMessage>> {
   // The content type was checked by the caller (`messageContentTypeAllowed`, services/messages.ts).
   // A resend (same client message id) is recognised in the batch, which then returns the stored message.
   const info = ok(await inspectMessage(msg.body, { now: msg.sentAt.getTime() }));
@@ -277,8 +278,8 @@ export async function insertMlsApplication(
   const digest = createHash('sha256').update(msg.body).digest();
   // Group commit (storage/hot-path): the group's epoch, roster and replays are checked under its row lock,
   // in the same transaction as the insert, together with other senders' messages.
-  return hotPath(s.db).insert(
-    {
+  return {
+    message: {
       id: msg.id,
       conversation_id: conversation.id,
       sender_account_id: caller.accountId,
@@ -291,7 +292,7 @@ export async function insertMlsApplication(
       franking_tag: tag.tag,
       mls_digest: digest,
     },
-    ({ group, replayed }) => {
+    check: ({ group, replayed }) => {
       if (!group) return new HavenError('mls.not_member', 'The group of this conversation has not been set up yet.');
       if (info.epoch !== group.epoch) return new HavenError('mls.stale_epoch', 'The message is not for the group’s current epoch; process the latest commits and send again.');
       if (leavesOfDevice(parseRoster(group.roster), me(caller)).length === 0) return new HavenError('mls.not_member');
@@ -299,5 +300,5 @@ export async function insertMlsApplication(
       if (replayed) return new HavenError('mls.bad_message', 'This message was already delivered (a replay).');
       return undefined;
     },
-  );
+  };
 }

@@ -9,7 +9,7 @@ import type { Caller, Services } from './context';
 import { accountPublic, messageView, shieldMessage } from './views';
 import { shieldedChildrenIn } from '../storage/repos/shields';
 import type { ShieldPair } from '../storage/repos/conversations';
-import { insertMlsApplication } from '../mls/service';
+import { prepareMlsApplication } from '../mls/service';
 import { checkVisibleAttachments } from '../detection/send-check';
 import { REMOVABLE_CONTENT_TYPES, removedAmong } from '../storage/repos/cases';
 import { MLS_CONTENT_TYPES, REMOVED_CONTENT_TYPE } from '@haven/protocol';
@@ -69,11 +69,21 @@ async function publishMessage(s: Services, memberIds: readonly string[], message
 }
 
 /**
+ * Where a send enters the store relative to the sends before it on the same connection (ws/connection.ts
+ * pipelines them): it waits for `turn` before queueing its insert, then calls `queued`. Inserts are
+ * numbered in the order they are queued, so a connection's messages keep their order.
+ */
+export interface SendOrder {
+  turn: Promise<void>;
+  queued: () => void;
+}
+
+/**
  * Stores a message durably, then fans it out to every member (the sender's other devices too).
  * A resend with the same clientMessageId returns the stored message with `created: false` and fans it out
  * again (the first fan-out may never have happened); devices drop the second copy by message id.
  */
-export async function sendMessage(s: Services, caller: Caller, input: SendInput): Promise<{ message: Message; created: boolean }> {
+export async function sendMessage(s: Services, caller: Caller, input: SendInput, order?: SendOrder): Promise<{ message: Message; created: boolean }> {
   const body = Buffer.from(input.body, 'base64');
   if (body.length > s.config.limits.messageBytes) throw new HavenError('message.too_large');
   const found = await hotPath(s.db).findForSend(input.conversationId, caller.accountId);
@@ -90,18 +100,26 @@ export async function sendMessage(s: Services, caller: Caller, input: SendInput)
   const allowed = messageContentTypeAllowed(conversation.mode, contentType, conversation.id);
   if (!allowed.ok) throw new HavenError(allowed.error.code, allowed.error.message);
   await checkVisibleAttachments(s, caller, conversation, contentType, body);
-  const { row, created } = conversation.mode === 'e2ee'
-    ? await insertMlsApplication(s, caller, conversation, { id, clientMessageId: input.clientMessageId, contentType, body, sentAt: s.now() })
-    : await hotPath(s.db).insert({
-    id,
-    conversation_id: conversation.id,
-    sender_account_id: caller.accountId,
-    sender_device_id: caller.deviceId,
-    client_message_id: input.clientMessageId,
-    content_type: contentType,
-    body: s.sealer.seal(body, id, conversation.id),
-    sent_at: s.now(),
-  });
+  const { message: toStore, check } =
+    conversation.mode === 'e2ee'
+      ? await prepareMlsApplication(s, caller, conversation, { id, clientMessageId: input.clientMessageId, contentType, body, sentAt: s.now() })
+      : {
+          message: {
+            id,
+            conversation_id: conversation.id,
+            sender_account_id: caller.accountId,
+            sender_device_id: caller.deviceId,
+            client_message_id: input.clientMessageId,
+            content_type: contentType,
+            body: s.sealer.seal(body, id, conversation.id),
+            sent_at: s.now(),
+          },
+          check: undefined,
+        };
+  if (order) await order.turn;
+  const inserting = hotPath(s.db).insert(toStore, check);
+  order?.queued();
+  const { row, created } = await inserting;
   const sender = { id: caller.accountId as AccountPublic['id'], handle: caller.handle, displayName: caller.displayName };
   const message = row.id === id ? messageView(row, sender, body) : (await viewMessages(s, [row], sender))[0]!;
   if (created) s.metrics.messagesIn.inc({ path: conversation.mode === 'e2ee' ? 'e2ee' : 'visible' });

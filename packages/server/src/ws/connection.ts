@@ -15,15 +15,27 @@ const MAX_REFUSED_IN_A_ROW = 100;
 
 const HELLO_TIMEOUT_MS = 10_000;
 
+/** Sends of one connection in progress at once; the next frame waits for the oldest to be answered. */
+const MAX_SENDS_IN_FLIGHT = 64;
+
 type State = 'hello' | 'syncing' | 'live' | 'closed';
 
 /**
  * One device's connection: `hello` → `ready`, the backlog after each cursor, `synced`, then live events.
- * Frames are handled one at a time, in order, so `sent` and acks keep the client's order. The backlog is
+ * Frames are handled one at a time, in order, so `sent` and acks keep the client's order. Sends are
+ * pipelined: a send's checks start as its frame arrives, while earlier sends wait for their commit, but
+ * each enters the store after the one before it and its `sent` (or error) goes out after that one's, so
+ * a client that sends without waiting gets the throughput of group commit and still its order. The backlog is
  * sent beside that queue, not in it: an ack for a backlog message is stored as it arrives, so a crash
  * half-way through a long backlog loses none of the acks the device already sent.
  */
-export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionLimits = connectionLimits(s)): void {
+/** The connection's TCP socket, where the gateway has it: frames written in one tick leave in one write. */
+export interface Corkable {
+  cork(): void;
+  uncork(): void;
+}
+
+export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionLimits = connectionLimits(s), socket?: Corkable): void {
   // A client that stops reading is cut off before its queue eats the server's memory; it resumes from its cursor.
   const maxBuffered = s.config.limits.connectionBufferBytes;
   let state: State = 'hello';
@@ -32,15 +44,31 @@ export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionL
   let release: (() => void) | undefined;
   let refusedInARow = 0;
   let queue: Promise<void> = Promise.resolve();
+  // The pipeline of sends: the previous send's insert queued (`storeTurn`), its answer sent (`answerTurn`).
+  let storeTurn: Promise<void> = Promise.resolve();
+  let answerTurn: Promise<void> = Promise.resolve();
+  let sendsInFlight = 0;
   const buffered: FanoutEvent[] = [];
   const helloTimer = setTimeout(() => ws.close(CLOSE.helloTimeout, 'no hello frame'), HELLO_TIMEOUT_MS);
 
+  // Frames sent in the same tick (a batch's answers and deliveries) are corked into one socket write:
+  // one system call instead of one per frame. The socket is uncorked before the next I/O phase.
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    socket?.uncork();
+  };
   const send = (frame: ServerFrame): Promise<void> =>
     new Promise((resolve) => {
       if (ws.readyState !== ws.OPEN) return resolve();
       if (ws.bufferedAmount > maxBuffered) {
         ws.terminate();
         return resolve();
+      }
+      if (socket && !corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(uncork);
       }
       ws.send(JSON.stringify(frame), () => resolve());
     });
@@ -158,50 +186,77 @@ export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionL
       try {
         await acknowledge(s, caller, conversationId, seq);
       } catch (e) {
-        await sendError(e);
+        answerError(e);
       }
     }
   }
 
+  /** Starts a send and returns once it has its place in the pipeline (see above). */
+  async function pipelineSend(caller: Caller, frame: Extract<ClientFrame, { type: 'send' }>, ref: string | undefined): Promise<void> {
+    if (sendsInFlight >= MAX_SENDS_IN_FLIGHT) await answerTurn;
+    sendsInFlight++;
+    const turn = storeTurn;
+    let queued!: () => void;
+    storeTurn = new Promise((r) => (queued = r));
+    // Whatever happens to this send, the next one gets its turn once this one is queued or has failed,
+    // and never before the sends ahead of it are queued (a send refused at once must not let it jump them).
+    const sending = sendMessage(s, caller, frame, { turn, queued }).finally(() => void turn.then(queued));
+    const previousAnswer = answerTurn;
+    answerTurn = (async () => {
+      const outcome = await sending.then(
+        ({ message }) => ({ message }),
+        (error: unknown) => ({ error }),
+      );
+      await previousAnswer;
+      sendsInFlight--;
+      if ('error' in outcome) await sendError(outcome.error, ref);
+      else await send({ type: 'sent', clientMessageId: frame.clientMessageId, message: outcome.message });
+    })().catch((e: unknown) => s.log.error({ err: e }, 'could not answer a send'));
+  }
+
+  /** An error for a frame, sent after the answers to the sends before it. */
+  function answerError(e: unknown, ref?: string): void {
+    answerTurn = answerTurn.then(() => sendError(e, ref));
+  }
+
   async function handle(raw: WebSocket.RawData, isBinary: boolean): Promise<void> {
-    if (isBinary) return sendError(new HavenError('request.invalid', 'Frames are JSON text, not binary.'));
+    if (isBinary) return answerError(new HavenError('request.invalid', 'Frames are JSON text, not binary.'));
     let json: unknown;
     try {
       json = JSON.parse(raw.toString());
     } catch {
-      return sendError(new HavenError('request.malformed_json', 'The frame is not valid JSON.'));
+      return answerError(new HavenError('request.malformed_json', 'The frame is not valid JSON.'));
     }
     const parsed = ClientFrame.safeParse(json);
     const ref = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).clientMessageId ?? (json as Record<string, unknown>).ref : undefined;
     const refStr = typeof ref === 'string' ? ref.slice(0, 64) : undefined;
     if (!parsed.success) {
       const details = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-      return sendError(new HavenError('request.invalid', `The frame is not valid: ${details}.`), refStr);
+      return answerError(new HavenError('request.invalid', `The frame is not valid: ${details}.`), refStr);
     }
     const frame = parsed.data;
     if (frame.type === 'hello') {
-      if (state !== 'hello') return sendError(new HavenError('request.invalid', 'This connection has already said hello.'));
+      if (state !== 'hello') return answerError(new HavenError('request.invalid', 'This connection has already said hello.'));
       return hello(frame.token);
     }
-    if (!caller) return sendError(new HavenError('auth.required', 'Send a hello frame with your session token first.'));
+    if (!caller) return answerError(new HavenError('auth.required', 'Send a hello frame with your session token first.'));
     try {
       switch (frame.type) {
-        case 'send': {
-          const { message } = await sendMessage(s, caller, frame);
-          return send({ type: 'sent', clientMessageId: frame.clientMessageId, message });
-        }
+        case 'send':
+          return pipelineSend(caller, frame, refStr);
         case 'ack':
           // Acks that arrive while earlier frames are processed are merged: one write per conversation.
           if (pendingAcks.size === 0) queue = queue.then(flushAcks);
           pendingAcks.set(frame.conversationId, Math.max(pendingAcks.get(frame.conversationId) ?? 0, frame.seq));
           return;
         case 'ping':
-          // A pong confirms that every frame before the ping has been processed, acks included.
+          // A pong confirms that every frame before the ping has been processed, sends and acks included.
           await flushAcks();
+          await answerTurn;
           return send({ type: 'pong', ...(frame.ref ? { ref: frame.ref } : {}) });
       }
     } catch (e) {
-      return sendError(e, refStr);
+      return answerError(e, refStr);
     }
   }
 
@@ -222,7 +277,7 @@ export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionL
     clearTimeout(expiryTimer);
     unsubscribe?.();
     release?.();
-    // Acks received before the close still count.
-    queue = queue.then(flushAcks).catch((e: unknown) => s.log.warn({ err: e }, 'could not store acknowledgements'));
+    // Acks received before the close still count; sends in flight still finish (their answers go nowhere).
+    queue = queue.then(() => answerTurn).then(flushAcks).catch((e: unknown) => s.log.warn({ err: e }, 'could not store acknowledgements'));
   });
 }

@@ -27,7 +27,7 @@ export function attachGateway(server: Server, s: Services): { close(): Promise<v
       s.metrics.connections.inc();
       ws.once('close', () => s.metrics.connections.dec());
       ws.on('pong', () => alive.set(ws, true));
-      handleConnection(ws, s, limits);
+      handleConnection(ws, s, limits, socket);
     });
   });
 
