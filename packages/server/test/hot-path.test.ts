@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Batcher } from '../src/storage/batcher';
 import { hotPath, observeHotPath } from '../src/storage/hot-path';
 import { upsertContact } from '../src/storage/repos/contacts';
+import { findForSendMany } from '../src/storage/repos/conversations';
 import { getCursor } from '../src/storage/repos/cursors';
 import { insertCheckedMessages, insertMessages, listMessagesAfter } from '../src/storage/repos/messages';
 import { sql } from 'kysely';
@@ -27,6 +28,19 @@ describe('Batcher', () => {
     release();
     expect(await Promise.all([first, ...rest])).toEqual([10, 20, 30, 40]);
     expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('a batch holds at most maxSize items and maxWeight together, but always one (a heavy item goes alone)', async () => {
+    const batches: number[][] = [];
+    const b = new Batcher(
+      async (xs: number[]) => {
+        batches.push(xs);
+        return xs;
+      },
+      { maxSize: 3, weigh: (x) => x, maxWeight: 10 },
+    );
+    expect(await Promise.all([4, 4, 4, 1, 1, 1, 1, 50, 2].map((x) => b.submit(x)))).toEqual([4, 4, 4, 1, 1, 1, 1, 50, 2]);
+    expect(batches).toEqual([[4, 4], [4, 1, 1], [1, 1], [50], [2]]);
   });
 
   it('fails only the bad item: a failed batch is retried item by item', async () => {
@@ -131,6 +145,21 @@ describeOnDatabases('hot path', (storage) => {
       { message: { ...msg(ab.id, a, 'e1'), mls_digest: digest(1) }, check: noReplay },
     ]);
     expect(later.map((r) => (r instanceof Error ? r.message : [r.row.client_message_id, r.row.seq, r.created]))).toEqual(['replay', ['e1', 1, false]]);
+  });
+
+  it('on PostgreSQL the hot statements are named: prepared once per connection, reused for any batch size', async () => {
+    const a = await account('prue');
+    const b = await account('quinn');
+    const ab = await direct(a.id, b.id);
+    // One transaction keeps one connection, whose prepared statements PostgreSQL lists.
+    const prepared = await storage.db.transaction().execute(async (tx) => {
+      expect((await findForSendMany(tx, [{ conversationId: ab.id, accountId: a.id }]))[0]?.memberIds).toHaveLength(2);
+      const two = await findForSendMany(tx, [{ conversationId: ab.id, accountId: a.id }, { conversationId: ab.id, accountId: b.id }]);
+      expect(two.map((c) => c?.conversation.id)).toEqual([ab.id, ab.id]);
+      if (storage.kind !== 'postgres') return [];
+      return (await sql<{ name: string }>`select name from pg_prepared_statements order by name`.execute(tx)).rows.map((r) => r.name);
+    });
+    if (storage.kind === 'postgres') expect(prepared).toEqual(['send-context']);
   });
 
   it('send context in a batch: members only, blocks seen in either direction, unknown ids undefined', async () => {

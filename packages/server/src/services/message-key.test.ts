@@ -15,6 +15,17 @@ describe('message bodies at rest', () => {
     expect(new TextDecoder().decode(sealer.open(sealed, 'm1', 'c1'))).toBe('marker-text-at-rest');
   });
 
+  it('never uses a nonce twice, across the refills of its random pool', () => {
+    // 2,000 seals span several 4 KiB refills (341 nonces each); every nonce differs and every body opens.
+    const nonces = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const sealed = sealer.seal(body, `m${i}`, 'c1');
+      nonces.add(Buffer.from(sealed.subarray(0, 12)).toString('hex'));
+      expect(new TextDecoder().decode(sealer.open(sealed, `m${i}`, 'c1'))).toBe('marker-text-at-rest');
+    }
+    expect(nonces.size).toBe(2000);
+  });
+
   it('is bound to its message and conversation, and detects tampering', () => {
     const sealed = sealer.seal(body, 'm1', 'c1');
     expect(() => sealer.open(sealed, 'm2', 'c1')).toThrow();

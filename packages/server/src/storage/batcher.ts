@@ -21,14 +21,34 @@ export class Batcher<I, O> {
   readonly #run: (items: I[]) => Promise<O[]>;
   readonly #maxSize: number;
   readonly #onBatch: BatchStats | undefined;
+  readonly #weigh: ((item: I) => number) | undefined;
+  readonly #maxWeight: number;
   #queue: Pending<I, O>[] = [];
   #draining = false;
 
-  /** `run` gets the items in arrival order and returns one result per item, in the same order. */
-  constructor(run: (items: I[]) => Promise<O[]>, opts: { maxSize?: number; onBatch?: BatchStats } = {}) {
+  /**
+   * `run` gets the items in arrival order and returns one result per item, in the same order. A batch
+   * holds at most `maxSize` items and, with `weigh`, items weighing at most `maxWeight` together (bytes,
+   * say), but always at least one.
+   */
+  constructor(run: (items: I[]) => Promise<O[]>, opts: { maxSize?: number; onBatch?: BatchStats; weigh?: (item: I) => number; maxWeight?: number } = {}) {
     this.#run = run;
     this.#maxSize = opts.maxSize ?? 256;
     this.#onBatch = opts.onBatch;
+    this.#weigh = opts.weigh;
+    this.#maxWeight = opts.maxWeight ?? Infinity;
+  }
+
+  /** How many queued items the next batch takes. */
+  #nextSize(): number {
+    const limit = Math.min(this.#maxSize, this.#queue.length);
+    if (!this.#weigh) return limit;
+    let weight = 0;
+    for (let n = 0; n < limit; n++) {
+      weight += this.#weigh(this.#queue[n]!.item);
+      if (weight > this.#maxWeight) return Math.max(1, n);
+    }
+    return limit;
   }
 
   submit(item: I): Promise<O> {
@@ -44,7 +64,7 @@ export class Batcher<I, O> {
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, this.#maxSize);
+        const batch = this.#queue.splice(0, this.#nextSize());
         const started = performance.now();
         await this.#settle(batch);
         this.#onBatch?.(batch.length, performance.now() - started);

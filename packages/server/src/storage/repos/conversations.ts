@@ -1,3 +1,4 @@
+import { preparedAs } from '../prepared';
 import { sql, type Kysely } from 'kysely';
 import type { ConversationRow, ConversationsTable, Database } from '../database';
 
@@ -174,7 +175,7 @@ export interface SendContext {
 export async function findForSendMany(db: Kysely<Database>, pairs: { conversationId: string; accountId: string }[]): Promise<(SendContext | undefined)[]> {
   // One JSON parameter for the whole batch: the statement's text is the same for any batch size.
   const input = JSON.stringify(pairs.map((p, ord) => ({ ord, conversation_id: p.conversationId, account_id: p.accountId })));
-  const res = await sql<ConversationRow & { ord: number; member_ids: string[] | null; member_birth_dates: string[] | null; blocked: boolean; shields: string[] | null }>`
+  const res = await sql<ConversationRow & { ord: number; member_ids: string[] | null; member_birth_dates: string[] | null; blocked: boolean; shields: string[] | null }>`${preparedAs('send-context')}
     select q.ord, c.*, m.member_ids, m.member_birth_dates,
       -- Blocks matter in direct conversations only; each direction is a primary-key probe (owner_id, other_id).
       c.kind = 'direct' and (

@@ -1,3 +1,4 @@
+import { preparedAs } from '../prepared';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database';
 
@@ -76,7 +77,7 @@ export async function acknowledgeManyAsMember(db: Kysely<Database>, acks: AckInp
   }
   // One JSON parameter for the whole batch: the statement's text is the same for any batch size.
   const input = JSON.stringify([...merged.values()].map((a) => ({ account_id: a.accountId, device_id: a.deviceId, conversation_id: a.conversationId, seq: a.seq })));
-  const res = await sql<{ device_id: string; conversation_id: string; acked_seq: number }>`
+  const res = await sql<{ device_id: string; conversation_id: string; acked_seq: number }>`${preparedAs('ack')}
     insert into cursors (device_id, conversation_id, acked_seq, updated_at)
     select q.device_id, c.id, least(q.seq, c.last_seq), ${at}::timestamptz
     from json_to_recordset(${input}::json) as q(account_id uuid, device_id uuid, conversation_id uuid, seq integer)

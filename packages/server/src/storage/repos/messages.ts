@@ -1,3 +1,4 @@
+import { preparedAs } from '../prepared';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database, MessageRow, MlsGroupRow, NewMessage } from '../database';
 
@@ -273,7 +274,7 @@ const base64 = (b: Uint8Array | null | undefined): string | null => (b ? Buffer.
  */
 async function insertNumbered(tx: Transaction<Database>, fresh: PlainMessage[]): Promise<Map<string, MessageRow>> {
   const conversationIds = JSON.stringify([...new Set(fresh.map((m) => m.conversation_id))].sort());
-  const locked = await sql<{ id: string; last_seq: number }>`
+  const locked = await sql<{ id: string; last_seq: number }>`${preparedAs('lock-conversations')}
     select id, last_seq from conversations where id in (select value::uuid from json_array_elements_text(${conversationIds}::json)) order by id for update`.execute(tx);
   const last = new Map(locked.rows.map((r) => [r.id, r.last_seq]));
   const rows: MessageRow[] = [];
@@ -301,7 +302,7 @@ async function insertNumbered(tx: Transaction<Database>, fresh: PlainMessage[]):
     })),
   );
   const bumps = JSON.stringify([...last].map(([id, seq]) => ({ id, last_seq: seq })));
-  const res = await sql<{ id: string }>`
+  const res = await sql<{ id: string }>`${preparedAs('insert-messages')}
     with bump as (
       update conversations c set last_seq = b.last_seq from json_to_recordset(${bumps}::json) as b(id uuid, last_seq integer) where c.id = b.id
     )
