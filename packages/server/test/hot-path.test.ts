@@ -106,6 +106,31 @@ describeOnDatabases('hot path', (storage) => {
     expect(await listMessagesAfter(storage.db, ab.id, 0, 1000)).toHaveLength(n);
   });
 
+  it('batches running at once (several nodes) into the same conversations: no deadlock, seqs gap-free, each batch in its order', async () => {
+    const a = await account('ari');
+    const b = await account('ben');
+    const c = await account('cai');
+    const ab = await direct(a.id, b.id);
+    const bc = await direct(b.id, c.id);
+    // Eight batches at once over the pool, each into both conversations in a different order; with
+    // resends of one another's messages mixed in, so some batches meet stored copies and run again.
+    const batches = Array.from({ length: 8 }, (_, j) =>
+      Array.from({ length: 20 }, (_, i) => msg((i + j) % 2 ? ab.id : bc.id, b, `k${j}-${i}`)).concat(j > 0 ? [msg(((j - 1) % 2) ? ab.id : bc.id, b, `k${j - 1}-0`)] : []),
+    );
+    const results = await Promise.all(batches.map((batch) => insertMessages(storage.db, batch)));
+    for (const conv of [ab.id, bc.id]) {
+      const stored = await listMessagesAfter(storage.db, conv, 0, 1000);
+      expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: stored.length }, (_, i) => i + 1));
+      // Within one batch, one conversation's messages are numbered in the order given.
+      for (const r of results) {
+        const own = r.filter((o) => o.created && o.row.conversation_id === conv).map((o) => o.row.seq);
+        expect(own).toEqual([...own].sort((x, y) => x - y));
+      }
+    }
+    expect((await listMessagesAfter(storage.db, ab.id, 0, 1000)).length + (await listMessagesAfter(storage.db, bc.id, 0, 1000)).length).toBe(160);
+    expect(results.flat().filter((o) => o.created)).toHaveLength(160);
+  });
+
   it('a message into a conversation that does not exist fails alone, the rest of its batch is stored', async () => {
     const a = await account('ava');
     const b = await account('bea');
