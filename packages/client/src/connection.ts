@@ -141,6 +141,10 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly #pongWaiters = new Map<string, () => void>();
   readonly #pending = new Map<string, PendingSend>();
   readonly #unsentAcks = new Map<string, number>();
+  /** The latest ack written per conversation, written again if the server drops frames for rate. */
+  readonly #writtenAcks = new Map<string, number>();
+  #rateTimer: ReturnType<typeof setTimeout> | undefined;
+  #rateRetries = 0;
   readonly #seen = new Set<string>();
   #opened: { resolve: () => void; reject: (e: HavenError) => void } | undefined;
 
@@ -216,6 +220,7 @@ export class Connection extends Emitter<ConnectionEvents> {
     const prev = this.#unsentAcks.get(conversationId) ?? -1;
     if (this.#state === 'ready' && this.#write({ type: 'ack', conversationId: conversationId as never, seq })) {
       this.#unsentAcks.delete(conversationId);
+      if (seq > (this.#writtenAcks.get(conversationId) ?? -1)) this.#writtenAcks.set(conversationId, seq);
     } else if (seq > prev) {
       this.#unsentAcks.set(conversationId, seq);
     }
@@ -261,6 +266,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     const err = new HavenError('server.unavailable', 'The connection was closed before the server confirmed the message.');
     for (const p of this.#pending.values()) (clearTimeout(p.timer), p.reject(err));
     this.#pending.clear();
+    clearTimeout(this.#rateTimer);
+    this.#rateTimer = undefined;
     this.#catchUps.clear();
     this.#opened?.reject(new HavenError('server.unavailable', 'The connection was closed.'));
     this.#opened = undefined;
@@ -349,6 +356,7 @@ export class Connection extends Emitter<ConnectionEvents> {
         clearTimeout(p?.timer);
         this.#remember(frame.message.id);
         this.#ownSeq(frame.message.conversationId, frame.message.seq);
+        this.#rateRetries = 0;
         p?.resolve(frame.message);
         return;
       }
@@ -375,6 +383,8 @@ export class Connection extends Emitter<ConnectionEvents> {
         } else if (p && frame.ref) {
           this.#pending.delete(frame.ref);
           p.reject(err);
+        } else if (err.code === 'connection.rate_limited') {
+          this.#rewriteAfterRateLimit();
         } else if (err.code.startsWith('auth.') || this.#state !== 'ready') {
           setFailure(err);
         } else {
@@ -524,6 +534,25 @@ export class Connection extends Emitter<ConnectionEvents> {
       this.#write({ type: 'ping' });
     }, this.#pingMs);
     (this.#pingTimer as { unref?: () => void }).unref?.();
+  }
+
+  /**
+   * The server dropped a frame unread because this connection sent too many too fast; it cannot say which
+   * (it does not parse what it refuses). After a backoff every unconfirmed send and the latest ack of each
+   * conversation are written again: sends are idempotent by clientMessageId, acks only move forward. Without
+   * this a send refused for rate would wait for its answer for ever.
+   */
+  #rewriteAfterRateLimit(): void {
+    if (this.#rateTimer) return;
+    this.#rateTimer = setTimeout(
+      () => {
+        this.#rateTimer = undefined;
+        if (this.#state !== 'ready') return; // a reconnect writes everything again anyway
+        for (const [conversationId, seq] of this.#writtenAcks) this.#write({ type: 'ack', conversationId: conversationId as never, seq });
+        for (const p of this.#pending.values()) this.#write(p.frame);
+      },
+      backoffMs(this.#rateRetries++, Math.max(1000, this.#initialMs), this.#maxMs, this.#random),
+    );
   }
 
   #write(frame: ClientFrame): boolean {

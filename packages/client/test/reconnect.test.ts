@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PAYLOAD_CONTENT_TYPE } from '@haven/protocol';
 import { loadConfig, startServer, type RunningServer } from '@haven/server';
 import { Connection, nodeWebSocket, type ConnectionState } from '../src/index.node';
 import { account, until } from './helpers';
@@ -69,4 +70,38 @@ describe('Connection across a server restart', () => {
     await second.close();
     server = undefined;
   });
+
+  it('sends the server refused for rate (a frame dropped unread) are written again and confirmed, each stored once', async () => {
+    // A tight frame rate (20 at once, 600 a minute): a burst of 60 sends is partly dropped unread.
+    const tight = await startServer(
+      loadConfig({
+        env: {},
+        cwd: dataDir,
+        overrides: {
+          dataDir: join(dataDir, 'tight'),
+          log: { level: 'silent' },
+          mls: { enabled: false },
+          server: { host: '127.0.0.1', port: 0 },
+          rateLimits: { register: { burst: 1000, perMinute: 1000 }, login: { burst: 1000, perMinute: 1000 } },
+          websocket: { connection: { burst: 20, perMinute: 600 } },
+        },
+      }),
+    );
+    try {
+      const a = await account(tight.url, 'tara');
+      const b = await account(tight.url, 'ugo');
+      const convo = await a.client.createDirect(b.handle);
+      const conn = new Connection({ serverUrl: tight.url, token: a.session.token, webSocket: nodeWebSocket });
+      await conn.open();
+      const body = (i: number) => Buffer.from(JSON.stringify({ v: 1, text: `burst ${i}` })).toString('base64');
+      const sent = await Promise.all(Array.from({ length: 60 }, (_, i) => conn.send(convo.id, body(i), PAYLOAD_CONTENT_TYPE)));
+      expect(sent.map((m) => m.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+      const stored = await b.client.messages(convo.id, { limit: 100 });
+      expect(stored).toHaveLength(60);
+      expect(new Set(stored.map((m) => m.clientMessageId)).size).toBe(60);
+      conn.close();
+    } finally {
+      await tight.close();
+    }
+  }, 60_000);
 });
