@@ -187,15 +187,14 @@ describe('WebSocket delivery', () => {
       f.type === 'sent' ? [[f.clientMessageId, f.message.seq]] : f.type === 'error' ? [[f.ref ?? f.error.code, f.error.code]] : f.type === 'pong' ? [['pong']] : [],
     );
     const stored = ids.filter((_, i) => i !== 17 && i !== 31);
-    expect(answers).toEqual([
-      ...ids.slice(0, 41).map((id, i) =>
-        i === 17 ? [id, 'message.too_large'] : i === 31 ? [id, 'conversation.not_found'] : [id, stored.indexOf(id) + 1],
-      ),
-      ...ids.slice(41).map((id) => [id, stored.indexOf(id) + 1]),
-      // Acks are merged and stored after the frames already waiting, so the refused one is answered here.
-      ['conversation.not_found', 'conversation.not_found'],
-      ['pong'],
-    ]);
+    // Acks are merged and stored after the frames already waiting, so the refused ack is answered some
+    // time after the send before it, and before the pong; the sends' answers keep their order.
+    const ackError = answers.findIndex((x) => x[0] === 'conversation.not_found');
+    expect(ackError).toBeGreaterThan(answers.findIndex((x) => x[0] === 'burst-040'));
+    expect(answers.at(-1)).toEqual(['pong']);
+    expect(answers.filter((_, i) => i !== ackError).slice(0, -1)).toEqual(
+      ids.map((id, i) => (i === 17 ? [id, 'message.too_large'] : i === 31 ? [id, 'conversation.not_found'] : [id, stored.indexOf(id) + 1])),
+    );
     // The recipient gets them in the same order, numbered without gaps.
     await b.next((f) => f.type === 'message' && f.message.clientMessageId === 'burst-099');
     expect(b.messages().map((m) => [m.seq, unb64(m.body)])).toEqual(stored.map((id, i) => [i + 1, `n${Number(id.slice(6))}`]));
