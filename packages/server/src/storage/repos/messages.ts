@@ -269,6 +269,31 @@ async function findByIdempotencyKeys(db: Kysely<Database>, msgs: PlainMessage[])
 
 const base64 = (b: Uint8Array | null | undefined): string | null => (b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64') : null);
 
+/** A message as one element of a batch's JSON parameter (bytes in base64), without its number. */
+const messageJson = (m: PlainMessage) => ({
+  id: m.id,
+  conversation_id: m.conversation_id,
+  sender_account_id: m.sender_account_id,
+  sender_device_id: m.sender_device_id,
+  client_message_id: m.client_message_id,
+  content_type: m.content_type,
+  body: base64(m.body),
+  sent_at: m.sent_at,
+  franking_key_id: m.franking_key_id ?? null,
+  franking_tag: base64(m.franking_tag),
+  mls_digest: base64(m.mls_digest),
+});
+
+/** The row a batch stored, built from what was sent (the database is not read back). */
+const storedRow = (m: PlainMessage, seq: number): MessageRow => ({
+  ...m,
+  seq,
+  recipient_device_id: null,
+  franking_key_id: m.franking_key_id ?? null,
+  franking_tag: m.franking_tag ?? null,
+  mls_digest: m.mls_digest ?? null,
+});
+
 /** PostgreSQL's unique_violation: a message with the same (conversation, device, client message id) exists. */
 const isUniqueViolation = (e: unknown): boolean => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505';
 
@@ -285,20 +310,7 @@ async function insertNumberedAlone(db: Kysely<Database>, fresh: PlainMessage[]):
     fresh.map((m) => {
       const k = (counts.get(m.conversation_id) ?? 0) + 1;
       counts.set(m.conversation_id, k);
-      return {
-        id: m.id,
-        conversation_id: m.conversation_id,
-        k,
-        sender_account_id: m.sender_account_id,
-        sender_device_id: m.sender_device_id,
-        client_message_id: m.client_message_id,
-        content_type: m.content_type,
-        body: base64(m.body),
-        sent_at: m.sent_at,
-        franking_key_id: m.franking_key_id ?? null,
-        franking_tag: base64(m.franking_tag),
-        mls_digest: base64(m.mls_digest),
-      };
+      return { ...messageJson(m), k };
     }),
   );
   let res;
@@ -327,7 +339,7 @@ async function insertNumberedAlone(db: Kysely<Database>, fresh: PlainMessage[]):
   for (const m of fresh) {
     const seq = seqs.get(m.id);
     if (seq === undefined) continue; // its conversation does not exist
-    out.set(idempotencyKey(m), { ...m, seq, recipient_device_id: null, franking_key_id: m.franking_key_id ?? null, franking_tag: m.franking_tag ?? null, mls_digest: m.mls_digest ?? null });
+    out.set(idempotencyKey(m), storedRow(m, seq));
   }
   return out;
 }
@@ -349,24 +361,11 @@ async function insertNumbered(tx: Transaction<Database>, fresh: PlainMessage[]):
     const seq = last.get(m.conversation_id);
     if (seq === undefined) continue;
     last.set(m.conversation_id, seq + 1);
-    rows.push({ ...m, seq: seq + 1, recipient_device_id: null, franking_key_id: m.franking_key_id ?? null, franking_tag: m.franking_tag ?? null, mls_digest: m.mls_digest ?? null });
+    rows.push(storedRow(m, seq + 1));
   }
   if (rows.length === 0) return new Map();
   const input = JSON.stringify(
-    rows.map((m) => ({
-      id: m.id,
-      conversation_id: m.conversation_id,
-      seq: m.seq,
-      sender_account_id: m.sender_account_id,
-      sender_device_id: m.sender_device_id,
-      client_message_id: m.client_message_id,
-      content_type: m.content_type,
-      body: base64(m.body),
-      sent_at: m.sent_at,
-      franking_key_id: m.franking_key_id,
-      franking_tag: base64(m.franking_tag),
-      mls_digest: base64(m.mls_digest),
-    })),
+    rows.map((m) => ({ ...messageJson(m), seq: m.seq })),
   );
   const bumps = JSON.stringify([...last].map(([id, seq]) => ({ id, last_seq: seq })));
   const res = await sql<{ id: string }>`${preparedAs('insert-messages')}
