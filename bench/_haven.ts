@@ -53,6 +53,25 @@ export interface HavenProcess {
   stop(): Promise<void>;
 }
 
+/** The value after `--name` in a benchmark's arguments. */
+export function arg(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** The address `haven serve` prints once it listens; rejects with its output if it exits first. */
+export function listeningUrl(proc: ChildProcess): Promise<string> {
+  let out = '';
+  return new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    proc.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
 /**
  * Starts `haven serve` with the open-file limit raised, a memory probe loaded (`--expose-gc`, answers
  * `memory` on the IPC channel) and every rate limit lifted: loopback clients all share one address, and
@@ -75,7 +94,6 @@ export async function startHaven(opts: { dataDir?: string; databaseUrl?: string 
   const args = [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), '--expose-gc', '--require', join(ROOT, 'bench/_memory-probe.cjs'), join(ROOT, 'packages/cli/bin/haven.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--config', config];
   if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
   const proc = spawn('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  let out = '';
   let errorLines = 0;
   // The server logs (warn and above) to its stdout: shown here, and errors counted for the result.
   proc.stdout!.on('data', (d: Buffer) => {
@@ -85,14 +103,7 @@ export async function startHaven(opts: { dataDir?: string; databaseUrl?: string 
       process.stderr.write(`server: ${line.slice(0, 400)}\n`);
     }
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
+  const url = await listeningUrl(proc);
   return {
     url,
     wsUrl: `${url.replace('http', 'ws')}/v1/ws`,

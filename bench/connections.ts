@@ -19,16 +19,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ejabberdInstalled, startEjabberd } from './_ejabberd';
-import { ROOT, api, connect, machine, round, seedAccounts, sendAtRate, startHaven, stats, visibleBody, waitFor, sleep, withPgDatabase, type HavenProcess } from './_haven';
+import { ROOT, api, arg, connect, machine, round, seedAccounts, sendAtRate, startHaven, stats, visibleBody, waitFor, sleep, withPgDatabase, type HavenProcess } from './_haven';
 
 const KB = 1024;
 /** Sockets per client process: each process may hold at most its open-file limit. */
 const PER_PROCESS = 5000;
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 /** A message every 1000/rate ms from one member of the probe pair to the other: latency per message. */
 async function probe(h: HavenProcess, a: { token: string }, b: { token: string; handle: string }, count: number) {

@@ -21,7 +21,7 @@ import { MemoryStateStore } from '@haven/crypto';
 import { E2eeEngine, HavenClient, bytesToBase64 } from '@haven/client';
 import { MLS_CONTENT_TYPES, PAYLOAD_CONTENT_TYPE, encodePayload } from '@haven/protocol';
 import { ejabberdInstalled, percentile, round, runXmpp, startEjabberd } from './_ejabberd';
-import { withPgDatabase } from './_haven';
+import { arg, listeningUrl, withPgDatabase } from './_haven';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -65,10 +65,7 @@ interface Params {
 }
 
 function parseArgs(args: string[]): Params {
-  const get = (name: string): string | undefined => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+  const get = (name: string): string | undefined => arg(args, name);
   const num = (name: string, dflt: number): number => {
     const v = get(name);
     if (v === undefined) return dflt;
@@ -105,16 +102,7 @@ async function startServer(dataDir: string, path: DeliveryPath, databaseUrl?: st
   );
   args.push('--config', config);
   const proc = spawn(process.execPath, [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    proc.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  return { url, proc };
+  return { url: await listeningUrl(proc), proc };
 }
 
 interface Client {

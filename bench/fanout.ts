@@ -14,12 +14,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { client, xml } from '@xmpp/client';
 import { ejabberdInstalled, startEjabberd } from './_ejabberd';
-import { ROOT, api, connect, machine, pool, round, seedAccounts, sendAtRate, startHaven, stats, visibleBody, waitFor, withPgDatabase, type HavenProcess, type LiveClient } from './_haven';
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
+import { ROOT, api, arg, connect, machine, pool, round, seedAccounts, sendAtRate, startHaven, stats, visibleBody, waitFor, withPgDatabase, type HavenProcess, type LiveClient } from './_haven';
 
 interface Params {
   groups: number;

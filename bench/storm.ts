@@ -12,14 +12,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ROOT, api, connect, machine, pool, round, seedAccounts, startHaven, stats, visibleBody, waitFor, withPgDatabase, type HavenProcess, type LiveClient, type Seeded } from './_haven';
+import { ROOT, api, arg, connect, machine, pool, round, seedAccounts, startHaven, stats, visibleBody, waitFor, withPgDatabase, type HavenProcess, type LiveClient, type Seeded } from './_haven';
 
 const SENDERS = 20;
-
-function arg(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
 
 interface Member {
   account: Seeded;
