@@ -5,6 +5,7 @@ import {
   HavenClient,
   Messenger,
   defaultProfileDir,
+  nodeFetch,
   e2eeCodecs,
   type CodecSelector,
   type E2eeEngine,
@@ -32,6 +33,14 @@ export function profileStore(opts: ProfileOptions): FileProfileStore {
   return new FileProfileStore(opts.profile ?? defaultProfileDir(process.env));
 }
 
+/**
+ * A client of the server at `serverUrl`. Its JSON calls go over node:http: Node's fetch takes a command
+ * about a quarter of a second to load and to let go of (http.node.ts in the SDK).
+ */
+export function clientFor(serverUrl: string, token?: string): HavenClient {
+  return new HavenClient({ serverUrl, token, fetch: nodeFetch });
+}
+
 export interface SignedIn {
   store: FileProfileStore;
   profile: Profile & { token: string; handle: string };
@@ -51,7 +60,7 @@ export async function signedIn(opts: ProfileOptions): Promise<SignedIn> {
   if (profile.expiresAt && Date.parse(profile.expiresAt) <= Date.now()) {
     throw new HavenError('auth.expired_token', 'The session has expired; sign in again with `haven login`.');
   }
-  const client = new HavenClient({ serverUrl: profile.server, token: profile.token });
+  const client = clientFor(profile.server, profile.token);
   const e2ee = e2eeOf(store, client, profile);
   const messenger = new Messenger(client, { codecs: codecsFor(e2ee) });
   return { store, profile: profile as SignedIn['profile'], client, messenger, e2ee };

@@ -554,7 +554,10 @@ export class HavenClient {
         json = undefined;
       }
       const err = res.status === 502 ? unreachable(base, { code: 'HTTP 502' }) : errorFromResponse(res.status, json);
-      if (err.code !== 'server.unavailable') return new Response(text, { status: res.status, headers: res.headers });
+      if (err.code !== 'server.unavailable') {
+        const type = res.headers.get('content-type');
+        return new Response(text, { status: res.status, ...(type ? { headers: { 'content-type': type } } : {}) });
+      }
       last = err;
       this.#urls.failed(base);
     }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { HavenError, IsoDate, type SessionResponse } from '@haven/protocol';
-import { HavenClient, normaliseServerUrl, type Profile } from '@haven/client/node';
+import { normaliseServerUrl, type Profile } from '@haven/client/node';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { e2eeOf, handleArg, profileStore, signedIn, withJson, withProfile, type ProfileOptions } from '../context';
+import { clientFor, e2eeOf, handleArg, profileStore, signedIn, withJson, withProfile, type ProfileOptions } from '../context';
 import { acceptLink } from './devices';
 import { UsageError, printJson, printLine } from '../output';
 import { readPassword } from '../password';
@@ -37,7 +37,7 @@ export function register(program: Command): void {
     const birth = IsoDate.safeParse(opts.birthDate);
     if (!birth.success) throw new UsageError(`--birth-date ${opts.birthDate}: ${birth.error.issues[0]?.message ?? 'invalid'}`);
     const password = await readPassword({ stdin: !!opts.passwordStdin, prompt: 'Choose a password: ', confirm: true });
-    const client = new HavenClient({ serverUrl: server });
+    const client = clientFor(server);
     // The server signs in on a new device at sign-up.
     const session = await client.register({ handle: handle as never, password, birthDate: birth.data, ...(opts.region ? { region: opts.region } : {}) });
     // The account's first device makes the account identity key (issue 15).
@@ -64,7 +64,7 @@ export function register(program: Command): void {
     if (!server) throw new UsageError('which server? pass --server URL (it is remembered afterwards)');
     const handle = handleArg(opts.handle);
     const password = await readPassword({ stdin: !!opts.passwordStdin, prompt: `Password for ${handle}: ` });
-    const client = new HavenClient({ serverUrl: server });
+    const client = clientFor(server);
     const sameAccount = prev && prev.server === server && prev.handle === handle;
     let session: SessionResponse;
     try {
@@ -94,7 +94,7 @@ export function register(program: Command): void {
         printLine('Not signed in.');
         return;
       }
-      const client = new HavenClient({ serverUrl: profile.server, token: profile.token });
+      const client = clientFor(profile.server, profile.token);
       try {
         await client.logout();
       } catch (e) {
@@ -147,7 +147,7 @@ async function saveSession(opts: ProfileOptions, server: string, s: SessionRespo
   await store.save(profile);
   // This device's MLS key packages, so others can start end-to-end encrypted conversations with it.
   try {
-    const engine = await e2eeOf(store, new HavenClient({ serverUrl: server, token: s.token }), profile)();
+    const engine = await e2eeOf(store, clientFor(server, s.token), profile)();
     if (how.first) await engine.createAccountKey();
     await engine.ensureKeyPackages();
     return engine.linked;
