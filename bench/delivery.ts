@@ -39,6 +39,18 @@ interface RunResult {
   latencyMs: { p50: number; p99: number; p999: number; max: number };
   /** The server's group-commit batches over the run (from its /metrics), by kind: count, mean size, mean ms. */
   batches?: Record<string, { count: number; meanSize: number; meanMs: number }>;
+  /**
+   * The server process's CPU time (user + system, from its /metrics) over the timed part, per delivered
+   * message: the server's cost of a message, sending and acknowledging included; the database's own
+   * process (PostgreSQL) is not in it, PGlite (in the server's thread) is.
+   */
+  serverCpuMsPerMessage?: number;
+}
+
+/** The server process's CPU seconds so far (prom-client's process_cpu_seconds_total). */
+async function serverCpuSeconds(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^haven_process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
 }
 
 /** Mean batch size and time per kind, read from the server's Prometheus histograms after a run. */
@@ -132,6 +144,10 @@ async function prepare(url: string, path: DeliveryPath, n: number, perClient: nu
       // The account's first device makes the account key (issue 15): without it nothing can add the device.
       await engine.createAccountKey();
       if ((await engine.ensureKeyPackages()) === 0) throw new Error('no key packages uploaded: the bench would not measure e2ee');
+      // Nothing changes these groups while the bench prepares, so each sender's first encrypt catches up
+      // (creates or joins the group) and the rest reuse it, as on a device that hears changes live
+      // (trackChanges). Without this every body cost a catch-up of several HTTP requests: minutes per run.
+      engine.trackChanges({ state: 'ready', on: () => () => undefined });
     }
     sessions.push({ c, s });
     engines.push(engine);
@@ -194,6 +210,7 @@ async function runOnce(label: string, path: DeliveryPath, params: Params & { rat
     }
 
     // Fixed schedule: message k is due at start + k / rate, round-robin over clients.
+    const cpuBefore = await serverCpuSeconds(server.url);
     const start = performance.now();
     let k = 0;
     await new Promise<void>((resolve) => {
@@ -215,6 +232,7 @@ async function runOnce(label: string, path: DeliveryPath, params: Params & { rat
     const sendEnd = performance.now();
     const deadline = sendEnd + 30_000;
     while (delivered < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const cpuAfter = await serverCpuSeconds(server.url);
     for (const c of clients) c.ws.close();
     const batches = await batchSummary(server.url);
 
@@ -232,6 +250,7 @@ async function runOnce(label: string, path: DeliveryPath, params: Params & { rat
       latencySamples: latencies.length,
       latencyMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), p999: round(percentile(sorted, 0.999)), max: round(sorted.at(-1) ?? NaN) },
       batches,
+      serverCpuMsPerMessage: round(((cpuAfter - cpuBefore) * 1000) / delivered),
     };
     return result;
   } finally {
@@ -257,7 +276,7 @@ export async function main(args: string[]): Promise<void> {
         if (!r) continue;
         results.push(r);
         process.stdout.write(
-          `${path.padEnd(7)} ${String(rate).padStart(5)}/s ${r.database.padEnd(9)} delivered ${r.delivered}/${r.sent} (${r.deliveredPerSecond} msgs/s), latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, p999 ${r.latencyMs.p999} ms, errors ${r.errors}\n` +
+          `${path.padEnd(7)} ${String(rate).padStart(5)}/s ${r.database.padEnd(9)} delivered ${r.delivered}/${r.sent} (${r.deliveredPerSecond} msgs/s), latency p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, p999 ${r.latencyMs.p999} ms, errors ${r.errors}, server CPU ${r.serverCpuMsPerMessage} ms/msg\n` +
             `        batches: ${Object.entries(r.batches ?? {}).map(([k, b]) => `${k} ${b.count}× mean ${b.meanSize} in ${b.meanMs} ms`).join(', ')}\n`,
         );
       }
@@ -292,7 +311,16 @@ export async function main(args: string[]): Promise<void> {
   // The e2ee path against the visible one, same database and offered rate: the cost of MLS to the server.
   for (const r of results.filter((x) => x.path === 'e2ee')) {
     const v = results.find((x) => x.path === 'visible' && x.database === r.database && x.offeredRate === r.offeredRate);
-    if (v) ratios.push({ path: 'e2ee/visible', database: r.database, offeredRate: r.offeredRate, p50: round(r.latencyMs.p50 / v.latencyMs.p50), p99: round(r.latencyMs.p99 / v.latencyMs.p99) });
+    if (v) {
+      ratios.push({
+        path: 'e2ee/visible',
+        database: r.database,
+        offeredRate: r.offeredRate,
+        serverCpuPerMessage: round((r.serverCpuMsPerMessage ?? NaN) / (v.serverCpuMsPerMessage ?? NaN)),
+        p50: round(r.latencyMs.p50 / v.latencyMs.p50),
+        p99: round(r.latencyMs.p99 / v.latencyMs.p99),
+      });
+    }
   }
   const out = {
     benchmark: 'delivery',
