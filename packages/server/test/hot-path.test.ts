@@ -172,6 +172,88 @@ describeOnDatabases('hot path', (storage) => {
     expect(later.map((r) => (r instanceof Error ? r.message : [r.row.client_message_id, r.row.seq, r.created]))).toEqual(['replay', ['e1', 1, false]]);
   });
 
+  it('a commit between a batch\'s check and its statement: nothing is stored at the old epoch; the batch is checked again under the lock', async () => {
+    const a = await account('cora');
+    const b = await account('dov');
+    const ab = await direct(a.id, b.id);
+    await sql`insert into mls_groups (conversation_id, epoch, roster, updated_at) values (${ab.id}::uuid, 3, '{"leaves":[]}', now())`.execute(storage.db);
+    const epochIs3 = ({ group }: { group?: { epoch: number } | undefined }) => (group?.epoch === 3 ? undefined : new Error('stale'));
+    const commit = sql`update mls_groups set epoch = 4 where conversation_id = ${ab.id}::uuid`;
+    let out: Awaited<ReturnType<typeof insertCheckedMessages>>;
+    if (storage.kind === 'postgres') {
+      // A commit in progress holds the group; the batch reads it unlocked (epoch 3), passes its check, and its
+      // statement waits for the group; the commit moves it to epoch 4.
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let holding!: () => void;
+      const held = new Promise<void>((r) => (holding = r));
+      const committer = storage.db.transaction().execute(async (tx) => {
+        await sql`select 1 from mls_groups where conversation_id = ${ab.id}::uuid for update`.execute(tx);
+        holding();
+        await gate;
+        await commit.execute(tx);
+      });
+      await held;
+      const batch = insertCheckedMessages(storage.db, [{ message: { ...msg(ab.id, a, 'late'), mls_digest: new Uint8Array(32).fill(7) }, check: epochIs3 }]);
+      await waitForLockWait(storage.db);
+      release();
+      await committer;
+      out = await batch;
+    } else {
+      // One connection: the commit is queued while the batch checks, so it runs before the batch's statement.
+      let fired = false;
+      out = await insertCheckedMessages(storage.db, [
+        {
+          message: { ...msg(ab.id, a, 'late'), mls_digest: new Uint8Array(32).fill(7) },
+          check: (c) => {
+            if (!fired) void commit.execute(storage.db);
+            fired = true;
+            return epochIs3(c);
+          },
+        },
+      ]);
+    }
+    expect(out.map((r) => (r instanceof Error ? r.message : r.row.client_message_id))).toEqual(['stale']);
+    expect(await listMessagesAfter(storage.db, ab.id, 0, 10)).toEqual([]);
+    // No number was used: the next message is 1.
+    const next = await insertMessages(storage.db, [msg(ab.id, b, 'next')]);
+    expect(next[0]!.row.seq).toBe(1);
+  });
+
+  it('on PostgreSQL, a replay stored on another node while a batch waits is refused, once, with no number skipped', async () => {
+    if (storage.kind !== 'postgres') return;
+    const a = await account('edda');
+    const b = await account('finn');
+    const ab = await direct(a.id, b.id);
+    await sql`insert into mls_groups (conversation_id, epoch, roster, updated_at) values (${ab.id}::uuid, 1, '{"leaves":[]}', now())`.execute(storage.db);
+    const same = new Uint8Array(32).fill(9);
+    const noReplay = ({ replayed }: { replayed: boolean }) => (replayed ? new Error('replay') : undefined);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let stored!: () => void;
+    const storedP = new Promise<void>((r) => (stored = r));
+    // The other node stores the ciphertext and has not committed yet: the batch cannot see it when it reads.
+    const other = storage.db.transaction().execute(async (tx) => {
+      await insertCheckedMessages(tx, [{ message: { ...msg(ab.id, a, 'first'), mls_digest: same } }]);
+      stored();
+      await gate;
+    });
+    await storedP;
+    const batch = insertCheckedMessages(storage.db, [
+      { message: { ...msg(ab.id, a, 'again'), mls_digest: same }, check: noReplay },
+      { message: { ...msg(ab.id, b, 'fresh'), mls_digest: new Uint8Array(32).fill(10) }, check: noReplay },
+    ]);
+    await waitForLockWait(storage.db);
+    release();
+    await other;
+    const out = await batch;
+    expect(out.map((r) => (r instanceof Error ? r.message : [r.row.client_message_id, r.row.seq]))).toEqual(['replay', ['fresh', 2]]);
+    expect((await listMessagesAfter(storage.db, ab.id, 0, 10)).map((m) => [m.client_message_id, m.seq])).toEqual([
+      ['first', 1],
+      ['fresh', 2],
+    ]);
+  });
+
   it('on PostgreSQL the hot statements are named: prepared once per connection, reused for any batch size', async () => {
     const a = await account('prue');
     const b = await account('quinn');
@@ -228,3 +310,13 @@ describeOnDatabases('hot path', (storage) => {
     expect(await getCursor(storage.db, c.device, ab.id)).toBe(0);
   });
 });
+
+/** Resolves once a statement of this database waits for a lock (PostgreSQL). */
+async function waitForLockWait(db: Parameters<typeof listMessagesAfter>[0]): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const r = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+    if (r.rows[0]!.n > 0) return;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  throw new Error('no statement waited for a lock');
+}

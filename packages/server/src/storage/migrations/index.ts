@@ -12,6 +12,7 @@ import { devices } from './0011-devices';
 import { caseAudit } from './0012-case-audit';
 import { ipCapture } from './0013-ip-capture';
 import { sextortionShield } from './0014-sextortion-shield';
+import { mlsDigestUnique } from './0015-mls-digest-unique';
 
 /** Every migration by its number, in order. Static, so no file-system scan at start. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0012-case-audit': caseAudit,
   '0013-ip-capture': ipCapture,
   '0014-sextortion-shield': sextortionShield,
+  '0015-mls-digest-unique': mlsDigestUnique,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -161,8 +161,10 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
  * allocated in the order given, and one statement inserts every message that passed and moves the
  * conversations' `last_seq`. Results are in input order.
  *
- * A batch without checks (the visible path) is one statement (`insertNumberedAlone`); with checks, four
- * (begin, lock, insert, commit). Unchecked messages are not looked up first: when the insert meets a stored
+ * A batch without checks (the visible path) is one statement (`insertNumberedAlone`). A batch with checks
+ * is checked on what two reads see and stored by one statement that stores nothing unless its groups are
+ * still at the epochs checked (`checkAndInsertAlone`); when one moved, or a replay was stored meanwhile,
+ * it is checked again under the groups' locks in a transaction (begin, lock, read digests, insert, commit). Unchecked messages are not looked up first: when the insert meets a stored
  * copy (a resend; while the conversations are locked nothing else can add one), the statement or
  * transaction is rolled back, the stored copies are read, and the batch runs again without them, so no
  * sequence number is ever skipped.
@@ -185,8 +187,11 @@ export async function insertCheckedMessages(db: Kysely<Database>, items: Checked
     refused.clear();
     try {
       // Without checks there is nothing to run between reading and writing: one statement, no transaction.
+      // With checks: checked on what was read, stored by one statement that holds if nothing changed
+      // meanwhile; else checked again under the groups' locks.
       inserted = candidates.some((ord) => items[ord]!.check)
-        ? await db.transaction().execute((tx) => checkAndInsert(tx, items, candidates, refused))
+        ? ((await checkAndInsertAlone(db, items, candidates, refused)) ??
+          (await db.transaction().execute((tx) => checkAndInsert(tx, items, candidates, refused))))
         : await insertNumberedAlone(db, candidates.map((ord) => msgs[ord]!));
       break;
     } catch (e) {
@@ -211,27 +216,68 @@ export async function insertCheckedMessages(db: Kysely<Database>, items: Checked
 /** The insert of a batch met a message that is already stored: the transaction is rolled back. */
 class StoredCopyFound extends Error {}
 
-/** Within a batch's transaction: checks (`refused` gets each refusal by ord), then numbers and inserts the rest. */
-async function checkAndInsert(tx: Transaction<Database>, items: CheckedMessage[], candidates: number[], refused: Map<number, Error>): Promise<Map<string, MessageRow>> {
+/** What a checked batch was checked on changed before its statement (a commit, a replay stored elsewhere): nothing was stored. */
+class StaleCheck extends Error {}
+
+/**
+ * The checked batch's fast path: the groups and the stored digests are read without locks, the checks run
+ * on them, and one statement stores what passed, provided every checked conversation's group is still at
+ * the epoch the checks saw (its row is locked for share in the statement, so no commit moves it until the
+ * statement ends). Epoch and roster only change together, by a commit. A replay stored meanwhile (on
+ * another node) fails the statement on the unique digest index. Either way nothing is stored and the
+ * result is `undefined`: the batch is then checked again under the groups' locks (`checkAndInsert`).
+ */
+async function checkAndInsertAlone(db: Kysely<Database>, items: CheckedMessage[], candidates: number[], refused: Map<number, Error>): Promise<Map<string, MessageRow> | undefined> {
+  const read = await readChecked(db, items, candidates);
+  const passing = checkBatch(items, candidates, refused, read);
+  if (passing.length === 0) return new Map();
+  const msgs = passing.map((ord) => items[ord]!.message);
+  // A check passes only with a group, so every checked message has the epoch it was checked at.
+  const epochs = passing.map((ord) => (items[ord]!.check ? read.groups.get(items[ord]!.message.conversation_id)!.epoch : null));
+  try {
+    return await insertNumberedAlone(db, msgs, epochs);
+  } catch (e) {
+    if (e instanceof StaleCheck) return undefined;
+    throw e;
+  }
+}
+
+/** What the checks of a batch read: the MLS groups of its checked conversations, and which of its digests are stored. */
+interface CheckedRead {
+  groups: Map<string, MlsGroupRow>;
+  seen: Set<string>;
+}
+
+/** Reads the groups (locked, inside a transaction, when `lock`) and the stored digests for a batch's checks. */
+async function readChecked(db: Kysely<Database> | Transaction<Database>, items: CheckedMessage[], candidates: number[], lock = false): Promise<CheckedRead> {
   const msgs = items.map((i) => i.message);
   const checked = candidates.filter((ord) => items[ord]!.check);
   const groups = new Map<string, MlsGroupRow>();
   const seen = new Set<string>();
-  if (checked.length > 0) {
-    const convs = [...new Set(checked.map((ord) => msgs[ord]!.conversation_id))].sort();
-    const g = await tx.selectFrom('mls_groups').selectAll().where('conversation_id', 'in', convs).orderBy('conversation_id').forUpdate().execute();
-    for (const row of g) groups.set(row.conversation_id, row);
-    const digests = checked.map((ord) => msgs[ord]!).filter((m) => m.mls_digest);
-    if (digests.length > 0) {
-      const found = await tx
-        .selectFrom('messages')
-        .select(['conversation_id', 'mls_digest'])
-        .where((eb) => eb.or(digests.map((m) => eb.and([eb('conversation_id', '=', m.conversation_id), eb('mls_digest', '=', m.mls_digest!)]))))
-        .execute();
-      for (const f of found) if (f.mls_digest) seen.add(`${f.conversation_id} ${hex(f.mls_digest)}`);
-    }
+  if (checked.length === 0) return { groups, seen };
+  const convs = JSON.stringify([...new Set(checked.map((ord) => msgs[ord]!.conversation_id))].sort());
+  // Two statements under a lock: the digests must be read after the lock is held (a new snapshot).
+  const g = lock
+    ? await sql<MlsGroupRow>`${preparedAs('lock-mls-groups')}
+        select * from mls_groups where conversation_id in (select value::uuid from json_array_elements_text(${convs}::json)) order by conversation_id for update`.execute(db)
+    : await sql<MlsGroupRow>`${preparedAs('read-mls-groups')}
+        select * from mls_groups where conversation_id in (select value::uuid from json_array_elements_text(${convs}::json))`.execute(db);
+  for (const row of g.rows) groups.set(row.conversation_id, row);
+  const digests = checked.map((ord) => msgs[ord]!).filter((m) => m.mls_digest);
+  if (digests.length > 0) {
+    const wanted = JSON.stringify(digests.map((m) => ({ conversation_id: m.conversation_id, mls_digest: base64(m.mls_digest) })));
+    const found = await sql<{ conversation_id: string; mls_digest: Uint8Array }>`${preparedAs('stored-mls-digests')}
+      select m.conversation_id, m.mls_digest from json_to_recordset(${wanted}::json) as d(conversation_id uuid, mls_digest text)
+      join messages m on m.conversation_id = d.conversation_id and m.mls_digest = decode(d.mls_digest, 'base64')`.execute(db);
+    for (const f of found.rows) seen.add(`${f.conversation_id} ${hex(f.mls_digest)}`);
   }
-  const passing: PlainMessage[] = [];
+  return { groups, seen };
+}
+
+/** Runs the checks of a batch on what was read (`refused` gets each refusal by ord); returns the ords that passed, in order. */
+function checkBatch(items: CheckedMessage[], candidates: number[], refused: Map<number, Error>, read: CheckedRead): number[] {
+  const { groups, seen } = read;
+  const passing: number[] = [];
   for (const ord of candidates) {
     const { message: m, check } = items[ord]!;
     if (check) {
@@ -243,9 +289,15 @@ async function checkAndInsert(tx: Transaction<Database>, items: CheckedMessage[]
       }
       if (d) seen.add(d);
     }
-    passing.push(m);
+    passing.push(ord);
   }
-  return passing.length === 0 ? new Map<string, MessageRow>() : insertNumbered(tx, passing);
+  return passing;
+}
+
+/** Within a batch's transaction: checks (`refused` gets each refusal by ord), then numbers and inserts the rest. */
+async function checkAndInsert(tx: Transaction<Database>, items: CheckedMessage[], candidates: number[], refused: Map<number, Error>): Promise<Map<string, MessageRow>> {
+  const passing = checkBatch(items, candidates, refused, await readChecked(tx, items, candidates, true));
+  return passing.length === 0 ? new Map<string, MessageRow>() : insertNumbered(tx, passing.map((ord) => items[ord]!.message));
 }
 
 /** `insertCheckedMessages` without checks: throws if a message's conversation does not exist. */
@@ -260,7 +312,7 @@ async function findByIdempotencyKeys(db: Kysely<Database>, msgs: PlainMessage[])
   const out = new Map<string, MessageRow>();
   if (msgs.length === 0) return out;
   const keys = JSON.stringify(msgs.map((m) => ({ conversation_id: m.conversation_id, sender_device_id: m.sender_device_id, client_message_id: m.client_message_id })));
-  const rows = await sql<MessageRow>`
+  const rows = await sql<MessageRow>`${preparedAs('find-by-idempotency-keys')}
     select m.* from json_to_recordset(${keys}::json) as k(conversation_id uuid, sender_device_id uuid, client_message_id text)
     join messages m on m.conversation_id = k.conversation_id and m.sender_device_id = k.sender_device_id and m.client_message_id = k.client_message_id`.execute(db);
   for (const r of rows.rows) out.set(idempotencyKey(r), r);
@@ -298,30 +350,45 @@ const storedRow = (m: PlainMessage, seq: number): MessageRow => ({
 const isUniqueViolation = (e: unknown): boolean => typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505';
 
 /**
- * `insertNumbered` as one statement, for messages without checks: it locks their conversations in id order,
- * moves each `last_seq` by its count of messages (`update … returning` gives the number before, from the
- * newest row even when another batch moved it meanwhile), and inserts the messages numbered from there in
- * the order given. One round trip instead of four. A stored copy makes the whole statement fail (nothing
- * is inserted, no number is used): `StoredCopyFound`.
+ * `insertNumbered` as one statement: it locks the messages' conversations in id order, moves each
+ * `last_seq` by its count of messages (`update … returning` gives the number before, from the newest row
+ * even when another batch moved it meanwhile), and inserts the messages numbered from there in the order
+ * given. One round trip instead of four. A stored copy makes the whole statement fail (nothing is inserted,
+ * no number is used): `StoredCopyFound`.
+ *
+ * With `epochs` (checked messages: the epoch of the MLS group each was checked at, `null` for the others),
+ * the statement first locks those groups for share, in conversation order as commits lock them, and stores
+ * nothing unless every one is still at that epoch: `StaleCheck`, as when a replay of one of them was stored
+ * meanwhile (the unique digest index).
  */
-async function insertNumberedAlone(db: Kysely<Database>, fresh: PlainMessage[]): Promise<Map<string, MessageRow>> {
+async function insertNumberedAlone(db: Kysely<Database>, fresh: PlainMessage[], epochs?: (number | null)[]): Promise<Map<string, MessageRow>> {
   const counts = new Map<string, number>();
   const input = JSON.stringify(
-    fresh.map((m) => {
+    fresh.map((m, i) => {
       const k = (counts.get(m.conversation_id) ?? 0) + 1;
       counts.set(m.conversation_id, k);
-      return { ...messageJson(m), k };
+      return { ...messageJson(m), k, epoch: epochs?.[i] ?? null };
     }),
   );
+  const checked = epochs?.some((e) => e !== null) ?? false;
   let res;
   try {
-    res = await sql<{ id: string; seq: number }>`${preparedAs('insert-messages-alone')}
+    // Checked: the groups are held (for share) before the conversations are locked, and the guard decides.
+    const held = checked
+      ? sql`held as (
+          select g.conversation_id from mls_groups g join counts on counts.conversation_id = g.conversation_id
+          where g.epoch = counts.epoch order by g.conversation_id for share of g
+        ),`
+      : sql``;
+    const guard = checked ? sql`where (select count(*) from held) = (select count(*) from counts where epoch is not null)` : sql``;
+    res = await sql<{ id: string; seq: number }>`${preparedAs(checked ? 'insert-checked-messages-alone' : 'insert-messages-alone')}
       with q as (
-        select * from json_to_recordset(${input}::json) as i(id uuid, conversation_id uuid, k integer, sender_account_id uuid, sender_device_id uuid,
+        select * from json_to_recordset(${input}::json) as i(id uuid, conversation_id uuid, k integer, epoch integer, sender_account_id uuid, sender_device_id uuid,
           client_message_id text, content_type text, body text, sent_at timestamptz, franking_key_id text, franking_tag text, mls_digest text)
       ),
-      counts as (select conversation_id, max(k) as n from q group by conversation_id),
-      locked as (select c.id, counts.n from conversations c join counts on counts.conversation_id = c.id order by c.id for update of c),
+      counts as (select conversation_id, max(k) as n, max(epoch) as epoch from q group by conversation_id),
+      ${held}
+      locked as (select c.id, counts.n from conversations c join counts on counts.conversation_id = c.id ${guard} order by c.id for update of c),
       bump as (
         update conversations c set last_seq = c.last_seq + locked.n from locked where c.id = locked.id returning c.id, c.last_seq - locked.n as base
       )
@@ -331,9 +398,14 @@ async function insertNumberedAlone(db: Kysely<Database>, fresh: PlainMessage[]):
       from q join bump on bump.id = q.conversation_id
       returning id, seq`.execute(db);
   } catch (e) {
-    if (isUniqueViolation(e)) throw new StoredCopyFound('a message of the batch is already stored');
+    if (isUniqueViolation(e)) {
+      if ((e as { constraint?: unknown }).constraint === 'messages_mls_digest') throw new StaleCheck('a replay of a message of the batch was stored meanwhile');
+      throw new StoredCopyFound('a message of the batch is already stored');
+    }
     throw e;
   }
+  // The guard held or there was none: every checked message's conversation exists (its group does).
+  if (checked && res.rows.length === 0) throw new StaleCheck('a group of the batch moved to another epoch');
   const seqs = new Map(res.rows.map((r) => [r.id, r.seq]));
   const out = new Map<string, MessageRow>();
   for (const m of fresh) {
