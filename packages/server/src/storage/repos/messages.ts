@@ -177,8 +177,9 @@ export async function insertCheckedMessages(db: Kysely<Database>, items: Checked
     if (!firstOf.has(k)) firstOf.set(k, ord);
   });
   const firsts = [...firstOf.values()];
-  // A checked resend must find its stored copy before the check, which would take it for a replay.
-  const stored = await findByIdempotencyKeys(db, firsts.filter((ord) => items[ord]!.check).map((ord) => msgs[ord]!));
+  // Stored copies (resends) are found when a statement meets them: the insert (a unique violation) or, for
+  // checked messages, the read of their digests, since the check would take a resend for a replay.
+  const stored = new Map<string, MessageRow>();
   const refused = new Map<number, Error>();
   let inserted = new Map<string, MessageRow>();
   for (let attempt = 1; ; attempt++) {
@@ -248,28 +249,37 @@ interface CheckedRead {
   seen: Set<string>;
 }
 
-/** Reads the groups (locked, inside a transaction, when `lock`) and the stored digests for a batch's checks. */
+/**
+ * Reads, in one statement, the groups of a batch's checked conversations and which of its digests are
+ * stored (inside a transaction, after locking the groups, when `lock`: the read is then a new snapshot
+ * that sees every message stored before the lock was held). A digest stored by the same message (same
+ * conversation, device and client message id) is a resend, not a replay: `StoredCopyFound`, and the
+ * batch runs again without it.
+ */
 async function readChecked(db: Kysely<Database> | Transaction<Database>, items: CheckedMessage[], candidates: number[], lock = false): Promise<CheckedRead> {
-  const msgs = items.map((i) => i.message);
-  const checked = candidates.filter((ord) => items[ord]!.check);
+  const checked = candidates.filter((ord) => items[ord]!.check).map((ord) => items[ord]!.message);
   const groups = new Map<string, MlsGroupRow>();
   const seen = new Set<string>();
   if (checked.length === 0) return { groups, seen };
-  const convs = JSON.stringify([...new Set(checked.map((ord) => msgs[ord]!.conversation_id))].sort());
-  // Two statements under a lock: the digests must be read after the lock is held (a new snapshot).
-  const g = lock
-    ? await sql<MlsGroupRow>`${preparedAs('lock-mls-groups')}
-        select * from mls_groups where conversation_id in (select value::uuid from json_array_elements_text(${convs}::json)) order by conversation_id for update`.execute(db)
-    : await sql<MlsGroupRow>`${preparedAs('read-mls-groups')}
-        select * from mls_groups where conversation_id in (select value::uuid from json_array_elements_text(${convs}::json))`.execute(db);
-  for (const row of g.rows) groups.set(row.conversation_id, row);
-  const digests = checked.map((ord) => msgs[ord]!).filter((m) => m.mls_digest);
-  if (digests.length > 0) {
-    const wanted = JSON.stringify(digests.map((m) => ({ conversation_id: m.conversation_id, mls_digest: base64(m.mls_digest) })));
-    const found = await sql<{ conversation_id: string; mls_digest: Uint8Array }>`${preparedAs('stored-mls-digests')}
-      select m.conversation_id, m.mls_digest from json_to_recordset(${wanted}::json) as d(conversation_id uuid, mls_digest text)
-      join messages m on m.conversation_id = d.conversation_id and m.mls_digest = decode(d.mls_digest, 'base64')`.execute(db);
-    for (const f of found.rows) seen.add(`${f.conversation_id} ${hex(f.mls_digest)}`);
+  const convs = JSON.stringify([...new Set(checked.map((m) => m.conversation_id))].sort());
+  if (lock) {
+    await sql`${preparedAs('lock-mls-groups')}
+      select 1 from mls_groups where conversation_id in (select value::uuid from json_array_elements_text(${convs}::json)) order by conversation_id for update`.execute(db);
+  }
+  const wanted = JSON.stringify(checked.filter((m) => m.mls_digest).map((m) => ({ conversation_id: m.conversation_id, mls_digest: base64(m.mls_digest) })));
+  const rows = await sql<{ is_group: boolean; conversation_id: string; epoch: number | null; roster: string | null; updated_at: Date | null; sender_device_id: string | null; client_message_id: string | null; mls_digest: Uint8Array | null }>`${preparedAs('read-checks')}
+    select true as is_group, g.conversation_id, g.epoch, g.roster, g.updated_at, null::uuid as sender_device_id, null::text as client_message_id, null::bytea as mls_digest
+    from mls_groups g where g.conversation_id in (select value::uuid from json_array_elements_text(${convs}::json))
+    union all
+    select false, m.conversation_id, null, null, null, m.sender_device_id, m.client_message_id, m.mls_digest
+    from json_to_recordset(${wanted}::json) as d(conversation_id uuid, mls_digest text)
+    join messages m on m.conversation_id = d.conversation_id and m.mls_digest = decode(d.mls_digest, 'base64')`.execute(db);
+  const own = new Set(checked.map(idempotencyKey));
+  for (const r of rows.rows) {
+    if (r.is_group) groups.set(r.conversation_id, { conversation_id: r.conversation_id, epoch: r.epoch!, roster: r.roster!, updated_at: r.updated_at! });
+    else if (own.has(idempotencyKey({ conversation_id: r.conversation_id, sender_device_id: r.sender_device_id!, client_message_id: r.client_message_id! })))
+      throw new StoredCopyFound('a checked message of the batch is already stored (a resend)');
+    else seen.add(`${r.conversation_id} ${hex(r.mls_digest!)}`);
   }
   return { groups, seen };
 }
