@@ -6,7 +6,9 @@ import { upsertContact } from '../src/storage/repos/contacts';
 import { findForSendMany } from '../src/storage/repos/conversations';
 import { getCursor } from '../src/storage/repos/cursors';
 import { insertCheckedMessages, insertMessages, listMessagesAfter } from '../src/storage/repos/messages';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
+import { migrate } from '../src/storage/connect';
+import { migrationProvider } from '../src/storage/migrations';
 import { describeOnDatabases, plainMessage, seedAccount, seedDirect } from './databases';
 
 // Group commit (issue 12): many senders' messages, contexts and acks go to the database as one statement
@@ -252,6 +254,24 @@ describeOnDatabases('hot path', (storage) => {
       ['first', 1],
       ['fresh', 2],
     ]);
+  });
+
+  it('migration 0015: a database that holds two copies of a ciphertext keeps both messages, and the digest becomes unique', async () => {
+    const a = await account('gus');
+    const b = await account('hal');
+    const ab = await direct(a.id, b.id);
+    const migrator = new Migrator({ db: storage.db, provider: migrationProvider });
+    expect((await migrator.migrateTo('0014-sextortion-shield')).error).toBeUndefined();
+    const same = new Uint8Array(32).fill(5);
+    await insertCheckedMessages(storage.db, [{ message: { ...msg(ab.id, a, 'one'), mls_digest: same } }, { message: { ...msg(ab.id, b, 'two'), mls_digest: same } }]);
+    await migrate(storage.db);
+    const rows = await listMessagesAfter(storage.db, ab.id, 0, 10);
+    expect(rows.map((m) => [m.client_message_id, m.mls_digest ? Buffer.from(m.mls_digest).toString('hex') : null])).toEqual([
+      ['one', Buffer.from(same).toString('hex')],
+      ['two', null],
+    ]);
+    await expect(insertCheckedMessages(storage.db, [{ message: { ...msg(ab.id, b, 'three'), mls_digest: same } }])).rejects.toThrow();
+    expect(await listMessagesAfter(storage.db, ab.id, 0, 10)).toHaveLength(2);
   });
 
   it('on PostgreSQL the hot statements are named: prepared once per connection, reused for any batch size', async () => {
