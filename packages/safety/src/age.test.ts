@@ -86,6 +86,22 @@ describe('A4: the clock and the time zone come in as arguments', () => {
     expect(() => ageBand('2000-01-01', 'not a date')).toThrow(RangeError);
   });
 
+  it('A4: the date kept for the second asked in turns at midnight, per zone, and callers cannot change it', () => {
+    expect(calendarDateIn(new Date('2026-03-28T23:59:59.000Z'), 'UTC')).toEqual({ year: 2026, month: 3, day: 28 });
+    expect(calendarDateIn(new Date('2026-03-28T23:59:59.999Z'), 'UTC')).toEqual({ year: 2026, month: 3, day: 28 });
+    expect(calendarDateIn(new Date('2026-03-29T00:00:00.000Z'), 'UTC')).toEqual({ year: 2026, month: 3, day: 29 });
+    // The same second in two zones: each its own date.
+    expect(calendarDateIn(new Date('2026-03-28T23:30:00Z'), 'Europe/London')).toEqual({ year: 2026, month: 3, day: 28 });
+    expect(calendarDateIn(new Date('2026-03-28T23:30:00Z'), 'Pacific/Auckland')).toEqual({ year: 2026, month: 3, day: 29 });
+    expect(calendarDateIn(new Date('2026-03-28T23:30:00Z'), 'Europe/London')).toEqual({ year: 2026, month: 3, day: 28 });
+    // London's midnight on the day its clocks go forward (00:00 GMT), to the millisecond.
+    expect(calendarDateIn(new Date('2026-03-28T23:59:59.999Z'), 'Europe/London')).toEqual({ year: 2026, month: 3, day: 28 });
+    expect(calendarDateIn(new Date('2026-03-29T00:00:00.000Z'), 'Europe/London')).toEqual({ year: 2026, month: 3, day: 29 });
+    const mine = calendarDateIn(new Date('2026-03-29T00:00:00.500Z'), 'Europe/London');
+    mine.day = 1;
+    expect(calendarDateIn(new Date('2026-03-29T00:00:00.600Z'), 'Europe/London')).toEqual({ year: 2026, month: 3, day: 29 });
+  });
+
   it('A4: the same inputs always give the same answer (no hidden clock)', () => {
     const a = ageBand('2010-05-05', '2026-05-04');
     const b = ageBand('2010-05-05', '2026-05-04');

@@ -18,6 +18,31 @@ const HELLO_TIMEOUT_MS = 10_000;
 /** Sends of one connection in progress at once; the next frame waits for the oldest to be answered. */
 const MAX_SENDS_IN_FLIGHT = 64;
 
+// A message goes out as JSON to its sender (`sent`) and to every member's connections on this node
+// (`message`): it is serialised once per node, not once per frame (a group of 50 made 50 copies). The
+// views are built once per message and never changed after they are published.
+const messageTexts = new WeakMap<Message, string>();
+function messageText(m: Message): string {
+  let text = messageTexts.get(m);
+  if (text === undefined) {
+    text = JSON.stringify(m);
+    messageTexts.set(m, text);
+  }
+  return text;
+}
+
+/** The text of a frame, with a message's JSON shared between the frames that carry it. */
+export function frameText(frame: ServerFrame): string {
+  switch (frame.type) {
+    case 'message':
+      return `{"type":"message","message":${messageText(frame.message)}}`;
+    case 'sent':
+      return `{"type":"sent","clientMessageId":${JSON.stringify(frame.clientMessageId)},"message":${messageText(frame.message)}}`;
+    default:
+      return JSON.stringify(frame);
+  }
+}
+
 type State = 'hello' | 'syncing' | 'live' | 'closed';
 
 /**
@@ -70,7 +95,7 @@ export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionL
         socket.cork();
         process.nextTick(uncork);
       }
-      ws.send(JSON.stringify(frame), () => resolve());
+      ws.send(frameText(frame), () => resolve());
     });
   const sendError = (e: unknown, ref?: string): Promise<void> => {
     const { error, expected } = publicError(e);

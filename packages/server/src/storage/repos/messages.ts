@@ -331,10 +331,17 @@ async function findByIdempotencyKeys(db: Kysely<Database>, msgs: PlainMessage[])
 
 const base64 = (b: Uint8Array | null | undefined): string | null => (b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64') : null);
 
-/** A message as one element of a batch's JSON parameter (bytes in base64), without its number. */
-const messageJson = (m: PlainMessage) => ({
+/**
+ * A message as one element of a batch's JSON parameter (bytes in base64), with its number `n` (its seq, or
+ * its place among the batch's messages of its conversation) and the epoch it was checked at. Both builders
+ * name every field (no spread), so the objects keep one shape: spreading messages of varying shapes was 1.5 %
+ * of the server's time at 5,000 msgs/s.
+ */
+const messageJson = (m: PlainMessage, n: number, epoch: number | null) => ({
   id: m.id,
   conversation_id: m.conversation_id,
+  n,
+  epoch,
   sender_account_id: m.sender_account_id,
   sender_device_id: m.sender_device_id,
   client_message_id: m.client_message_id,
@@ -348,8 +355,15 @@ const messageJson = (m: PlainMessage) => ({
 
 /** The row a batch stored, built from what was sent (the database is not read back). */
 const storedRow = (m: PlainMessage, seq: number): MessageRow => ({
-  ...m,
+  id: m.id,
+  conversation_id: m.conversation_id,
   seq,
+  sender_account_id: m.sender_account_id,
+  sender_device_id: m.sender_device_id,
+  client_message_id: m.client_message_id,
+  content_type: m.content_type,
+  body: m.body,
+  sent_at: m.sent_at,
   recipient_device_id: null,
   franking_key_id: m.franking_key_id ?? null,
   franking_tag: m.franking_tag ?? null,
@@ -377,7 +391,7 @@ async function insertNumberedAlone(db: Kysely<Database>, fresh: PlainMessage[], 
     fresh.map((m, i) => {
       const k = (counts.get(m.conversation_id) ?? 0) + 1;
       counts.set(m.conversation_id, k);
-      return { ...messageJson(m), k, epoch: epochs?.[i] ?? null };
+      return messageJson(m, k, epochs?.[i] ?? null);
     }),
   );
   const checked = epochs?.some((e) => e !== null) ?? false;
@@ -393,17 +407,17 @@ async function insertNumberedAlone(db: Kysely<Database>, fresh: PlainMessage[], 
     const guard = checked ? sql`where (select count(*) from held) = (select count(*) from counts where epoch is not null)` : sql``;
     res = await sql<{ id: string; seq: number }>`${preparedAs(checked ? 'insert-checked-messages-alone' : 'insert-messages-alone')}
       with q as (
-        select * from json_to_recordset(${input}::json) as i(id uuid, conversation_id uuid, k integer, epoch integer, sender_account_id uuid, sender_device_id uuid,
+        select * from json_to_recordset(${input}::json) as i(id uuid, conversation_id uuid, n integer, epoch integer, sender_account_id uuid, sender_device_id uuid,
           client_message_id text, content_type text, body text, sent_at timestamptz, franking_key_id text, franking_tag text, mls_digest text)
       ),
-      counts as (select conversation_id, max(k) as n, max(epoch) as epoch from q group by conversation_id),
+      counts as (select conversation_id, max(n) as n, max(epoch) as epoch from q group by conversation_id),
       ${held}
       locked as (select c.id, counts.n from conversations c join counts on counts.conversation_id = c.id ${guard} order by c.id for update of c),
       bump as (
         update conversations c set last_seq = c.last_seq + locked.n from locked where c.id = locked.id returning c.id, c.last_seq - locked.n as base
       )
       insert into messages (id, conversation_id, seq, sender_account_id, sender_device_id, client_message_id, content_type, body, sent_at, franking_key_id, franking_tag, mls_digest)
-      select q.id, q.conversation_id, bump.base + q.k, q.sender_account_id, q.sender_device_id, q.client_message_id, q.content_type, decode(q.body, 'base64'), q.sent_at,
+      select q.id, q.conversation_id, bump.base + q.n, q.sender_account_id, q.sender_device_id, q.client_message_id, q.content_type, decode(q.body, 'base64'), q.sent_at,
         q.franking_key_id, decode(q.franking_tag, 'base64'), decode(q.mls_digest, 'base64')
       from q join bump on bump.id = q.conversation_id
       returning id, seq`.execute(db);
@@ -447,7 +461,7 @@ async function insertNumbered(tx: Transaction<Database>, fresh: PlainMessage[]):
   }
   if (rows.length === 0) return new Map();
   const input = JSON.stringify(
-    rows.map((m) => ({ ...messageJson(m), seq: m.seq })),
+    rows.map((m) => messageJson(m, m.seq, null)),
   );
   const bumps = JSON.stringify([...last].map(([id, seq]) => ({ id, last_seq: seq })));
   const res = await sql<{ id: string }>`${preparedAs('insert-messages')}
@@ -455,9 +469,9 @@ async function insertNumbered(tx: Transaction<Database>, fresh: PlainMessage[]):
       update conversations c set last_seq = b.last_seq from json_to_recordset(${bumps}::json) as b(id uuid, last_seq integer) where c.id = b.id
     )
     insert into messages (id, conversation_id, seq, sender_account_id, sender_device_id, client_message_id, content_type, body, sent_at, franking_key_id, franking_tag, mls_digest)
-    select i.id, i.conversation_id, i.seq, i.sender_account_id, i.sender_device_id, i.client_message_id, i.content_type, decode(i.body, 'base64'), i.sent_at,
+    select i.id, i.conversation_id, i.n, i.sender_account_id, i.sender_device_id, i.client_message_id, i.content_type, decode(i.body, 'base64'), i.sent_at,
       i.franking_key_id, decode(i.franking_tag, 'base64'), decode(i.mls_digest, 'base64')
-    from json_to_recordset(${input}::json) as i(id uuid, conversation_id uuid, seq integer, sender_account_id uuid, sender_device_id uuid, client_message_id text,
+    from json_to_recordset(${input}::json) as i(id uuid, conversation_id uuid, n integer, sender_account_id uuid, sender_device_id uuid, client_message_id text,
       content_type text, body text, sent_at timestamptz, franking_key_id text, franking_tag text, mls_digest text)
     on conflict (conversation_id, sender_device_id, client_message_id) do nothing
     returning id`.execute(tx);
