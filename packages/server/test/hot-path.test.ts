@@ -59,6 +59,14 @@ describeOnDatabases('hot path', (storage) => {
   const account = (handle: string) => seedAccount(storage.db, handle);
   const direct = (a: string, b: string) => seedDirect(storage.db, a, b);
   const msg = plainMessage;
+  /** Two adults in a direct conversation whose MLS group is at `epoch` (empty roster: the tests' checks do not read it). */
+  const inGroup = async (x: string, y: string, epoch: number) => {
+    const a = await account(x);
+    const b = await account(y);
+    const ab = await direct(a.id, b.id);
+    await sql`insert into mls_groups (conversation_id, epoch, roster, updated_at) values (${ab.id}::uuid, ${epoch}, '{"leaves":[]}', now())`.execute(storage.db);
+    return { a, b, ab };
+  };
 
   it('one batch into several conversations: per-conversation seqs in the order given, resends return the first copy', async () => {
     const a = await account('ann');
@@ -147,10 +155,7 @@ describeOnDatabases('hot path', (storage) => {
   });
 
   it('checked (MLS) messages: each check sees its group under lock; a refusal or a replay fails only that message', async () => {
-    const a = await account('aria');
-    const b = await account('bert');
-    const ab = await direct(a.id, b.id);
-    await sql`insert into mls_groups (conversation_id, epoch, roster, updated_at) values (${ab.id}::uuid, 3, '{"leaves":[]}', now())`.execute(storage.db);
+    const { a, b, ab } = await inGroup('aria', 'bert', 3);
     const digest = (n: number) => new Uint8Array(32).fill(n);
     const epochIs3 = ({ group }: { group?: { epoch: number } | undefined }) => (group?.epoch === 3 ? undefined : new Error('stale'));
     const noReplay = ({ replayed }: { replayed: boolean }) => (replayed ? new Error('replay') : undefined);
@@ -175,10 +180,7 @@ describeOnDatabases('hot path', (storage) => {
   });
 
   it('a commit between a batch\'s check and its statement: nothing is stored at the old epoch; the batch is checked again under the lock', async () => {
-    const a = await account('cora');
-    const b = await account('dov');
-    const ab = await direct(a.id, b.id);
-    await sql`insert into mls_groups (conversation_id, epoch, roster, updated_at) values (${ab.id}::uuid, 3, '{"leaves":[]}', now())`.execute(storage.db);
+    const { a, b, ab } = await inGroup('cora', 'dov', 3);
     const epochIs3 = ({ group }: { group?: { epoch: number } | undefined }) => (group?.epoch === 3 ? undefined : new Error('stale'));
     const commit = sql`update mls_groups set epoch = 4 where conversation_id = ${ab.id}::uuid`;
     let out: Awaited<ReturnType<typeof insertCheckedMessages>>;
@@ -224,10 +226,7 @@ describeOnDatabases('hot path', (storage) => {
 
   it('on PostgreSQL, a replay stored on another node while a batch waits is refused, once, with no number skipped', async () => {
     if (storage.kind !== 'postgres') return;
-    const a = await account('edda');
-    const b = await account('finn');
-    const ab = await direct(a.id, b.id);
-    await sql`insert into mls_groups (conversation_id, epoch, roster, updated_at) values (${ab.id}::uuid, 1, '{"leaves":[]}', now())`.execute(storage.db);
+    const { a, b, ab } = await inGroup('edda', 'finn', 1);
     const same = new Uint8Array(32).fill(9);
     const noReplay = ({ replayed }: { replayed: boolean }) => (replayed ? new Error('replay') : undefined);
     let release!: () => void;
