@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { afterEach, beforeEach, describe } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe } from 'vitest';
 import { postgres } from '../../../testing/env';
 import { openStorage, type Storage } from '../src/storage/connect';
 import type { ConversationRow, Database } from '../src/storage/database';
@@ -61,18 +61,22 @@ export interface TestDatabase {
 
 /**
  * Declares `suite` once per target (PGlite, and PostgreSQL when it is available), each test on a fresh
- * database opened before it and dropped after it. `storage` reads the running test's database.
+ * database opened before it and dropped after it; with `{ shared: true }`, one database for the whole
+ * suite, opened before its first test and dropped after its last (for suites whose tests keep apart by
+ * their own ids). `storage` reads the running test's database.
  *
  * @example describeOnDatabases('storage', (storage) => { it('…', async () => { await insertAccount(storage.db, …); }); });
  */
-export function describeOnDatabases(title: string, suite: (storage: TestDatabase) => void): void {
+export function describeOnDatabases(title: string, suite: (storage: TestDatabase) => void, opts: { shared?: boolean } = {}): void {
   for (const target of TARGETS) {
     describe.skipIf(target.skip)(`${title} on ${target.name}${target.skip ? ` (skipped: ${target.reason})` : ''}`, () => {
       let open: (Storage & { dispose(): Promise<void> }) | undefined;
-      beforeEach(async () => {
+      const before = opts.shared ? beforeAll : beforeEach;
+      const after = opts.shared ? afterAll : afterEach;
+      before(async () => {
         open = await target.open();
       });
-      afterEach(async () => {
+      after(async () => {
         await open?.dispose();
         open = undefined;
       });

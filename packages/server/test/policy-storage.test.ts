@@ -1,25 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { appendAudit, readAudit, verifyRows } from '../src/admin/audit';
 import { isMediaRestricted, restrictMedia } from '../src/storage/repos/sanctions';
 import { relationsAmong, relationship } from '../src/policy/relations';
-import type { Storage } from '../src/storage/connect';
 import { insertAccount } from '../src/storage/repos/accounts';
 import { upsertContact } from '../src/storage/repos/contacts';
-import { TARGETS } from './databases';
+import { describeOnDatabases } from './databases';
 
 // The policy's storage (migration 0002) on the embedded PGlite and on a real PostgreSQL: the audit
 // chain, its append-only trigger under concurrent appends, media restrictions, relationships.
 
-for (const target of TARGETS) {
-  describe.skipIf(target.skip)(`policy storage on ${target.name}${target.skip ? ` (skipped: ${target.reason})` : ''}`, () => {
-    let storage: Storage & { dispose(): Promise<void> };
-    beforeAll(async () => {
-      storage = await target.open();
-    });
-    afterAll(() => storage.dispose());
-
+describeOnDatabases(
+  'policy storage',
+  (storage) => {
     const account = async (handle: string) =>
       (await insertAccount(storage.db, { id: randomUUID(), handle, display_name: null, password_hash: 'x', birth_date: '1990-01-01', age_assurance: 'self-declared', role: 'user', region: null }))!.id;
 
@@ -60,5 +54,6 @@ for (const target of TARGETS) {
       expect(all[c]![a]).toMatchObject({ blockedByMe: true });
       expect(all[b]![c]).toEqual({ contact: 'none', blockedByMe: false, blockedByThem: false });
     });
-  });
-}
+  },
+  { shared: true },
+);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Storage } from '../src/storage/connect';
+import { expect, it } from 'vitest';
 import {
   claimNotice,
   countAttemptsToChildren,
@@ -12,17 +11,13 @@ import {
   signalEventsAbout,
   upsertRiskScore,
 } from '../src/storage/repos/signals';
-import { TARGETS } from './databases';
+import { describeOnDatabases } from './databases';
 
 // Risk-signal storage (migration 0010) on the embedded PGlite and on a real PostgreSQL.
 
-for (const target of TARGETS) {
-  describe.skipIf(target.skip)(`signal storage on ${target.name}${target.skip ? ` (skipped: ${target.reason})` : ''}`, () => {
-    let storage: Storage & { dispose(): Promise<void> };
-    beforeAll(async () => {
-      storage = await target.open();
-    });
-    afterAll(() => storage.dispose());
+describeOnDatabases(
+  'signal storage',
+  (storage) => {
     const T0 = new Date('2026-06-01T12:00:00Z');
     const at = (min: number) => new Date(T0.getTime() + min * 60_000);
 
@@ -64,5 +59,6 @@ for (const target of TARGETS) {
       expect(claims.sort()).toEqual([false, true]);
       expect(await claimNotice(storage.db, child, acct, 'sextortion', T0)).toBe(true);
     });
-  });
-}
+  },
+  { shared: true },
+);

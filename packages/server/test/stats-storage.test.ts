@@ -1,21 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Storage } from '../src/storage/connect';
+import { expect, it } from 'vitest';
 import { insertAccount } from '../src/storage/repos/accounts';
 import { complianceCounts, incidentsTouching, insertIncident, markIncidentAppealDecided, markIncidentAppealed, markIncidentReferred } from '../src/storage/repos/statistics';
-import { TARGETS } from './databases';
+import { describeOnDatabases } from './databases';
 
 // The incidents table (migration 0009) on PGlite and PostgreSQL: idempotent writes, one referral and
 // one appeal per case, and the period boundaries of the reads (start in, end out).
 
-for (const target of TARGETS) {
-  describe.skipIf(target.skip)(`statistics storage on ${target.name}${target.skip ? ` (skipped: ${target.reason})` : ''}`, () => {
-    let storage: Storage & { dispose(): Promise<void> };
-    beforeAll(async () => {
-      storage = await target.open();
-    });
-    afterAll(() => storage.dispose());
-
+describeOnDatabases(
+  'statistics storage',
+  (storage) => {
     const at = (iso: string) => new Date(iso);
     const base = { subject_account_id: null, child_account_id: null, force: 'E23000035', surface: 'media' as const, method: 'server-hash' as const, content_items: 1 };
 
@@ -66,5 +60,6 @@ for (const target of TARGETS) {
       expect(c.appeals).toEqual({ lodged: 1, overturned: 1, upheld: 0, pending: 0 });
       expect(c).toMatchObject({ moderators: 0, matches: [], quarantined: 0, frankedReports: 0, blocks: 0 });
     });
-  });
-}
+  },
+  { shared: true },
+);
