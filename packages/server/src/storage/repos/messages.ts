@@ -153,21 +153,20 @@ const idempotencyKey = (m: Pick<PlainMessage, 'conversation_id' | 'sender_device
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
 /**
- * Group commit of many messages, possibly into many conversations, in one transaction. A resend (stored
- * earlier, or earlier in the same batch) returns the stored row with `created: false` and is not checked
- * again. For the rest: the MLS groups of checked messages are locked (in conversation order), each check
- * runs, then the conversations' rows are locked in id order (groups before conversations, as commits do,
- * so batches and commits on any node cannot deadlock), each conversation's next sequence numbers are
- * allocated in the order given, and one statement inserts every message that passed and moves the
- * conversations' `last_seq`. Results are in input order.
+ * Group commit of many messages, possibly into many conversations. A resend (stored earlier, or earlier in
+ * the same batch) returns the stored row with `created: false` and is not checked again. For the rest: each
+ * check runs, the conversations' rows are locked in id order (after the groups of checked messages, as
+ * commits lock them, so batches and commits on any node cannot deadlock), each conversation's next sequence
+ * numbers are allocated in the order given, and one statement inserts every message that passed and moves
+ * the conversations' `last_seq`. Results are in input order.
  *
  * A batch without checks (the visible path) is one statement (`insertNumberedAlone`). A batch with checks
- * is checked on what two reads see and stored by one statement that stores nothing unless its groups are
+ * is checked on what one read sees and stored by one statement that stores nothing unless its groups are
  * still at the epochs checked (`checkAndInsertAlone`); when one moved, or a replay was stored meanwhile,
- * it is checked again under the groups' locks in a transaction (begin, lock, read digests, insert, commit). Unchecked messages are not looked up first: when the insert meets a stored
- * copy (a resend; while the conversations are locked nothing else can add one), the statement or
- * transaction is rolled back, the stored copies are read, and the batch runs again without them, so no
- * sequence number is ever skipped.
+ * it is checked again under the groups' locks in a transaction (begin, lock, read, insert, commit). No
+ * message is looked up first: when a statement meets a stored copy (a resend: the insert's unique
+ * violation, or a checked message's own digest in the read), the statement or transaction stores nothing,
+ * the stored copies are read, and the batch runs again without them, so no sequence number is ever skipped.
  */
 export async function insertCheckedMessages(db: Kysely<Database>, items: CheckedMessage[]): Promise<({ row: MessageRow; created: boolean } | Error)[]> {
   const msgs = items.map((i) => i.message);
