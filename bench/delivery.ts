@@ -47,16 +47,19 @@ interface RunResult {
   serverCpuMsPerMessage?: number;
 }
 
-/** The server process's CPU seconds so far (prom-client's process_cpu_seconds_total). */
-async function serverCpuSeconds(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^haven_process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? NaN);
+/** The server's /metrics (Prometheus text). */
+async function metricsOf(url: string): Promise<string> {
+  return (await fetch(`${url}/metrics`)).text();
 }
 
-/** Mean batch size and time per kind, read from the server's Prometheus histograms after a run. */
-async function batchSummary(url: string): Promise<RunResult['batches']> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const value = (name: string, kind: string): number => Number(new RegExp(`^${name}\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+/** The server process's CPU seconds so far (prom-client's process_cpu_seconds_total), from its /metrics. */
+function serverCpuSeconds(metrics: string): number {
+  return Number(/^haven_process_cpu_seconds_total (\S+)$/m.exec(metrics)?.[1] ?? NaN);
+}
+
+/** Mean batch size and time per kind, from the server's Prometheus histograms (its /metrics after a run). */
+function batchSummary(metrics: string): RunResult['batches'] {
+  const value = (name: string, kind: string): number => Number(new RegExp(`^${name}\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
   const out: NonNullable<RunResult['batches']> = {};
   for (const kind of ['context', 'insert', 'ack']) {
     const count = value('haven_batch_size_count', kind);
@@ -210,7 +213,7 @@ async function runOnce(label: string, path: DeliveryPath, params: Params & { rat
     }
 
     // Fixed schedule: message k is due at start + k / rate, round-robin over clients.
-    const cpuBefore = await serverCpuSeconds(server.url);
+    const cpuBefore = serverCpuSeconds(await metricsOf(server.url));
     const start = performance.now();
     let k = 0;
     await new Promise<void>((resolve) => {
@@ -232,9 +235,10 @@ async function runOnce(label: string, path: DeliveryPath, params: Params & { rat
     const sendEnd = performance.now();
     const deadline = sendEnd + 30_000;
     while (delivered < total && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    const cpuAfter = await serverCpuSeconds(server.url);
+    const after = await metricsOf(server.url);
+    const cpuAfter = serverCpuSeconds(after);
+    const batches = batchSummary(after);
     for (const c of clients) c.ws.close();
-    const batches = await batchSummary(server.url);
 
     const sorted = latencies.slice().sort((a, b) => a - b);
     const elapsed = (Math.max(lastDelivery, sendEnd) - start) / 1000;
