@@ -1,7 +1,7 @@
 // Shared by the fan-out, storm and connections benchmarks (not a benchmark of its own: the name starts
 // with _): a Haven server as its own process with the benchmark's config, accounts made in bulk before
 // timing, WebSocket clients, and the figures every result records.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -60,6 +60,22 @@ export function arg(args: string[], name: string): string | undefined {
 }
 
 /** The address `haven serve` prints once it listens; rejects with its output if it exits first. */
+let builtEntry: string | undefined;
+/**
+ * The server a bench runs: `BENCH_SERVER` (another build's `haven.mjs`, to compare two builds in the same
+ * minutes), or this tree's compiled `packages/cli/dist/haven.mjs`, built once when the bench starts. Not
+ * `bin/haven.js`: a source file saved while a bench runs would make it run the TypeScript sources through
+ * tsx from the next server start on, and the rest of the run would measure something else.
+ */
+export function serverEntry(): string {
+  if (process.env.BENCH_SERVER) return process.env.BENCH_SERVER;
+  if (!builtEntry) {
+    execFileSync(process.execPath, [join(ROOT, 'scripts/build-cli.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    builtEntry = join(ROOT, 'packages/cli/dist/haven.mjs');
+  }
+  return builtEntry;
+}
+
 export function listeningUrl(proc: ChildProcess): Promise<string> {
   let out = '';
   return new Promise<string>((resolve, reject) => {
@@ -91,7 +107,7 @@ export async function startHaven(opts: { dataDir?: string; databaseUrl?: string 
     }),
   );
   // BENCH_PROF=DIR: the server writes a CPU profile there when it exits (as in the delivery bench).
-  const args = [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), '--expose-gc', '--require', join(ROOT, 'bench/_memory-probe.cjs'), join(ROOT, 'packages/cli/bin/haven.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--config', config];
+  const args = [...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []), '--expose-gc', '--require', join(ROOT, 'bench/_memory-probe.cjs'), serverEntry(), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--config', config];
   if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
   const proc = spawn('prlimit', [`--nofile=${NOFILE}:${NOFILE}`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   let errorLines = 0;

@@ -21,7 +21,7 @@ import { MemoryStateStore } from '@haven/crypto';
 import { E2eeEngine, HavenClient, bytesToBase64 } from '@haven/client';
 import { MLS_CONTENT_TYPES, PAYLOAD_CONTENT_TYPE, encodePayload } from '@haven/protocol';
 import { ejabberdInstalled, percentile, round, runXmpp, startEjabberd } from './_ejabberd';
-import { arg, listeningUrl, withPgDatabase } from './_haven';
+import { arg, listeningUrl, serverEntry, withPgDatabase } from './_haven';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -102,8 +102,7 @@ function parseArgs(args: string[]): Params {
 }
 
 async function startServer(dataDir: string, path: DeliveryPath, databaseUrl?: string): Promise<{ url: string; proc: ChildProcess }> {
-  // BENCH_SERVER: another build's entry point (a copy of packages/cli/dist/haven.mjs), to compare two builds in one period.
-  const args = [process.env.BENCH_SERVER ?? join(ROOT, 'packages/cli/bin/haven.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
+  const args = [serverEntry(), 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'];
   if (databaseUrl) args.push('--database-url', databaseUrl);
   const config = join(dataDir, 'bench.config.json');
   // Loopback clients all share one address: lift the sign-up limit for the benchmark only.
