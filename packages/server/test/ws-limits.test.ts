@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../src/testing.node.ts';
-import { call, registerUser } from './http-client';
+import { call, directConversation, registerUser, sendText, unb64 } from './http-client';
 import { FrameClient } from './ws-client';
 
 // Issue 13, item 13: the WebSocket has limits, all from config, each refused with a registered code:
@@ -104,3 +104,79 @@ describe('WebSocket limits (item 13)', () => {
   });
 });
 
+
+// Issue 12: a reconnect storm is served `websocket.backlogSlots` devices at a time. With one slot, every
+// device must still get its whole backlog, in order, and a connection that goes away while it waits for the
+// slot, or while it holds it, must give it back (else every later device would wait for ever).
+describe('backlog slots', () => {
+  let one: TestServer;
+  beforeAll(async () => {
+    one = await startTestServer({
+      mls: { enabled: false },
+      rateLimits: { register: { burst: 1000, perMinute: 1000 } },
+      websocket: { backlogSlots: 1 },
+    });
+  }, 180_000);
+  afterAll(() => one?.close());
+
+  /** A sender and `n` recipients, each with `k` messages waiting in its own direct conversation. */
+  async function withBacklogs(n: number, k: number) {
+    const sender = await registerUser(one.url);
+    const recipients = await Promise.all(Array.from({ length: n }, () => registerUser(one.url)));
+    for (const r of recipients) {
+      const convo = await directConversation(one.url, sender.token, r.account.handle);
+      for (let i = 0; i < k; i++) expect((await sendText(one.url, sender.token, convo.id, `m${i}`)).status).toBe(201);
+    }
+    return recipients;
+  }
+
+  it('with one slot, devices connecting at once each get their whole backlog in order, then synced', async () => {
+    const recipients = await withBacklogs(6, 4);
+    const clients = await Promise.all(recipients.map((r) => FrameClient.connect(one.url, r.token)));
+    try {
+      for (const c of clients) {
+        expect(c.messages().map((m) => unb64(m.body))).toEqual(['m0', 'm1', 'm2', 'm3']);
+        const types = c.frames.map((f) => f.type);
+        expect(types.indexOf('synced')).toBeGreaterThan(types.lastIndexOf('message'));
+      }
+    } finally {
+      for (const c of clients) c.close();
+    }
+  });
+
+  it('connections that close while waiting for the slot give it back, and so does one that held it', async () => {
+    // A device that stops reading holds the one slot: its backlog (~12 MB) fills the socket's buffers and
+    // the server waits for them to drain, frame by frame.
+    const [holder, late, ...gone] = await withBacklogs(10, 1);
+    const sender = await registerUser(one.url);
+    const convo = await directConversation(one.url, sender.token, holder!.account.handle);
+    const big = 'x'.repeat(180 * 1024);
+    for (let i = 0; i < 48; i++) expect((await sendText(one.url, sender.token, convo.id, big)).status).toBe(201);
+    const h = await FrameClient.open(one.url);
+    h.send({ type: 'hello', token: holder!.token });
+    await h.next((f) => f.type === 'ready');
+    h.ws.pause();
+
+    // Eight more devices say hello: each is `ready` and waits for the slot; each goes away while it waits.
+    const raw = await Promise.all(gone.map(() => FrameClient.open(one.url)));
+    raw.forEach((c, i) => c.send({ type: 'hello', token: gone[i]!.token }));
+    await Promise.all(raw.map((c) => c.next((f) => f.type === 'ready')));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(raw.every((c) => c.messages().length === 0)).toBe(true);
+    for (const c of raw) c.ws.terminate();
+
+    // The holder reads again: its whole backlog, then synced; then the slot passes by the eight who left.
+    h.ws.resume();
+    await h.next((f) => f.type === 'synced', 20_000);
+    expect(h.messages().length).toBe(49);
+    h.close();
+    // With the slot leaked on the way, this device would never be served.
+    const c = await FrameClient.connect(one.url, late!.token);
+    expect(c.messages().map((m) => unb64(m.body))).toEqual(['m0']);
+    c.close();
+    // And those who went away get theirs when they come back.
+    const back = await FrameClient.connect(one.url, gone[0]!.token);
+    expect(back.messages().map((m) => unb64(m.body))).toEqual(['m0']);
+    back.close();
+  }, 60_000);
+});

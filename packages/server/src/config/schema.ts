@@ -98,6 +98,11 @@ export const ConfigSchema = z
         /** Open connections per session and per account; one more → `connection.too_many` and close 4429. */
         maxConnectionsPerSession: z.number().int().min(1).max(10_000).default(8),
         maxConnectionsPerAccount: z.number().int().min(1).max(100_000).default(32),
+        /**
+         * Connections of this node reading their backlog at once; the rest wait their turn after `ready`.
+         * A reconnect storm is then served a few devices at a time, each to its end.
+         */
+        backlogSlots: z.number().int().min(1).max(10_000).default(32),
       })
       .strict()
       .prefault({}),

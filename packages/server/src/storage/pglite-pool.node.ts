@@ -13,18 +13,47 @@ function commandOf(sqlText: string): Command {
   return m ? (m[1]!.toUpperCase() as Command) : 'SELECT';
 }
 
+/**
+ * How long holders may follow one another without the event loop turning. PGlite runs in this thread and each
+ * hand-over happens in a promise callback, so a long queue (a thousand devices reconnecting at once, each with
+ * a backlog) would otherwise run to its end with no socket read, timer or HTTP request served in between.
+ */
+export const PGLITE_SLICE_MS = 20;
+
 /** A Kysely `PostgresPool` over one PGlite database; `connect()` waits for the previous holder to release. */
 export class PGlitePool implements PostgresPool {
   readonly #mutex = new Mutex();
   #ended = false;
+  /** When the current run of back-to-back holders began; 0 once the event loop has turned since. */
+  #runStart = 0;
+  #turnNoted = false;
 
-  constructor(readonly pglite: PGlite) {}
+  constructor(
+    readonly pglite: PGlite,
+    readonly sliceMs = PGLITE_SLICE_MS,
+  ) {}
+
+  /** Releases now, or after one turn of the event loop when holders have followed one another for sliceMs. */
+  #handOver(release: () => void): void {
+    const now = performance.now();
+    if (this.#runStart === 0) this.#runStart = now;
+    if (!this.#turnNoted) {
+      // Runs at the next turn of the loop: whatever follows then starts a new run.
+      this.#turnNoted = true;
+      setImmediate(() => {
+        this.#turnNoted = false;
+        this.#runStart = 0;
+      });
+    }
+    if (now - this.#runStart < this.sliceMs) release();
+    else setImmediate(release);
+  }
 
   /** Opens (or creates) a PGlite database in `dir`; `undefined` keeps it in memory. */
-  static async open(dir: string | undefined): Promise<PGlitePool> {
+  static async open(dir: string | undefined, sliceMs = PGLITE_SLICE_MS): Promise<PGlitePool> {
     const db = dir === undefined ? new PGlite() : new PGlite(dir);
     await db.waitReady;
-    return new PGlitePool(db);
+    return new PGlitePool(db, sliceMs);
   }
 
   async connect(): Promise<PostgresPoolClient> {
@@ -39,9 +68,10 @@ export class PGlitePool implements PostgresPool {
         const rowCount = res.affectedRows ?? res.rows.length;
         return { command: commandOf(sqlText), rowCount, rows: res.rows };
       },
-      release(): void {
+      release: (): void => {
+        if (released) return;
         released = true;
-        release();
+        this.#handOver(release);
       },
     };
     return client as unknown as PostgresPoolClient;

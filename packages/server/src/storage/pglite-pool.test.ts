@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Mutex } from './mutex';
 import { PGlitePool } from './pglite-pool.node.ts';
 
@@ -68,5 +69,59 @@ describe('PGlitePool under Kysely', () => {
     const pool = await PGlitePool.open(undefined);
     await pool.end();
     await expect(pool.connect()).rejects.toThrow('closed');
+  });
+
+  // A thousand devices reconnecting at once queue thousands of queries; each hand-over is a promise callback,
+  // so without slicing the queue runs to its end before any timer, socket read or HTTP request is served.
+  describe('a long queue of holders lets the event loop turn', () => {
+    // One database for these tests, behind a pool per test with its own slice.
+    let pglite: PGlite;
+    beforeAll(async () => {
+      pglite = new PGlite();
+      await pglite.waitReady;
+      await pglite.exec('create table t (n integer not null)');
+    });
+    afterAll(() => pglite.close());
+
+    /**
+     * Queues `n` small queries at once; returns how many had finished when a 1 ms timer fired (-1: not
+     * before the last) and the order they finished in.
+     */
+    async function queue(sliceMs: number, n: number): Promise<{ doneAtTimer: number; order: number[] }> {
+      const q = new Kysely<{ t: { n: number } }>({ dialect: new PostgresDialect({ pool: new PGlitePool(pglite, sliceMs) }) });
+      await sql`select 1`.execute(q);
+      const order: number[] = [];
+      let doneAtTimer = -1;
+      setTimeout(() => (doneAtTimer = order.length), 1);
+      await Promise.all(Array.from({ length: n }, (_, i) => sql`select count(*) from generate_series(1, 2000)`.execute(q).then(() => order.push(i))));
+      return { doneAtTimer, order };
+    }
+    const inOrder = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+    it('with slicing, timers fire while the queue drains, and every query still runs once, in order', async () => {
+      const r = await queue(5, 600);
+      expect(r.order).toEqual(inOrder(600));
+      expect(r.doneAtTimer).toBeGreaterThanOrEqual(0);
+      expect(r.doneAtTimer).toBeLessThan(600);
+    });
+
+    it('without it (the reason it exists), the whole queue runs before a timer fires', async () => {
+      const r = await queue(Number.POSITIVE_INFINITY, 600);
+      expect(r.order).toEqual(inOrder(600));
+      expect(r.doneAtTimer).toBe(-1);
+    });
+
+    it('a transaction keeps the connection across slice boundaries', async () => {
+      const q = new Kysely<{ t: { n: number } }>({ dialect: new PostgresDialect({ pool: new PGlitePool(pglite, 0) }) });
+      const outside: number[] = [];
+      const tx = q.transaction().execute(async (trx) => {
+        for (let i = 0; i < 20; i++) await trx.insertInto('t').values({ n: i }).execute();
+        throw new Error('roll back');
+      });
+      const reads = Array.from({ length: 20 }, () => q.selectFrom('t').select('n').execute().then((rows) => outside.push(rows.length)));
+      await expect(tx).rejects.toThrow('roll back');
+      await Promise.all(reads);
+      expect(outside).toEqual(Array.from({ length: 20 }, () => 0));
+    });
   });
 });

@@ -185,14 +185,20 @@ export function handleConnection(ws: WebSocket, s: Services, limits: ConnectionL
 
   async function deliverBacklog(caller: Caller): Promise<void> {
     const sentUpTo = new Map<string, number>();
-    for await (const page of backlog(s, caller)) {
-      if (ws.readyState !== ws.OPEN) return;
-      // One frame at a time, each after the previous reached the socket: a large backlog never piles up in memory.
-      for (const message of page) {
-        s.metrics.messagesOut.inc();
-        await send({ type: 'message', message });
-        sentUpTo.set(message.conversationId, Math.max(sentUpTo.get(message.conversationId) ?? 0, message.seq));
+    const releaseSlot = await limits.backlogSlot();
+    try {
+      if (ws.readyState !== ws.OPEN) return; // closed while it waited for a slot
+      for await (const page of backlog(s, caller)) {
+        if (ws.readyState !== ws.OPEN) return;
+        // One frame at a time, each after the previous reached the socket: a large backlog never piles up in memory.
+        for (const message of page) {
+          s.metrics.messagesOut.inc();
+          await send({ type: 'message', message });
+          sentUpTo.set(message.conversationId, Math.max(sentUpTo.get(message.conversationId) ?? 0, message.seq));
+        }
       }
+    } finally {
+      releaseSlot();
     }
     for (const event of buffered.splice(0)) {
       if (event.type === 'message' && event.message.seq <= (sentUpTo.get(event.message.conversationId) ?? 0)) continue;

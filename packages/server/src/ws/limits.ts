@@ -13,6 +13,12 @@ export interface ConnectionLimits {
   admit(accountId: string, tokenHash: string): () => void;
   /** Raises a connection's frame limit once it has said hello. */
   raiseFrameLimit(ws: WebSocket): void;
+  /**
+   * Waits for one of the node's `websocket.backlogSlots` (first come, first served); resolves to its
+   * release. Bounds how many connections read their backlog at once, so a reconnect storm is served a few
+   * devices at a time, each to its end, instead of every device's pages interleaved and all finishing late.
+   */
+  backlogSlot(): Promise<() => void>;
 }
 
 export function connectionLimits(s: Services): ConnectionLimits {
@@ -21,6 +27,18 @@ export function connectionLimits(s: Services): ConnectionLimits {
   const perAccount = new RateLimiter(cfg.account.burst, cfg.account.perMinute);
   const bySession = new Map<string, number>();
   const byAccount = new Map<string, number>();
+  let freeSlots = cfg.backlogSlots;
+  const slotWaiters: (() => void)[] = [];
+  const slotRelease = (): (() => void) => {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = slotWaiters.shift();
+      if (next) next();
+      else freeSlots++;
+    };
+  };
   const inc = (m: Map<string, number>, k: string, d: number) => {
     const v = (m.get(k) ?? 0) + d;
     if (v <= 0) m.delete(k);
@@ -54,6 +72,13 @@ export function connectionLimits(s: Services): ConnectionLimits {
         inc(bySession, tokenHash, -1);
         inc(byAccount, accountId, -1);
       };
+    },
+    backlogSlot() {
+      if (freeSlots > 0) {
+        freeSlots--;
+        return Promise.resolve(slotRelease());
+      }
+      return new Promise((resolve) => slotWaiters.push(() => resolve(slotRelease())));
     },
     raiseFrameLimit(ws) {
       // `ws` has no public per-connection setting; its receiver reads this field for every frame header.
