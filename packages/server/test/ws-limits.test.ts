@@ -180,3 +180,31 @@ describe('backlog slots', () => {
     back.close();
   }, 60_000);
 });
+
+// Connections whose peer vanished (a laptop lid, a dead NAT entry) are found by the ping sweep: one that did
+// not answer the previous ping is cut off at the next sweep; one that answers stays, however many sweeps pass.
+describe('heartbeat', () => {
+  let hb: TestServer;
+  beforeAll(async () => {
+    hb = await startTestServer({ mls: { enabled: false }, websocket: { pingIntervalSeconds: 1 } });
+  }, 180_000);
+  afterAll(() => hb?.close());
+
+  it('a connection that answers pings stays open; one that stopped reading is cut off after a missed ping', async () => {
+    const [a, b] = [await registerUser(hb.url), await registerUser(hb.url)];
+    const live = await FrameClient.connect(hb.url, a.token);
+    const gone = await FrameClient.connect(hb.url, b.token);
+    let pings = 0;
+    live.ws.on('ping', () => pings++);
+    gone.ws.pause(); // reads nothing from now on, so no pong goes back, as from a peer that vanished
+    await new Promise((r) => setTimeout(r, 3500));
+    // Once it reads again it sees the connection gone (1006: cut off, no close frame), not more pings.
+    gone.ws.resume();
+    expect((await gone.waitClose(5000)).code).toBe(1006);
+    expect(pings).toBeGreaterThanOrEqual(2);
+    expect(live.closed).toBeUndefined();
+    live.send({ type: 'ping', ref: 'still-there' });
+    expect(await live.next((f) => f.type === 'pong')).toMatchObject({ ref: 'still-there' });
+    live.close();
+  }, 30_000);
+});

@@ -103,6 +103,8 @@ export const ConfigSchema = z
          * A reconnect storm is then served a few devices at a time, each to its end.
          */
         backlogSlots: z.number().int().min(1).max(10_000).default(32),
+        /** Every connection is pinged this often; one that has not answered the previous ping is cut off. */
+        pingIntervalSeconds: z.number().int().min(1).max(3600).default(30),
       })
       .strict()
       .prefault({}),
