@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../src/testing.node.ts';
 import { call, directConversation, registerUser, sendText, unb64 } from './http-client';
 import { FrameClient } from './ws-client';
+import { connectionLimits } from '../src/ws/limits';
+import { ConfigSchema } from '../src/config/schema';
+import type { Services } from '../src/services/context';
 
 // Issue 13, item 13: the WebSocket has limits, all from config, each refused with a registered code:
 // small frames before authentication, frame rates per connection and per account, connection caps.
@@ -145,8 +148,8 @@ describe('backlog slots', () => {
   });
 
   it('connections that close while waiting for the slot give it back, and so does one that held it', async () => {
-    // A device that stops reading holds the one slot: its backlog (~12 MB) fills the socket's buffers and
-    // the server waits for them to drain, frame by frame.
+    // A device that stops reading holds the one slot while its backlog (~12 MB, frame by frame, each after
+    // the previous reached the socket) is written.
     const [holder, late, ...gone] = await withBacklogs(10, 1);
     const sender = await registerUser(one.url);
     const convo = await directConversation(one.url, sender.token, holder!.account.handle);
@@ -179,6 +182,24 @@ describe('backlog slots', () => {
     expect(back.messages().map((m) => unb64(m.body))).toEqual(['m0']);
     back.close();
   }, 60_000);
+
+  it('a slot is given up by itself after backlogSlotSeconds (a holder that stopped reading), and the next in line gets it', async () => {
+    const config = ConfigSchema.parse({ websocket: { backlogSlots: 1, backlogSlotSeconds: 1 } });
+    const limits = connectionLimits({ config, now: () => new Date() } as unknown as Services);
+    const stuck = await limits.backlogSlot(); // never released by its holder
+    const started = Date.now();
+    const release = await limits.backlogSlot();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    // Released late, the stuck holder's release changes nothing: still one slot, now held.
+    stuck();
+    let third = false;
+    void limits.backlogSlot().then((r) => ((third = true), r()));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(third).toBe(false);
+    release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(third).toBe(true);
+  });
 });
 
 // Connections whose peer vanished (a laptop lid, a dead NAT entry) are found by the ping sweep: one that did

@@ -103,6 +103,12 @@ export const ConfigSchema = z
          * A reconnect storm is then served a few devices at a time, each to its end.
          */
         backlogSlots: z.number().int().min(1).max(10_000).default(32),
+        /**
+         * The longest a connection keeps its slot: one that stops reading (its backlog then waits on a full
+         * socket) gives the slot up after this and carries on without it, so a few stalled clients cannot
+         * hold every device of the node back.
+         */
+        backlogSlotSeconds: z.number().int().min(1).max(3600).default(5),
         /** Every connection is pinged this often; one that has not answered the previous ping is cut off. */
         pingIntervalSeconds: z.number().int().min(1).max(3600).default(30),
       })

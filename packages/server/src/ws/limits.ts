@@ -15,7 +15,7 @@ export interface ConnectionLimits {
   raiseFrameLimit(ws: WebSocket): void;
   /**
    * Waits for one of the node's `websocket.backlogSlots` (first come, first served); resolves to its
-   * release. Bounds how many connections read their backlog at once, so a reconnect storm is served a few
+   * release, which also happens by itself after `websocket.backlogSlotSeconds`. Bounds how many connections read their backlog at once, so a reconnect storm is served a few
    * devices at a time, each to its end, instead of every device's pages interleaved and all finishing late.
    */
   backlogSlot(): Promise<() => void>;
@@ -29,15 +29,21 @@ export function connectionLimits(s: Services): ConnectionLimits {
   const byAccount = new Map<string, number>();
   let freeSlots = cfg.backlogSlots;
   const slotWaiters: (() => void)[] = [];
+  // A slot is given up after backlogSlotSeconds even if its holder is not done: a client that stops reading
+  // holds it until its socket drains, and a few such clients must not hold every device of the node back.
   const slotRelease = (): (() => void) => {
     let released = false;
-    return () => {
+    const release = (): void => {
       if (released) return;
       released = true;
+      clearTimeout(timer);
       const next = slotWaiters.shift();
       if (next) next();
       else freeSlots++;
     };
+    const timer = setTimeout(release, cfg.backlogSlotSeconds * 1000);
+    timer.unref();
+    return release;
   };
   const inc = (m: Map<string, number>, k: string, d: number) => {
     const v = (m.get(k) ?? 0) + d;
