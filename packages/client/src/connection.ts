@@ -92,6 +92,8 @@ interface CatchUp {
 
 const OPEN = 1;
 const SEEN_LIMIT = 10_000;
+/** How long acks gather before they are written (one frame per conversation). */
+const ACK_DELAY_MS = 20;
 
 /**
  * One device's live connection: `hello` → `ready` → backlog `message`s → `synced`, then live messages.
@@ -141,6 +143,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   readonly #pongWaiters = new Map<string, () => void>();
   readonly #pending = new Map<string, PendingSend>();
   readonly #unsentAcks = new Map<string, number>();
+  #ackTimer: ReturnType<typeof setTimeout> | undefined;
   /** The latest ack written per conversation, written again if the server drops frames for rate. */
   readonly #writtenAcks = new Map<string, number>();
   #rateTimer: ReturnType<typeof setTimeout> | undefined;
@@ -215,14 +218,26 @@ export class Connection extends Emitter<ConnectionEvents> {
     });
   }
 
-  /** Acknowledges every message of the conversation up to `seq`; remembered and sent again after a reconnect if needed. */
+  /**
+   * Acknowledges every message of the conversation up to `seq`; remembered and sent again after a reconnect
+   * if needed. Acks are written together, at most one per conversation every ACK_DELAY_MS (and before a
+   * ping or a close): a device reading a backlog of hundreds acknowledged each message in its own frame,
+   * which ran into the server's frame rate and got the connection closed mid-backlog.
+   */
   ack(conversationId: string, seq: number): void {
-    const prev = this.#unsentAcks.get(conversationId) ?? -1;
-    if (this.#state === 'ready' && this.#write({ type: 'ack', conversationId: conversationId as never, seq })) {
+    if (seq > (this.#unsentAcks.get(conversationId) ?? -1)) this.#unsentAcks.set(conversationId, seq);
+    if (this.#state === 'ready' && !this.#ackTimer) this.#ackTimer = setTimeout(() => this.#flushAcks(), ACK_DELAY_MS);
+  }
+
+  /** Writes the acks not yet written, one frame per conversation (when connected; else the next `ready` does). */
+  #flushAcks(): void {
+    clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+    if (this.#state !== 'ready') return;
+    for (const [conversationId, seq] of this.#unsentAcks) {
+      if (!this.#write({ type: 'ack', conversationId: conversationId as never, seq })) return;
       this.#unsentAcks.delete(conversationId);
       if (seq > (this.#writtenAcks.get(conversationId) ?? -1)) this.#writtenAcks.set(conversationId, seq);
-    } else if (seq > prev) {
-      this.#unsentAcks.set(conversationId, seq);
     }
   }
 
@@ -231,6 +246,7 @@ export class Connection extends Emitter<ConnectionEvents> {
    * arrives, every ack and send written before the ping has been processed.
    */
   ping(timeoutMs = 10_000): Promise<void> {
+    this.#flushAcks();
     const ref = `p${++this.#pingRef}`;
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -249,6 +265,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   /** Closes for good: no reconnect; unconfirmed sends are rejected. */
   close(): void {
     if (this.#state === 'closed') return;
+    this.#flushAcks(); // written before the close frame, so the server stores them
     this.#setState('closed');
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#connectTimer);
@@ -336,8 +353,7 @@ export class Connection extends Emitter<ConnectionEvents> {
         this.#startPings();
         this.#setState('ready');
         this.emit('ready', { accountId: frame.accountId, deviceId: frame.deviceId });
-        for (const [conversationId, seq] of this.#unsentAcks) this.#write({ type: 'ack', conversationId: conversationId as never, seq });
-        this.#unsentAcks.clear();
+        this.#flushAcks();
         for (const p of this.#pending.values()) (clearTimeout(p.timer), this.#write(p.frame));
         this.#opened?.resolve();
         this.#opened = undefined;
