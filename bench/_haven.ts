@@ -59,7 +59,6 @@ export function arg(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-/** The address `haven serve` prints once it listens; rejects with its output if it exits first. */
 let builtEntry: string | undefined;
 /**
  * The server a bench runs: `BENCH_SERVER` (another build's `haven.mjs`, to compare two builds in the same
@@ -76,6 +75,7 @@ export function serverEntry(): string {
   return builtEntry;
 }
 
+/** The address `haven serve` prints once it listens; rejects with its output if it exits first. */
 export function listeningUrl(proc: ChildProcess): Promise<string> {
   let out = '';
   return new Promise<string>((resolve, reject) => {

@@ -14,16 +14,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { MemoryStateStore } from '@haven/crypto';
 import { E2eeEngine, HavenClient, bytesToBase64 } from '@haven/client';
 import { MLS_CONTENT_TYPES, PAYLOAD_CONTENT_TYPE, encodePayload } from '@haven/protocol';
 import { ejabberdInstalled, percentile, round, runXmpp, startEjabberd } from './_ejabberd';
-import { arg, listeningUrl, serverEntry, withPgDatabase } from './_haven';
-
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+import { ROOT, arg, listeningUrl, serverEntry, withPgDatabase } from './_haven';
 
 type DeliveryPath = 'visible' | 'e2ee';
 /** One run's figures: Haven on a path and database, or the XMPP peer. */

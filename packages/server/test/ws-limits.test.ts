@@ -107,7 +107,6 @@ describe('WebSocket limits (item 13)', () => {
   });
 });
 
-
 // Issue 12: a reconnect storm is served `websocket.backlogSlots` devices at a time. With one slot, every
 // device must still get its whole backlog, in order, and a connection that goes away while it waits for the
 // slot, or while it holds it, must give it back (else every later device would wait for ever).

@@ -26,7 +26,6 @@ export class PGlitePool implements PostgresPool {
   #ended = false;
   /** When the current run of back-to-back holders began; 0 once the event loop has turned since. */
   #runStart = 0;
-  #turnNoted = false;
 
   constructor(
     readonly pglite: PGlite,
@@ -36,14 +35,10 @@ export class PGlitePool implements PostgresPool {
   /** Releases now, or after one turn of the event loop when holders have followed one another for sliceMs. */
   #handOver(release: () => void): void {
     const now = performance.now();
-    if (this.#runStart === 0) this.#runStart = now;
-    if (!this.#turnNoted) {
-      // Runs at the next turn of the loop: whatever follows then starts a new run.
-      this.#turnNoted = true;
-      setImmediate(() => {
-        this.#turnNoted = false;
-        this.#runStart = 0;
-      });
+    if (this.#runStart === 0) {
+      this.#runStart = now;
+      // At the next turn of the loop the run ends: whatever follows then starts a new one.
+      setImmediate(() => (this.#runStart = 0));
     }
     if (now - this.#runStart < this.sliceMs) release();
     else setImmediate(release);

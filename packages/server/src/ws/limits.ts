@@ -15,8 +15,9 @@ export interface ConnectionLimits {
   raiseFrameLimit(ws: WebSocket): void;
   /**
    * Waits for one of the node's `websocket.backlogSlots` (first come, first served); resolves to its
-   * release, which also happens by itself after `websocket.backlogSlotSeconds`. Bounds how many connections read their backlog at once, so a reconnect storm is served a few
-   * devices at a time, each to its end, instead of every device's pages interleaved and all finishing late.
+   * release, which also happens by itself after `websocket.backlogSlotSeconds`. Bounds how many connections
+   * read their backlog at once, so a reconnect storm is served a few devices at a time, each to its end,
+   * instead of every device's pages interleaved and all finishing late.
    */
   backlogSlot(): Promise<() => void>;
 }
