@@ -14,8 +14,20 @@ export interface Metrics {
   fanoutLagSeconds: Histogram;
 }
 
-/** `pool` reports the database pool's use at each scrape (PostgreSQL; PGlite has one connection). */
-export function createMetrics(pool?: () => { total: number; idle: number; waiting: number }): Metrics {
+/** What the send-context cache reports (storage/send-context-cache.ts). */
+export interface SendContextStats {
+  hits: number;
+  misses: number;
+  size: number;
+  live: boolean;
+}
+
+/**
+ * `pool` reports the database pool's use at each scrape (PostgreSQL; PGlite has one connection), and
+ * `sendContexts` the send-context cache: lookups answered from memory or not (the hit rate), its size, and
+ * whether it is in use (listening for changes).
+ */
+export function createMetrics(pool?: () => { total: number; idle: number; waiting: number }, sendContexts?: SendContextStats): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'haven_' });
   const m: Metrics = {
@@ -55,6 +67,35 @@ export function createMetrics(pool?: () => { total: number; idle: number; waitin
         this.set({ state: 'total' }, p.total);
         this.set({ state: 'idle' }, p.idle);
         this.set({ state: 'waiting' }, p.waiting);
+      },
+    });
+  }
+  if (sendContexts) {
+    new Counter({
+      name: 'haven_send_context_lookups_total',
+      help: 'Send-context lookups on this node, by result: hit (from memory) or miss (read from the database).',
+      labelNames: ['result'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ result: 'hit' }, sendContexts.hits);
+        this.inc({ result: 'miss' }, sendContexts.misses);
+      },
+    });
+    new Gauge({
+      name: 'haven_send_context_cache_entries',
+      help: 'Send contexts held in memory on this node (0 while it is not listening for changes).',
+      registers: [registry],
+      collect() {
+        this.set(sendContexts.size);
+      },
+    });
+    new Gauge({
+      name: 'haven_send_context_cache_live',
+      help: '1 while this node listens for send-context changes and keeps contexts in memory, else 0.',
+      registers: [registry],
+      collect() {
+        this.set(sendContexts.live ? 1 : 0);
       },
     });
   }

@@ -49,7 +49,7 @@ export interface StartOptions {
  */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const log = options.logger ?? createLogger(config.log.level, options.logDestination);
-  const storage = await openStorage({ databaseUrl: config.database.url, pgliteDir: pgliteDirOf(config.dataDir), poolSize: config.database.poolSize });
+  const storage = await openStorage({ databaseUrl: config.database.url, pgliteDir: pgliteDirOf(config.dataDir), poolSize: config.database.poolSize, sendContextCacheSize: config.database.sendContextCacheSize });
   let fanout: Fanout | undefined;
   try {
     const fan = (fanout = config.nats.url ? await natsFanout(config.nats.url, log) : localFanout());
@@ -65,7 +65,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       hashLists: await HashLists.open(config.dataDir, log),
       sealer: messageSealer(messageKey),
       franking: frankingKeyring(config, messageKey),
-      metrics: createMetrics(storage.poolStats),
+      metrics: createMetrics(storage.poolStats, storage.sendContexts),
     };
     observeHotPath(storage.db, (kind, size, ms) => {
       services.metrics.batchSize.observe({ kind }, size);

@@ -24,6 +24,7 @@ export const ENV_KEYS = {
   HAVEN_DATA_DIR: { key: 'dataDir', kind: 'string' },
   HAVEN_DATABASE_URL: { key: 'database.url', kind: 'string' },
   HAVEN_DATABASE_POOL_SIZE: { key: 'database.poolSize', kind: 'int' },
+  HAVEN_SEND_CONTEXT_CACHE_SIZE: { key: 'database.sendContextCacheSize', kind: 'int' },
   HAVEN_NATS_URL: { key: 'nats.url', kind: 'string' },
   HAVEN_LOG_LEVEL: { key: 'log.level', kind: 'string' },
   HAVEN_BODY_LIMIT: { key: 'limits.bodyBytes', kind: 'int' },

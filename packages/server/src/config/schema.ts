@@ -33,6 +33,8 @@ export const ConfigSchema = z
         /** postgres://… to use PostgreSQL; unset for the embedded PGlite database in <dataDir>/db. */
         url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL').optional(),
         poolSize: z.number().int().min(1).max(200).default(10),
+        /** Send contexts a node keeps in memory, told of changes by the database (0: every send reads its own). */
+        sendContextCacheSize: z.number().int().min(0).max(10_000_000).default(50_000),
       })
       .strict()
       .prefault({}),

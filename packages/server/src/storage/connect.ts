@@ -7,6 +7,9 @@ import { LATEST_MIGRATION, migrationProvider } from './migrations/index';
 import { lockDirectory } from './dir-lock.node.ts';
 import { PGlitePool } from './pglite-pool.node.ts';
 import { PREPARED_MARK } from './prepared';
+import { listenPGlite, listenPostgres, type Listening } from './context-changes.node.ts';
+import { attachSendContextCache } from './hot-path';
+import { SendContextCache } from './send-context-cache';
 
 /**
  * A PostgreSQL client that sends statements marked with `preparedAs` (storage/prepared.ts) as named
@@ -30,6 +33,8 @@ export interface Storage {
   kind: 'pglite' | 'postgres';
   /** Pool use now (PostgreSQL only), for metrics. */
   poolStats?: () => { total: number; idle: number; waiting: number };
+  /** The node's send contexts in memory (storage/send-context-cache.ts), for metrics. */
+  sendContexts: SendContextCache;
   close(): Promise<void>;
 }
 
@@ -38,7 +43,12 @@ export interface StorageOptions {
   databaseUrl?: string | undefined;
   pgliteDir?: string | undefined;
   poolSize?: number;
+  /** Send contexts kept in memory at most (0: none, every send reads its context). */
+  sendContextCacheSize?: number;
 }
+
+/** Send contexts a node keeps at most by default (a few hundred bytes each). */
+export const DEFAULT_SEND_CONTEXT_CACHE_SIZE = 50_000;
 
 /**
  * Opens storage with one dialect for both databases and applies every migration.
@@ -70,8 +80,11 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
     kind = 'pglite';
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const sendContexts = new SendContextCache(options.sendContextCacheSize ?? DEFAULT_SEND_CONTEXT_CACHE_SIZE);
+  let listening: Listening | undefined;
   const close = async (): Promise<void> => {
     try {
+      await listening?.close();
       await db.destroy();
     } finally {
       unlock();
@@ -79,12 +92,15 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   };
   try {
     await migrate(db);
+    // After the migrations, which create the triggers that notify.
+    listening = pool instanceof PGlitePool ? await listenPGlite(pool.pglite, sendContexts) : await listenPostgres(options.databaseUrl!, sendContexts);
   } catch (e) {
     await close();
     throw e;
   }
+  attachSendContextCache(db, sendContexts);
   const pgPool = pool instanceof pg.Pool ? pool : undefined;
-  return { db, kind, close, ...(pgPool ? { poolStats: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount }) } : {}) };
+  return { db, kind, close, sendContexts, ...(pgPool ? { poolStats: () => ({ total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount }) } : {}) };
 }
 
 /** Applies pending migrations; throws with the failing migration's name. */

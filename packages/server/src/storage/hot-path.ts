@@ -4,10 +4,12 @@ import type { Database, MessageRow } from './database';
 import { findForSendMany, type SendContext } from './repos/conversations';
 import { acknowledgeManyAsMember, type AckInput } from './repos/cursors';
 import { insertCheckedMessages, type CheckedMessage } from './repos/messages';
+import type { SendContextCache } from './send-context-cache';
 
 /**
  * The message hot path with group commit (docs/ARCHITECTURE.md, "Delivery"): the send context query, the
  * insert and the acknowledgement of concurrent callers each go to the database as one statement per batch.
+ * Send contexts come from the node's cache where it has them (storage/send-context-cache.ts).
  * One per database handle, so every connection of a node shares the same batches.
  */
 export interface HotPath {
@@ -21,6 +23,17 @@ export interface HotPath {
 export type HotPathObserver = (kind: 'context' | 'insert' | 'ack', size: number, ms: number) => void;
 
 const paths = new WeakMap<Kysely<Database>, HotPath>();
+const caches = new WeakMap<Kysely<Database>, SendContextCache>();
+
+/** Sends on `db` take their context from `cache` where it has it (storage/connect.ts attaches it). */
+export function attachSendContextCache(db: Kysely<Database>, cache: SendContextCache): void {
+  caches.set(db, cache);
+}
+
+/** The send-context cache of `db`, if storage attached one. */
+export function sendContextCacheOf(db: Kysely<Database>): SendContextCache | undefined {
+  return caches.get(db);
+}
 const observers = new WeakMap<Kysely<Database>, HotPathObserver>();
 
 /** Reports each batch of `db`'s hot path to `observer` (one observer per database handle). */
@@ -47,7 +60,17 @@ export function hotPath(db: Kysely<Database>): HotPath {
     { onBatch: stats('ack') },
   );
   p = {
-    findForSend: (conversationId, accountId) => context.submit({ conversationId, accountId }),
+    findForSend: (conversationId, accountId) => {
+      const cache = caches.get(db);
+      if (!cache?.live) return context.submit({ conversationId, accountId });
+      const hit = cache.get(conversationId, accountId);
+      if (hit) return Promise.resolve(hit);
+      const token = cache.begin();
+      return context.submit({ conversationId, accountId }).then((found) => {
+        cache.put(token, conversationId, accountId, found);
+        return found;
+      });
+    },
     insert: async (message, check) => {
       const r = await insert.submit(check ? { message, check } : { message });
       if (r instanceof Error) throw r;

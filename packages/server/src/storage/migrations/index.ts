@@ -13,6 +13,7 @@ import { caseAudit } from './0012-case-audit';
 import { ipCapture } from './0013-ip-capture';
 import { sextortionShield } from './0014-sextortion-shield';
 import { mlsDigestUnique } from './0015-mls-digest-unique';
+import { sendContextChanges } from './0016-send-context-changes';
 
 /** Every migration by its number, in order. Static, so no file-system scan at start. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -30,6 +31,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0013-ip-capture': ipCapture,
   '0014-sextortion-shield': sextortionShield,
   '0015-mls-digest-unique': mlsDigestUnique,
+  '0016-send-context-changes': sendContextChanges,
 };
 
 export const migrationProvider: MigrationProvider = {
