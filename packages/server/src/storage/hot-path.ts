@@ -23,6 +23,7 @@ export interface HotPath {
 export type HotPathObserver = (kind: 'context' | 'insert' | 'ack', size: number, ms: number) => void;
 
 const paths = new WeakMap<Kysely<Database>, HotPath>();
+const observers = new WeakMap<Kysely<Database>, HotPathObserver>();
 const caches = new WeakMap<Kysely<Database>, SendContextCache>();
 
 /** Sends on `db` take their context from `cache` where it has it (storage/connect.ts attaches it). */
@@ -34,7 +35,6 @@ export function attachSendContextCache(db: Kysely<Database>, cache: SendContextC
 export function sendContextCacheOf(db: Kysely<Database>): SendContextCache | undefined {
   return caches.get(db);
 }
-const observers = new WeakMap<Kysely<Database>, HotPathObserver>();
 
 /** Reports each batch of `db`'s hot path to `observer` (one observer per database handle). */
 export function observeHotPath(db: Kysely<Database>, observer: HotPathObserver): void {
